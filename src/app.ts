@@ -1,0 +1,102 @@
+import { randomUUID } from 'node:crypto';
+import cookieParser from 'cookie-parser';
+import cors from 'cors';
+import express, { Router, type Express, type RequestHandler } from 'express';
+import helmet from 'helmet';
+import type { Connection } from 'mongoose';
+import type { Logger } from 'pino';
+import { pinoHttp } from 'pino-http';
+import { createAuthController } from './auth/auth-controller';
+import { createAuthRoutes } from './auth/auth-routes';
+import { createAuthService } from './auth/auth-service';
+import { createAuthenticator } from './auth/require-auth';
+import { createSessionStore } from './auth/session-store';
+import type { Config } from './config';
+import { isDatabaseReachable } from './db/connection';
+import { createModels } from './db/models';
+import { errorHandler } from './http/error-handler';
+import { jsonBody } from './http/json-body';
+import { notFound } from './http/not-found';
+import { createPasswordHasher } from './users/password';
+import { createUserController } from './users/user-controller';
+import { createUserRoutes } from './users/user-routes';
+import { createUserService } from './users/user-service';
+
+export interface AppDeps {
+  config: Config;
+  connection: Connection;
+  logger: Logger;
+}
+
+/** Auth responses must never be stored by a browser or a shared cache. */
+const noStore: RequestHandler = (_req, res, next) => {
+  res.set('Cache-Control', 'no-store');
+  res.set('Pragma', 'no-cache');
+  next();
+};
+
+/** Builds the whole API from its dependencies; the process (server.ts) and the tests both use this. */
+export function createApp({ config, connection, logger }: AppDeps): Express {
+  const models = createModels(connection);
+  const sessions = createSessionStore(models, config);
+  const passwords = createPasswordHasher(config.passwordHash);
+  const tokenSettings = {
+    secret: config.jwt.accessSecret,
+    issuer: config.jwt.issuer,
+    audience: config.jwt.audience,
+    ttlSeconds: config.accessTokenTtlSeconds,
+  };
+  const authenticator = createAuthenticator(sessions, tokenSettings);
+  const auth = createAuthService({ User: models.User, sessions, passwords, tokenSettings });
+  const users = createUserService({ User: models.User, sessions, passwords });
+  const guards = { jsonBody: jsonBody(config.bodyLimit), requireAuth: authenticator.requireAuth };
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.trustProxy);
+
+  app.use(
+    pinoHttp({
+      logger,
+      genReqId: (req, res) => {
+        const id = randomUUID();
+        res.setHeader('X-Request-Id', id);
+        return id;
+      },
+      autoLogging: config.env !== 'test',
+    }),
+  );
+  app.use(helmet());
+  app.use(
+    cors({
+      // Only listed origins get CORS headers (credentials included); everyone else gets none.
+      origin: (origin, callback) => callback(null, origin !== undefined && config.corsOrigins.includes(origin)),
+      credentials: true,
+      methods: ['GET', 'POST', 'DELETE'],
+      allowedHeaders: ['Content-Type', 'Authorization'],
+      exposedHeaders: ['X-Request-Id'],
+      maxAge: 600,
+    }),
+  );
+  app.use(cookieParser());
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ success: true, status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    const ready = await isDatabaseReachable(connection, Math.min(config.dbOperationTimeoutMs, 2000));
+    res.status(ready ? 200 : 503).json(
+      ready ? { success: true, status: 'ready' } : { success: false, code: 'SERVICE_UNAVAILABLE', message: 'Database is not reachable' },
+    );
+  });
+
+  const api = Router();
+  api.use(noStore);
+  api.use('/auth', createAuthRoutes(createAuthController({ config, auth, sessions, authenticator }), guards));
+  api.use('/users', createUserRoutes(createUserController(users), guards));
+  app.use('/api/v1', api);
+
+  app.use(notFound);
+  app.use(errorHandler);
+  return app;
+}

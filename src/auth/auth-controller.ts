@@ -1,0 +1,106 @@
+import type { Request, RequestHandler, Response } from 'express';
+import type { Config } from '../config';
+import { ApiError } from '../http/api-error';
+import { parseInput } from '../http/validate';
+import { loginSchema, logoutQuerySchema, registerSchema, sessionIdParamsSchema } from './auth-schemas';
+import type { AuthService, ClientInfo, SignedIn } from './auth-service';
+import { expireAuthCookies, REFRESH_COOKIE, setAccessCookie, setRefreshCookie } from './cookies';
+import { authOf, type Authenticator } from './require-auth';
+import type { SessionStore } from './session-store';
+import { looksLikeRefreshToken } from './tokens';
+
+function clientInfo(req: Request): ClientInfo {
+  return { userAgent: req.get('user-agent') ?? '', ip: req.ip ?? '' };
+}
+
+export function createAuthController(deps: { config: Config; auth: AuthService; sessions: SessionStore; authenticator: Authenticator }) {
+  const { config, auth, sessions, authenticator } = deps;
+  const expiresIn = config.accessTokenTtlSeconds;
+
+  function sendSignedIn(res: Response, status: number, signedIn: SignedIn): void {
+    setAccessCookie(res, config, signedIn.accessToken);
+    setRefreshCookie(res, config, signedIn.refreshToken);
+    res.status(status).json({ success: true, user: signedIn.user, accessToken: signedIn.accessToken, expiresIn });
+  }
+
+  const register: RequestHandler = async (req, res) => {
+    const input = parseInput(registerSchema, req.body ?? {});
+    sendSignedIn(res, 201, await auth.register(input, clientInfo(req)));
+  };
+
+  const login: RequestHandler = async (req, res) => {
+    const input = parseInput(loginSchema, req.body ?? {});
+    sendSignedIn(res, 200, await auth.login(input, clientInfo(req)));
+  };
+
+  /** A refresh token that does not work is of no use to the browser: its cookies are expired with the 401. */
+  async function refreshOrEndBrowserSession(req: Request, res: Response) {
+    try {
+      const refreshToken: unknown = req.cookies?.[REFRESH_COOKIE];
+      if (!looksLikeRefreshToken(refreshToken)) throw ApiError.unauthorized('Refresh token is missing or malformed');
+      return await auth.refresh(refreshToken);
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 401) expireAuthCookies(res, config);
+      throw error;
+    }
+  }
+
+  const refresh: RequestHandler = async (req, res) => {
+    const result = await refreshOrEndBrowserSession(req, res);
+    setAccessCookie(res, config, result.accessToken);
+    // Only the request that won the rotation sets the refresh cookie; concurrent ones keep the winner's.
+    if (result.refreshToken) setRefreshCookie(res, config, result.refreshToken);
+    res.json({ success: true, accessToken: result.accessToken, expiresIn });
+  };
+
+  const logout: RequestHandler = async (req, res) => {
+    const { scope } = parseInput(logoutQuerySchema, req.query);
+    // Ending this browser's session does not depend on the database: the cookies go first, so even a
+    // failed revocation leaves the browser logged out. "others" keeps the caller signed in.
+    if (scope !== 'others') expireAuthCookies(res, config);
+    const caller = await authenticator.authenticateForLogout(req);
+    if (!caller) {
+      // Credentials that do not work are of no use to the browser either.
+      if (scope === 'others') expireAuthCookies(res, config);
+      throw ApiError.unauthorized();
+    }
+    req.auth = caller;
+    const revokedSessions = await auth.logout(caller, scope);
+    if (scope === 'local') {
+      res.json({ success: true, message: 'Logged out successfully' });
+      return;
+    }
+    const message = scope === 'global' ? 'Logged out of all sessions' : 'Logged out of all other sessions';
+    res.json({ success: true, message, revokedSessions });
+  };
+
+  const listSessions: RequestHandler = async (req, res) => {
+    const caller = authOf(req);
+    const active = await sessions.listActiveSessions(caller.userId);
+    res.json({
+      success: true,
+      sessions: active.map((s) => ({
+        id: s._id.toString(),
+        current: s._id.toString() === caller.sessionId,
+        createdAt: s.createdAt.toISOString(),
+        lastUsedAt: s.lastUsedAt.toISOString(),
+        expiresAt: s.expiresAt.toISOString(),
+        userAgent: s.userAgent,
+        ip: s.ip,
+      })),
+    });
+  };
+
+  const revokeSession: RequestHandler = async (req, res) => {
+    const caller = authOf(req);
+    const { id } = parseInput(sessionIdParamsSchema, req.params);
+    // Another user's session answers exactly like an unknown one, so ids cannot be probed.
+    const target = await sessions.findActiveSession(id, caller.userId);
+    if (!target) throw ApiError.notFound('SESSION_NOT_FOUND', 'No such active session');
+    await sessions.revokeSession(id, caller.userId, 'session_revoked');
+    if (id === caller.sessionId) expireAuthCookies(res, config);
+    res.json({ success: true, message: 'Session revoked' });
+  };
+
+  return { register, login, refresh, logout, listSessions, revokeSession };
+}

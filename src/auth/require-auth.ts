@@ -1,0 +1,79 @@
+import type { Request, RequestHandler } from 'express';
+import { ApiError } from '../http/api-error';
+import { ACCESS_COOKIE, REFRESH_COOKIE } from './cookies';
+import type { SessionStore } from './session-store';
+import { looksLikeRefreshToken, verifyAccessToken, type AccessTokenSettings } from './tokens';
+
+export interface AuthContext {
+  userId: string;
+  sessionId: string;
+  /** How the caller proved who it is; CSRF checks apply only to cookie-borne credentials. */
+  via: 'bearer' | 'access-cookie' | 'refresh-cookie';
+}
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface Request {
+      auth?: AuthContext;
+    }
+  }
+}
+
+type TokenSource = { token: string; via: 'bearer' | 'access-cookie' } | { invalid: true } | undefined;
+
+/**
+ * Where the access token comes from. The Authorization header wins over the cookie when both are sent.
+ * The header must be exactly `Bearer <token>`: other schemes, spacing or a repeated header are refused
+ * rather than guessed at, so no two parsers along the way can disagree on which token was meant.
+ */
+function readAccessToken(req: Request): TokenSource {
+  const headerCount = req.rawHeaders.filter((_, i) => i % 2 === 0 && req.rawHeaders[i]!.toLowerCase() === 'authorization').length;
+  if (headerCount > 1) return { invalid: true };
+  const header = req.headers.authorization;
+  if (header !== undefined) {
+    const match = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$/.exec(header);
+    return match ? { token: match[1]!, via: 'bearer' } : { invalid: true };
+  }
+  const cookie: unknown = req.cookies?.[ACCESS_COOKIE];
+  return typeof cookie === 'string' && cookie.length > 0 ? { token: cookie, via: 'access-cookie' } : undefined;
+}
+
+export function createAuthenticator(sessions: SessionStore, tokenSettings: AccessTokenSettings) {
+  /** The caller identified by a valid access token whose session is still active, if any. */
+  async function authenticateAccessToken(req: Request): Promise<AuthContext | undefined> {
+    const source = readAccessToken(req);
+    if (!source || 'invalid' in source) return undefined;
+    const claims = verifyAccessToken(tokenSettings, source.token);
+    if (!claims) return undefined;
+    const session = await sessions.findActiveSession(claims.sessionId, claims.userId);
+    return session ? { ...claims, via: source.via } : undefined;
+  }
+
+  /** Logout also accepts the refresh cookie of an active session, for clients that hold nothing else. */
+  async function authenticateForLogout(req: Request): Promise<AuthContext | undefined> {
+    const byAccessToken = await authenticateAccessToken(req);
+    if (byAccessToken) return byAccessToken;
+    const refreshToken: unknown = req.cookies?.[REFRESH_COOKIE];
+    if (!looksLikeRefreshToken(refreshToken)) return undefined;
+    const session = await sessions.findSessionByRefreshToken(refreshToken);
+    return session ? { userId: session.userId.toString(), sessionId: session._id.toString(), via: 'refresh-cookie' } : undefined;
+  }
+
+  const requireAuth: RequestHandler = async (req, _res, next) => {
+    const auth = await authenticateAccessToken(req);
+    if (!auth) throw ApiError.unauthorized();
+    req.auth = auth;
+    next();
+  };
+
+  return { authenticateAccessToken, authenticateForLogout, requireAuth };
+}
+
+export type Authenticator = ReturnType<typeof createAuthenticator>;
+
+/** For handlers behind requireAuth. */
+export function authOf(req: Request): AuthContext {
+  if (!req.auth) throw ApiError.unauthorized();
+  return req.auth;
+}

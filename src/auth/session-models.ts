@@ -1,0 +1,115 @@
+import { Schema, type Connection, type Model, type Types } from 'mongoose';
+
+/**
+ * Session state lives in four collections, split so that every claim that must never be undone is an
+ * insert against a unique `_id`. On MongoDB any of these could be a conditional update, but FerretDB v1
+ * implements findOneAndUpdate/updateOne as read, filter in process, rewrite the whole document: two
+ * concurrent writers to one document can erase each other's changes. An insert against `_id` is atomic
+ * on both, and nothing ever rewrites a claim document.
+ *
+ * - sessions: one per login; descriptive fields only (lastUsedAt, expiresAt, the current refresh token's
+ *   hash) that a lost concurrent update could at worst make a little stale, never revive.
+ * - refresh_tokens: `_id` = SHA-256 of a refresh token the server issued; the raw token is never stored.
+ * - refresh_token_rotations: `_id` = SHA-256 of a token that has been used; exactly one insert wins, so
+ *   exactly one successor is ever issued for it.
+ * - session_revocations: `_id` = session id; its existence is the revocation.
+ */
+
+export interface SessionDocument {
+  _id: Types.ObjectId;
+  userId: Types.ObjectId;
+  refreshTokenHash: string;
+  createdAt: Date;
+  lastUsedAt: Date;
+  expiresAt: Date;
+  userAgent: string;
+  ip: string;
+}
+
+export interface RefreshTokenDocument {
+  _id: string;
+  sessionId: Types.ObjectId;
+  userId: Types.ObjectId;
+  createdAt: Date;
+  expiresAt: Date;
+}
+
+export interface RefreshTokenRotationDocument {
+  _id: string;
+  sessionId: Types.ObjectId;
+  successorHash: string;
+  rotatedAt: Date;
+  expiresAt: Date;
+}
+
+export type RevocationReason = 'logout' | 'logout_others' | 'logout_global' | 'session_revoked' | 'refresh_token_reused' | 'password_changed';
+
+export interface SessionRevocationDocument {
+  _id: Types.ObjectId;
+  userId: Types.ObjectId;
+  reason: RevocationReason;
+  revokedAt: Date;
+  expiresAt: Date;
+}
+
+const sessionSchema = new Schema<SessionDocument>(
+  {
+    userId: { type: Schema.Types.ObjectId, required: true },
+    refreshTokenHash: { type: String, required: true },
+    createdAt: { type: Date, required: true },
+    lastUsedAt: { type: Date, required: true },
+    expiresAt: { type: Date, required: true },
+    userAgent: { type: String, default: '' },
+    ip: { type: String, default: '' },
+  },
+  { collection: 'sessions', versionKey: false },
+);
+
+const refreshTokenSchema = new Schema<RefreshTokenDocument>(
+  {
+    _id: { type: String, required: true },
+    sessionId: { type: Schema.Types.ObjectId, required: true },
+    userId: { type: Schema.Types.ObjectId, required: true },
+    createdAt: { type: Date, required: true },
+    expiresAt: { type: Date, required: true },
+  },
+  { collection: 'refresh_tokens', versionKey: false },
+);
+
+const rotationSchema = new Schema<RefreshTokenRotationDocument>(
+  {
+    _id: { type: String, required: true },
+    sessionId: { type: Schema.Types.ObjectId, required: true },
+    successorHash: { type: String, required: true },
+    rotatedAt: { type: Date, required: true },
+    expiresAt: { type: Date, required: true },
+  },
+  { collection: 'refresh_token_rotations', versionKey: false },
+);
+
+const revocationSchema = new Schema<SessionRevocationDocument>(
+  {
+    _id: { type: Schema.Types.ObjectId, required: true },
+    userId: { type: Schema.Types.ObjectId, required: true },
+    reason: { type: String, required: true },
+    revokedAt: { type: Date, required: true },
+    expiresAt: { type: Date, required: true },
+  },
+  { collection: 'session_revocations', versionKey: false },
+);
+
+export interface SessionModels {
+  Session: Model<SessionDocument>;
+  RefreshToken: Model<RefreshTokenDocument>;
+  RefreshTokenRotation: Model<RefreshTokenRotationDocument>;
+  SessionRevocation: Model<SessionRevocationDocument>;
+}
+
+export function createSessionModels(connection: Connection): SessionModels {
+  return {
+    Session: connection.model<SessionDocument>('Session', sessionSchema),
+    RefreshToken: connection.model<RefreshTokenDocument>('RefreshToken', refreshTokenSchema),
+    RefreshTokenRotation: connection.model<RefreshTokenRotationDocument>('RefreshTokenRotation', rotationSchema),
+    SessionRevocation: connection.model<SessionRevocationDocument>('SessionRevocation', revocationSchema),
+  };
+}

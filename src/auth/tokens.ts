@@ -1,0 +1,67 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import jwt from 'jsonwebtoken';
+import { isObjectIdHex } from '../db/object-id';
+
+export interface AccessTokenSettings {
+  secret: string;
+  issuer: string;
+  audience: string;
+  ttlSeconds: number;
+}
+
+export interface AccessClaims {
+  userId: string;
+  sessionId: string;
+}
+
+/** Longer than any token this server issues; larger ones are rejected before any parsing work. */
+export const MAX_ACCESS_TOKEN_LENGTH = 8192;
+
+export function signAccessToken(settings: AccessTokenSettings, claims: AccessClaims): string {
+  return jwt.sign({ sid: claims.sessionId }, settings.secret, {
+    algorithm: 'HS256',
+    expiresIn: settings.ttlSeconds,
+    issuer: settings.issuer,
+    audience: settings.audience,
+    subject: claims.userId,
+    jwtid: randomUUID(),
+  });
+}
+
+/**
+ * Verifies signature, algorithm, issuer, audience, exp and nbf (RFC 8725: the algorithm is pinned, never
+ * taken from the token). Returns undefined for anything that is not a token this server issued.
+ */
+export function verifyAccessToken(settings: AccessTokenSettings, token: string): AccessClaims | undefined {
+  if (token.length === 0 || token.length > MAX_ACCESS_TOKEN_LENGTH) return undefined;
+  let payload: string | jwt.JwtPayload;
+  try {
+    payload = jwt.verify(token, settings.secret, {
+      algorithms: ['HS256'],
+      issuer: settings.issuer,
+      audience: settings.audience,
+    });
+  } catch {
+    return undefined;
+  }
+  if (typeof payload !== 'object') return undefined;
+  const { sub, sid, jti } = payload as { sub?: unknown; sid?: unknown; jti?: unknown };
+  if (typeof sub !== 'string' || typeof sid !== 'string' || typeof jti !== 'string') return undefined;
+  if (!isObjectIdHex(sub) || !isObjectIdHex(sid)) return undefined;
+  return { userId: sub, sessionId: sid };
+}
+
+/** An opaque refresh token: 256 random bits, URL-safe. */
+export function generateRefreshToken(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+/** Only this hash is stored, so a database leak yields no usable refresh token. */
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token, 'utf8').digest('hex');
+}
+
+/** Refresh tokens are exactly what generateRefreshToken makes; anything else is not worth a query. */
+export function looksLikeRefreshToken(value: unknown): value is string {
+  return typeof value === 'string' && /^[A-Za-z0-9_-]{43}$/.test(value);
+}

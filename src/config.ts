@@ -1,0 +1,156 @@
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import { parseDuration } from './duration';
+
+/**
+ * Every environment variable the API reads, parsed once at start-up. Nothing else in src/ reads
+ * process.env: the parsed Config is passed to whoever needs it, so tests can build any configuration
+ * in-process without touching the environment.
+ */
+
+const booleanString = z
+  .enum(['true', 'false'], { message: 'must be "true" or "false"' })
+  .transform((value) => value === 'true');
+
+const duration = z.string().transform((value, ctx) => {
+  const seconds = parseDuration(value);
+  if (seconds === undefined || seconds <= 0) {
+    ctx.addIssue({ code: 'custom', message: 'must be a positive duration such as 900, 90s, 15m, 12h or 7d' });
+    return z.NEVER;
+  }
+  return seconds;
+});
+
+const integer = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+const commaList = z
+  .string()
+  .transform((value) => value.split(',').map((item) => item.trim()).filter((item) => item.length > 0));
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  HOST: z.string().min(1).optional(),
+  PORT: integer(0, 65535).default(3000),
+  MONGODB_URI: z
+    .string()
+    .regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://')
+    .optional(),
+  EMBEDDED_DB_DIR: z.string().min(1).default('.data/ferretdb'),
+  EMBEDDED_DB_PORT: integer(0, 65535).default(0),
+  JWT_ACCESS_SECRET: z
+    .string()
+    .refine((value) => Buffer.byteLength(value, 'utf8') >= 32, 'must be at least 32 bytes long')
+    .optional(),
+  JWT_ISSUER: z.string().min(1).default('logout-auth-api'),
+  JWT_AUDIENCE: z.string().min(1).default('logout-auth-api'),
+  ACCESS_TOKEN_TTL: duration.default(15 * 60),
+  REFRESH_TOKEN_TTL: duration.default(7 * 24 * 60 * 60),
+  REFRESH_REUSE_GRACE_SECONDS: integer(0, 3600).default(10),
+  COOKIE_SECURE: booleanString.optional(),
+  COOKIE_SAMESITE: z.enum(['lax', 'strict', 'none']).default('lax'),
+  COOKIE_DOMAIN: z.string().min(1).optional(),
+  CORS_ORIGINS: commaList.default([]),
+  TRUST_PROXY: z.string().default('false'),
+  BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)?$/i, 'must look like 10kb').default('10kb'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  PASSWORD_HASH_MEMORY_KIB: integer(8192, 1024 * 1024).default(19456),
+  PASSWORD_HASH_ITERATIONS: integer(1, 10).default(2),
+  DB_OPERATION_TIMEOUT_MS: integer(100, 60_000).default(5000),
+});
+
+export type CookieSameSite = 'lax' | 'strict' | 'none';
+
+export interface Config {
+  env: 'development' | 'test' | 'production';
+  host: string;
+  port: number;
+  mongodbUri: string | undefined;
+  embeddedDb: { dir: string; port: number };
+  jwt: { accessSecret: string; issuer: string; audience: string; secretWasGenerated: boolean };
+  accessTokenTtlSeconds: number;
+  refreshTokenTtlSeconds: number;
+  refreshReuseGraceSeconds: number;
+  cookies: { secure: boolean; sameSite: CookieSameSite; domain: string | undefined };
+  corsOrigins: string[];
+  trustProxy: boolean | number | string;
+  bodyLimit: string;
+  logLevel: string;
+  passwordHash: { memoryKib: number; iterations: number };
+  dbOperationTimeoutMs: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Express's "trust proxy" accepts a boolean, a hop count or a list of addresses. */
+function parseTrustProxy(value: string): boolean | number | string {
+  if (value === 'true') return true;
+  if (value === 'false' || value === '') return false;
+  if (/^\d+$/.test(value)) return Number(value);
+  return value;
+}
+
+/** Environment variables that are set but empty count as unset, as they do in most .env tooling. */
+function dropEmpty(env: NodeJS.ProcessEnv): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== ''),
+  );
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(dropEmpty(env));
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => `${issue.path.join('.') || 'environment'}: ${issue.message}`),
+    );
+  }
+  const e = parsed.data;
+  const isProduction = e.NODE_ENV === 'production';
+  const problems: string[] = [];
+
+  if (isProduction && !e.JWT_ACCESS_SECRET) {
+    problems.push('JWT_ACCESS_SECRET: required in production (at least 32 random bytes)');
+  }
+  if (isProduction && !e.MONGODB_URI) {
+    problems.push('MONGODB_URI: required in production; the embedded database is for development and tests only');
+  }
+  // Secure follows the environment unless explicitly overridden, so plain-http localhost works in development.
+  const secure = e.COOKIE_SECURE ?? isProduction;
+  if (e.COOKIE_SAMESITE === 'none' && !secure) {
+    problems.push('COOKIE_SAMESITE: "none" requires Secure cookies (set COOKIE_SECURE=true or NODE_ENV=production); browsers reject SameSite=None without Secure');
+  }
+  if (e.ACCESS_TOKEN_TTL >= e.REFRESH_TOKEN_TTL) {
+    problems.push('ACCESS_TOKEN_TTL: must be shorter than REFRESH_TOKEN_TTL');
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  return {
+    env: e.NODE_ENV,
+    host: e.HOST ?? (isProduction ? '0.0.0.0' : '127.0.0.1'),
+    port: e.PORT,
+    mongodbUri: e.MONGODB_URI,
+    embeddedDb: { dir: e.EMBEDDED_DB_DIR, port: e.EMBEDDED_DB_PORT },
+    jwt: {
+      // Outside production a per-process secret keeps `npm start` a one-step affair; tokens simply do not
+      // survive a restart, which the start-up warning says.
+      accessSecret: e.JWT_ACCESS_SECRET ?? randomBytes(48).toString('base64url'),
+      issuer: e.JWT_ISSUER,
+      audience: e.JWT_AUDIENCE,
+      secretWasGenerated: !e.JWT_ACCESS_SECRET,
+    },
+    accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL,
+    refreshTokenTtlSeconds: e.REFRESH_TOKEN_TTL,
+    refreshReuseGraceSeconds: e.REFRESH_REUSE_GRACE_SECONDS,
+    cookies: { secure, sameSite: e.COOKIE_SAMESITE, domain: e.COOKIE_DOMAIN },
+    corsOrigins: e.CORS_ORIGINS,
+    trustProxy: parseTrustProxy(e.TRUST_PROXY),
+    bodyLimit: e.BODY_LIMIT,
+    logLevel: e.LOG_LEVEL,
+    passwordHash: { memoryKib: e.PASSWORD_HASH_MEMORY_KIB, iterations: e.PASSWORD_HASH_ITERATIONS },
+    dbOperationTimeoutMs: e.DB_OPERATION_TIMEOUT_MS,
+  };
+}

@@ -1,0 +1,42 @@
+import type { Connection } from 'mongoose';
+import type { Logger } from 'pino';
+import type { Config } from './config';
+import { connectDatabase } from './db/connection';
+import { startEmbeddedDatabase, type EmbeddedDatabase } from './db/embedded-ferretdb';
+import { createModels, ensureIndexes } from './db/models';
+
+export interface OpenDatabase {
+  connection: Connection;
+  embedded: EmbeddedDatabase | undefined;
+  close(): Promise<void>;
+}
+
+/**
+ * MONGODB_URI when given; otherwise (never in production, which config refuses) the embedded FerretDB,
+ * built on first use. Indexes are in place before the first request.
+ */
+export async function openDatabase(config: Config, logger: Logger): Promise<OpenDatabase> {
+  let embedded: EmbeddedDatabase | undefined;
+  let uri = config.mongodbUri;
+  if (!uri) {
+    logger.info('MONGODB_URI is not set: starting the embedded FerretDB database');
+    embedded = await startEmbeddedDatabase({ dataDir: config.embeddedDb.dir, port: config.embeddedDb.port });
+    uri = `${embedded.uri}auth`;
+    logger.info({ uri, dataDir: embedded.dataDir }, 'embedded database is listening');
+  }
+  try {
+    const connection = await connectDatabase(uri, { operationTimeoutMs: config.dbOperationTimeoutMs });
+    await ensureIndexes(createModels(connection), logger);
+    return {
+      connection,
+      embedded,
+      async close() {
+        await connection.close();
+        await embedded?.stop();
+      },
+    };
+  } catch (error) {
+    await embedded?.stop();
+    throw error;
+  }
+}

@@ -1,0 +1,61 @@
+import type { Connection, Model } from 'mongoose';
+import type { Logger } from 'pino';
+import { createSessionModels, type SessionModels } from '../auth/session-models';
+import { createUserModel, type UserModel } from '../users/user-model';
+
+export interface Models extends SessionModels {
+  User: UserModel;
+}
+
+export function createModels(connection: Connection): Models {
+  return { User: createUserModel(connection), ...createSessionModels(connection) };
+}
+
+interface IndexSpec {
+  model: Model<never>;
+  keys: Record<string, 1 | -1>;
+  options?: { unique?: boolean; expireAfterSeconds?: number; name?: string };
+}
+
+/** MongoDB's NotImplemented, which FerretDB v1 answers to index options it does not support (TTL among them). */
+const NOT_IMPLEMENTED = 238;
+
+function indexSpecs(models: Models): IndexSpec[] {
+  const ttl = { expireAfterSeconds: 0 };
+  const m = (model: Model<never> | Model<any>) => model as Model<never>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  return [
+    { model: m(models.User), keys: { email: 1 }, options: { unique: true } },
+    { model: m(models.Session), keys: { userId: 1, createdAt: -1 } },
+    { model: m(models.Session), keys: { expiresAt: 1 }, options: ttl },
+    { model: m(models.RefreshToken), keys: { sessionId: 1 } },
+    { model: m(models.RefreshToken), keys: { expiresAt: 1 }, options: ttl },
+    { model: m(models.RefreshTokenRotation), keys: { expiresAt: 1 }, options: ttl },
+    { model: m(models.SessionRevocation), keys: { userId: 1 } },
+    { model: m(models.SessionRevocation), keys: { expiresAt: 1 }, options: ttl },
+  ];
+}
+
+function errorCode(error: unknown): number | undefined {
+  return typeof error === 'object' && error !== null && 'code' in error ? Number(error.code) : undefined;
+}
+
+/**
+ * Creates every index the queries rely on. TTL indexes let MongoDB delete expired sessions and tokens;
+ * where the server rejects them (FerretDB v1) a plain index takes their place, and expiry is enforced in
+ * code everywhere anyway, so correctness never depends on the TTL monitor.
+ * Returns whether TTL indexes are active.
+ */
+export async function ensureIndexes(models: Models, logger: Logger): Promise<{ ttl: boolean }> {
+  let ttl = true;
+  for (const { model, keys, options } of indexSpecs(models)) {
+    try {
+      await model.collection.createIndex(keys, options ?? {});
+    } catch (error) {
+      if (options?.expireAfterSeconds === undefined || errorCode(error) !== NOT_IMPLEMENTED) throw error;
+      ttl = false;
+      await model.collection.createIndex(keys, {});
+    }
+  }
+  if (!ttl) logger.info('this MongoDB server does not support TTL indexes; expired sessions are ignored in code and kept on disk');
+  return { ttl };
+}

@@ -1,0 +1,69 @@
+import type { ErrorRequestHandler } from 'express';
+import { ApiError } from './api-error';
+
+/** Errors of the MongoDB driver that mean "the database cannot be reached right now", not "a bug". */
+const UNAVAILABLE_ERRORS = new Set([
+  'MongoServerSelectionError',
+  'MongoNetworkError',
+  'MongoNetworkTimeoutError',
+  'MongoNotConnectedError',
+  'MongoTopologyClosedError',
+  'MongoPoolClearedError',
+]);
+
+function isDatabaseUnavailable(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  if (UNAVAILABLE_ERRORS.has(error.name)) return true;
+  // mongoose refuses to queue operations while disconnected (bufferCommands: false)
+  return error.name === 'MongooseError' && /before initial connection|not connected|connection .* closed/i.test(error.message);
+}
+
+/** body-parser reports its failures as http-errors with a `type`; map them to the API's codes. */
+function fromBodyParser(error: unknown): ApiError | undefined {
+  if (typeof error !== 'object' || error === null || !('type' in error)) return undefined;
+  switch ((error as { type: unknown }).type) {
+    case 'entity.parse.failed':
+      return new ApiError(400, 'INVALID_JSON', 'Request body is not valid JSON');
+    case 'entity.too.large':
+      return new ApiError(413, 'PAYLOAD_TOO_LARGE', 'Request body is too large');
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', 'Request body encoding is not supported');
+    case 'request.aborted':
+    case 'request.size.invalid':
+    case 'stream.encoding.set':
+      return new ApiError(400, 'BAD_REQUEST', 'Request body could not be read');
+    default:
+      return undefined;
+  }
+}
+
+function toApiError(error: unknown): ApiError {
+  if (error instanceof ApiError) return error;
+  const bodyError = fromBodyParser(error);
+  if (bodyError) return bodyError;
+  if (isDatabaseUnavailable(error)) {
+    return new ApiError(503, 'SERVICE_UNAVAILABLE', 'The service is temporarily unavailable; try again shortly', undefined, { 'Retry-After': '5' });
+  }
+  // Anything else from Express itself that carries a 4xx status (a malformed URL, say) stays a 4xx.
+  const status = typeof error === 'object' && error !== null && 'status' in error ? Number(error.status) : 500;
+  if (status >= 400 && status < 500) return new ApiError(status, 'BAD_REQUEST', 'The request could not be processed');
+  return new ApiError(500, 'INTERNAL_ERROR', 'An unexpected error occurred');
+}
+
+/** The one place an error becomes a response: JSON, the API's shape, and nothing of the internals. */
+export const errorHandler: ErrorRequestHandler = (error, req, res, _next) => {
+  const apiError = toApiError(error);
+  if (apiError.status >= 500) req.log?.error({ err: error }, 'request failed');
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  res.status(apiError.status).set(apiError.headers);
+  res.json({
+    success: false,
+    code: apiError.code,
+    message: apiError.message,
+    ...(apiError.details !== undefined ? { details: apiError.details } : {}),
+  });
+};

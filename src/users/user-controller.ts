@@ -1,0 +1,20 @@
+import type { RequestHandler } from 'express';
+import { authOf } from '../auth/require-auth';
+import { parseInput } from '../http/validate';
+import type { UserService } from './user-service';
+import { changePasswordSchema } from './user-schemas';
+
+export function createUserController(users: UserService) {
+  const me: RequestHandler = async (req, res) => {
+    res.json({ success: true, user: await users.getUser(authOf(req).userId) });
+  };
+
+  const changePassword: RequestHandler = async (req, res) => {
+    const caller = authOf(req);
+    const input = parseInput(changePasswordSchema, req.body ?? {});
+    const revokedSessions = await users.changePassword(caller.userId, caller.sessionId, input);
+    res.json({ success: true, message: 'Password changed; other sessions have been signed out', revokedSessions });
+  };
+
+  return { me, changePassword };
+}

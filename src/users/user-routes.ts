@@ -1,0 +1,17 @@
+import { Router, type RequestHandler } from 'express';
+import { methodNotAllowed } from '../http/not-found';
+import type { createUserController } from './user-controller';
+
+/** Mounted at /api/v1/users. */
+export function createUserRoutes(
+  controller: ReturnType<typeof createUserController>,
+  guards: { jsonBody: RequestHandler[]; requireAuth: RequestHandler },
+): Router {
+  const router = Router();
+  router.route('/me').get(guards.requireAuth, controller.me).all(methodNotAllowed(['GET']));
+  router
+    .route('/me/password')
+    .post(guards.requireAuth, guards.jsonBody, controller.changePassword)
+    .all(methodNotAllowed(['POST']));
+  return router;
+}

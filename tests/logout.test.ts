@@ -1,0 +1,221 @@
+import jwt from 'jsonwebtoken';
+import { Types } from 'mongoose';
+import request from 'supertest';
+import { hashToken } from '../src/auth/tokens';
+import { bearer, cookiesOf, isExpired, loginUser, registerUser, type SignedInUser } from './support/auth-helpers';
+import { startTestApp, TEST_SECRET, type TestApp } from './support/test-app';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await startTestApp();
+});
+afterAll(() => t.close());
+
+const logout = () => request(t.app).post('/api/v1/auth/logout');
+
+function expectBothCookiesExpired(res: request.Response, secure = false) {
+  const cookies = cookiesOf(res);
+  expect(isExpired(cookies.accessToken)).toBe(true);
+  expect(isExpired(cookies.refreshToken)).toBe(true);
+  // Cleared with the very attributes they were set with, or the browser would keep the originals.
+  expect(cookies.accessToken).toMatchObject({ path: '/', httpOnly: true, sameSite: 'Lax' });
+  expect(cookies.refreshToken).toMatchObject({ path: '/api/v1/auth', httpOnly: true, sameSite: 'Lax' });
+  expect(Boolean(cookies.accessToken?.secure)).toBe(secure);
+  expect(Boolean(cookies.refreshToken?.secure)).toBe(secure);
+}
+
+async function expectSessionRevoked(user: SignedInUser) {
+  const { sid } = jwt.decode(user.accessToken) as { sid: string };
+  const revocation = await t.models.SessionRevocation.findById(sid).lean();
+  expect(revocation).not.toBeNull();
+  expect(revocation?.reason).toBe('logout');
+}
+
+async function expectTokensDead(user: SignedInUser) {
+  expect((await request(t.app).get('/api/v1/users/me').set(...bearer(user))).status).toBe(401);
+  expect((await request(t.app).get('/api/v1/users/me').set('Cookie', `accessToken=${user.accessToken}`)).status).toBe(401);
+  expect((await request(t.app).get('/api/v1/auth/sessions').set(...bearer(user))).status).toBe(401);
+  expect((await request(t.app).post('/api/v1/auth/refresh').set('Cookie', `refreshToken=${user.refreshToken}`)).status).toBe(401);
+  expect((await logout().set(...bearer(user))).status).toBe(401);
+}
+
+describe('POST /api/v1/auth/logout', () => {
+  it('logs out a Bearer caller: 200, exact body, cookies expired, no-store, session revoked in MongoDB', async () => {
+    const user = await registerUser(t.app);
+    const res = await logout().set(...bearer(user));
+
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ success: true, message: 'Logged out successfully' });
+    expect(res.headers['cache-control']).toBe('no-store');
+    expect(res.headers['content-type']).toMatch(/application\/json/);
+    expectBothCookiesExpired(res);
+    await expectSessionRevoked(user);
+  });
+
+  it('makes the access and refresh tokens useless everywhere at once, a second logout included', async () => {
+    const user = await registerUser(t.app);
+    expect((await logout().set(...bearer(user))).status).toBe(200);
+    await expectTokensDead(user);
+  });
+
+  it('logs out a browser that sends only its cookies', async () => {
+    const user = await registerUser(t.app);
+    const res = await logout().set('Cookie', user.cookieHeader);
+    expect(res.status).toBe(200);
+    expectBothCookiesExpired(res);
+    await expectSessionRevoked(user);
+    await expectTokensDead(user);
+  });
+
+  it('logs out with the access-token cookie alone', async () => {
+    const user = await registerUser(t.app);
+    const res = await logout().set('Cookie', `accessToken=${user.accessToken}`);
+    expect(res.status).toBe(200);
+    await expectSessionRevoked(user);
+  });
+
+  it('logs out with the refresh-token cookie alone (curl --cookie "refreshToken=…")', async () => {
+    const user = await registerUser(t.app);
+    const res = await logout().set('Cookie', `refreshToken=${user.refreshToken}`);
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ success: true, message: 'Logged out successfully' });
+    expectBothCookiesExpired(res);
+    await expectSessionRevoked(user);
+    await expectTokensDead(user);
+  });
+
+  it('falls back to the refresh cookie when the access token is no longer valid', async () => {
+    const user = await registerUser(t.app);
+    const expired = jwt.sign({ sid: (jwt.decode(user.accessToken) as { sid: string }).sid }, TEST_SECRET, {
+      algorithm: 'HS256', subject: user.id, issuer: t.config.jwt.issuer, audience: t.config.jwt.audience, jwtid: 'x', expiresIn: -10,
+    });
+    const res = await logout().set('Cookie', `accessToken=${expired}; refreshToken=${user.refreshToken}`);
+    expect(res.status).toBe(200);
+    await expectSessionRevoked(user);
+  });
+
+  it('leaves the same user’s other sessions working', async () => {
+    const laptop = await registerUser(t.app);
+    const phone = await loginUser(t.app, laptop.email);
+
+    expect((await logout().set(...bearer(laptop))).status).toBe(200);
+
+    const me = await request(t.app).get('/api/v1/users/me').set(...bearer(phone));
+    expect(me.status).toBe(200);
+    expect(me.body.user.email).toBe(laptop.email);
+    const refreshed = await request(t.app).post('/api/v1/auth/refresh').set('Cookie', `refreshToken=${phone.refreshToken}`);
+    expect(refreshed.status).toBe(200);
+    const { sid } = jwt.decode(phone.accessToken) as { sid: string };
+    expect(await t.models.SessionRevocation.exists({ _id: sid })).toBeNull();
+  });
+
+  it('lets the user log in again after logging out, with a fresh session', async () => {
+    const user = await registerUser(t.app);
+    await logout().set(...bearer(user));
+    const again = await loginUser(t.app, user.email);
+    expect((jwt.decode(again.accessToken) as { sid: string }).sid).not.toBe((jwt.decode(user.accessToken) as { sid: string }).sid);
+    expect((await request(t.app).get('/api/v1/users/me').set(...bearer(again))).status).toBe(200);
+  });
+
+  it('answers 401 UNAUTHORIZED without credentials and still expires both cookies', async () => {
+    const res = await logout();
+    expect(res.status).toBe(401);
+    expect(res.body).toEqual({ success: false, code: 'UNAUTHORIZED', message: expect.any(String) });
+    expectBothCookiesExpired(res);
+  });
+
+  it.each([
+    ['a garbage Bearer token', { Authorization: 'Bearer not.a.jwt' }],
+    ['a garbage access cookie', { Cookie: 'accessToken=garbage' }],
+    ['an unknown refresh cookie', { Cookie: `refreshToken=${'A'.repeat(43)}` }],
+    ['a token signed with another secret', { Authorization: `Bearer ${jwt.sign({ sid: new Types.ObjectId().toString() }, 'x'.repeat(40), { subject: new Types.ObjectId().toString(), jwtid: 'j' })}` }],
+  ])('answers 401 and expires both cookies for %s', async (_name, headers) => {
+    const res = await logout().set(headers);
+    expect(res.status).toBe(401);
+    expect(res.body.code).toBe('UNAUTHORIZED');
+    expectBothCookiesExpired(res);
+  });
+
+  it('rejects a refresh cookie that was already rotated away (past the grace period)', async () => {
+    const strict = await startTestApp({ REFRESH_REUSE_GRACE_SECONDS: '0' }, t.dbName);
+    const user = await registerUser(strict.app);
+    const rotated = await request(strict.app).post('/api/v1/auth/refresh').set('Cookie', `refreshToken=${user.refreshToken}`);
+    expect(rotated.status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const res = await request(strict.app).post('/api/v1/auth/logout').set('Cookie', `refreshToken=${user.refreshToken}`);
+    expect(res.status).toBe(401);
+    await strict.connection.close();
+  });
+
+  it.each([
+    ['no body and no content type', (r: request.Test) => r],
+    ['a JSON body', (r: request.Test) => r.set('Content-Type', 'application/json').send('{"anything":true}')],
+    ['malformed JSON', (r: request.Test) => r.set('Content-Type', 'application/json').send('{not json')],
+    ['a form body', (r: request.Test) => r.type('form').send('a=b')],
+  ])('ignores the body: %s', async (_name, withBody) => {
+    const user = await registerUser(t.app);
+    const res = await withBody(logout().set(...bearer(user)));
+    expect(res.status).toBe(200);
+    expect(res.body.success).toBe(true);
+    await expectSessionRevoked(user);
+  });
+
+  it('stores only the SHA-256 of the refresh token, never the token itself', async () => {
+    const user = await registerUser(t.app);
+    const { sid } = jwt.decode(user.accessToken) as { sid: string };
+    const session = await t.models.Session.findById(sid).lean();
+    expect(session?.refreshTokenHash).toBe(hashToken(user.refreshToken));
+    const raw = JSON.stringify(await t.connection.db!.collection('sessions').find({}).toArray());
+    expect(raw).not.toContain(user.refreshToken);
+    expect(JSON.stringify(await t.connection.db!.collection('refresh_tokens').find({}).toArray())).not.toContain(user.refreshToken);
+  });
+
+  it('answers 500 INTERNAL_ERROR JSON on an unexpected database error, expires cookies, leaks nothing', async () => {
+    // A session document that violates the schema (expiresAt stored as text) makes validation throw.
+    const userId = new Types.ObjectId();
+    const sessionId = new Types.ObjectId();
+    await t.connection.db!.collection('sessions').insertOne({ _id: sessionId, userId, refreshTokenHash: 'x', createdAt: new Date(), lastUsedAt: new Date(), expiresAt: 'not a date', userAgent: '', ip: '' });
+    const token = jwt.sign({ sid: sessionId.toString() }, TEST_SECRET, {
+      algorithm: 'HS256', subject: userId.toString(), issuer: t.config.jwt.issuer, audience: t.config.jwt.audience, jwtid: 'j', expiresIn: 60,
+    });
+    const res = await logout().set('Authorization', `Bearer ${token}`);
+    expect(res.status).toBe(500);
+    expect(res.body).toEqual({ success: false, code: 'INTERNAL_ERROR', message: expect.any(String) });
+    expect(JSON.stringify(res.body)).not.toMatch(/getTime|at .*\.ts|TypeError|stack/);
+    expectBothCookiesExpired(res);
+  });
+});
+
+describe('POST /api/v1/auth/logout with the database down', () => {
+  it('answers 503 SERVICE_UNAVAILABLE JSON and still expires both cookies', async () => {
+    const down = await startTestApp({ DB_OPERATION_TIMEOUT_MS: '500' });
+    const user = await registerUser(down.app);
+    await down.connection.close();
+    const res = await request(down.app).post('/api/v1/auth/logout').set(...bearer(user));
+    expect(res.status).toBe(503);
+    expect(res.body).toEqual({ success: false, code: 'SERVICE_UNAVAILABLE', message: expect.any(String) });
+    expectBothCookiesExpired(res);
+  });
+});
+
+describe('cookie Secure flag', () => {
+  it.each([
+    { name: 'development', env: { NODE_ENV: 'development' }, secure: false },
+    { name: 'production', env: { NODE_ENV: 'production' }, secure: true },
+    { name: 'development with COOKIE_SECURE=true', env: { NODE_ENV: 'development', COOKIE_SECURE: 'true' }, secure: true },
+    { name: 'production with COOKIE_SECURE=false', env: { NODE_ENV: 'production', COOKIE_SECURE: 'false' }, secure: false },
+  ])('in $name: Secure=$secure on set and on clear', async ({ env, secure }) => {
+    const app = await startTestApp(env, t.dbName);
+    try {
+      const registered = await request(app.app).post('/api/v1/auth/register').send({ email: `s-${Date.now()}-${Math.random()}@example.com`, password: 'password123' });
+      const set = cookiesOf(registered);
+      expect(Boolean(set.accessToken?.secure)).toBe(secure);
+      expect(Boolean(set.refreshToken?.secure)).toBe(secure);
+      const res = await request(app.app).post('/api/v1/auth/logout').set('Authorization', `Bearer ${registered.body.accessToken}`);
+      expect(res.status).toBe(200);
+      expectBothCookiesExpired(res, secure);
+    } finally {
+      await app.connection.close();
+    }
+  });
+});

@@ -1,0 +1,65 @@
+import { randomBytes } from 'node:crypto';
+import type { Express } from 'express';
+import setCookieParser, { type Cookie } from 'set-cookie-parser';
+import request, { type Response } from 'supertest';
+
+export const PASSWORD = 'correct horse battery staple';
+
+export function uniqueEmail(): string {
+  return `user-${randomBytes(6).toString('hex')}@example.com`;
+}
+
+/** The response's Set-Cookie headers, parsed, by cookie name. */
+export function cookiesOf(res: Response): Record<string, Cookie> {
+  const header = res.headers['set-cookie'] as string[] | string | undefined;
+  return setCookieParser.parse(header ?? [], { map: true, decodeValues: false });
+}
+
+/** A cookie counts as expired when its value is emptied and its expiry is in the past (or Max-Age 0). */
+export function isExpired(cookie: Cookie | undefined): boolean {
+  if (!cookie) return false;
+  const expiredByDate = cookie.expires !== undefined && cookie.expires.getTime() <= Date.now();
+  return cookie.value === '' && (expiredByDate || cookie.maxAge === 0);
+}
+
+export interface SignedInUser {
+  id: string;
+  email: string;
+  password: string;
+  accessToken: string;
+  refreshToken: string;
+  /** A Cookie header carrying both auth cookies, as a browser would send them to /api/v1/auth. */
+  cookieHeader: string;
+}
+
+function signedInFrom(res: Response, email: string, password: string): SignedInUser {
+  const cookies = cookiesOf(res);
+  const accessToken = cookies.accessToken?.value;
+  const refreshToken = cookies.refreshToken?.value;
+  if (!accessToken || !refreshToken) throw new Error(`expected both auth cookies, got ${res.status} ${JSON.stringify(res.body)}`);
+  return {
+    id: res.body.user.id,
+    email,
+    password,
+    accessToken,
+    refreshToken,
+    cookieHeader: `accessToken=${accessToken}; refreshToken=${refreshToken}`,
+  };
+}
+
+export async function registerUser(app: Express, email = uniqueEmail(), password = PASSWORD): Promise<SignedInUser> {
+  const res = await request(app).post('/api/v1/auth/register').send({ email, password, name: 'Test User' });
+  if (res.status !== 201) throw new Error(`register failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return signedInFrom(res, email, password);
+}
+
+/** Another login of the same user: a second device with a session of its own. */
+export async function loginUser(app: Express, email: string, password = PASSWORD, userAgent = 'second-device'): Promise<SignedInUser> {
+  const res = await request(app).post('/api/v1/auth/login').set('User-Agent', userAgent).send({ email, password });
+  if (res.status !== 200) throw new Error(`login failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return signedInFrom(res, email, password);
+}
+
+export function bearer(user: Pick<SignedInUser, 'accessToken'>): [string, string] {
+  return ['Authorization', `Bearer ${user.accessToken}`];
+}

@@ -1,0 +1,61 @@
+import { randomBytes } from 'node:crypto';
+import type { Express } from 'express';
+import type { Connection } from 'mongoose';
+import { createApp } from '../../src/app';
+import { loadConfig, type Config } from '../../src/config';
+import { connectDatabase } from '../../src/db/connection';
+import { createModels, ensureIndexes, type Models } from '../../src/db/models';
+import { createLogger } from '../../src/logger';
+
+/** What every test app runs with unless a test says otherwise: fast hashing, quiet logs, a fixed secret. */
+export const TEST_SECRET = 'test-access-secret-that-is-at-least-32-bytes-long';
+const BASE_ENV = {
+  NODE_ENV: 'test',
+  JWT_ACCESS_SECRET: TEST_SECRET,
+  LOG_LEVEL: 'silent',
+  PASSWORD_HASH_MEMORY_KIB: '8192',
+  PASSWORD_HASH_ITERATIONS: '1',
+};
+
+export interface TestApp {
+  app: Express;
+  config: Config;
+  connection: Connection;
+  models: Models;
+  dbName: string;
+  close(): Promise<void>;
+}
+
+export function testDatabaseUri(): string {
+  const uri = process.env.TEST_MONGODB_URI;
+  if (!uri) throw new Error('TEST_MONGODB_URI is not set: run the tests through jest (its global setup starts the database)');
+  return uri;
+}
+
+export function uniqueDatabaseName(): string {
+  return `test_${randomBytes(6).toString('hex')}`;
+}
+
+/**
+ * The real app on the real database, in-process for supertest. Each call gets a database of its own
+ * unless `dbName` names one to share (two apps, one database).
+ */
+export async function startTestApp(env: Record<string, string | undefined> = {}, dbName = uniqueDatabaseName()): Promise<TestApp> {
+  const config = loadConfig({ ...BASE_ENV, MONGODB_URI: testDatabaseUri(), ...env });
+  const connection = await connectDatabase(testDatabaseUri(), { dbName, operationTimeoutMs: config.dbOperationTimeoutMs });
+  const logger = createLogger(config.logLevel);
+  const models = createModels(connection);
+  await ensureIndexes(models, logger);
+  const app = createApp({ config, connection, logger });
+  return {
+    app,
+    config,
+    connection,
+    models,
+    dbName,
+    async close() {
+      if (connection.readyState === 1) await connection.dropDatabase().catch(() => undefined);
+      await connection.close();
+    },
+  };
+}
