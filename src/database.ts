@@ -3,7 +3,11 @@ import type { Logger } from 'pino';
 import type { Config } from './config';
 import { connectDatabase } from './db/connection';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from './db/embedded-ferretdb';
+import { startExpiredDocumentSweeper } from './db/expired-sweeper';
 import { createModels, ensureIndexes } from './db/models';
+
+/** Without a TTL monitor, expired documents are deleted by the app this often. */
+const SWEEP_INTERVAL_MS = 10 * 60 * 1000;
 
 export interface OpenDatabase {
   connection: Connection;
@@ -26,11 +30,14 @@ export async function openDatabase(config: Config, logger: Logger): Promise<Open
   }
   try {
     const connection = await connectDatabase(uri, { operationTimeoutMs: config.dbOperationTimeoutMs });
-    await ensureIndexes(createModels(connection), logger);
+    const models = createModels(connection);
+    const { ttl } = await ensureIndexes(models, logger);
+    const stopSweeper = ttl ? () => undefined : startExpiredDocumentSweeper(models, logger, SWEEP_INTERVAL_MS);
     return {
       connection,
       embedded,
       async close() {
+        stopSweeper();
         await connection.close();
         await embedded?.stop();
       },

@@ -1,0 +1,28 @@
+import type { Logger } from 'pino';
+import type { Models } from './models';
+
+/**
+ * Deletes expired sessions, refresh tokens, rotations and revocations where the server has no TTL
+ * monitor (FerretDB v1). Correctness never depends on it: every read checks expiry in code. It only
+ * keeps the collections from growing without bound.
+ */
+export async function deleteExpiredDocuments(models: Models, now = new Date()): Promise<number> {
+  const expired = { expiresAt: { $lte: now } };
+  const results = await Promise.all([
+    models.Session.deleteMany(expired),
+    models.RefreshToken.deleteMany(expired),
+    models.RefreshTokenRotation.deleteMany(expired),
+    models.SessionRevocation.deleteMany(expired),
+  ]);
+  return results.reduce((sum, result) => sum + result.deletedCount, 0);
+}
+
+export function startExpiredDocumentSweeper(models: Models, logger: Logger, intervalMs: number): () => void {
+  const timer = setInterval(() => {
+    deleteExpiredDocuments(models)
+      .then((deleted) => deleted > 0 && logger.debug({ deleted }, 'deleted expired session documents'))
+      .catch((error: unknown) => logger.warn({ err: error }, 'could not delete expired session documents'));
+  }, intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}

@@ -1,0 +1,91 @@
+import { ConfigError, loadConfig } from '../src/config';
+import { parseDuration } from '../src/duration';
+
+const SECRET = 'x'.repeat(32);
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+describe('loadConfig', () => {
+  it('has development defaults that need no environment at all', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      env: 'development',
+      host: '127.0.0.1',
+      port: 3000,
+      mongodbUri: undefined,
+      accessTokenTtlSeconds: 900,
+      refreshTokenTtlSeconds: 604800,
+      refreshReuseGraceSeconds: 10,
+      cookies: { secure: false, sameSite: 'lax', domain: undefined },
+      corsOrigins: [],
+    });
+    // A missing secret is generated (with a warning from the server) outside production.
+    expect(config.jwt.secretWasGenerated).toBe(true);
+    expect(Buffer.byteLength(config.jwt.accessSecret)).toBeGreaterThanOrEqual(32);
+  });
+
+  it('turns Secure on in production and lets COOKIE_SECURE override either way', () => {
+    const production = { NODE_ENV: 'production', JWT_ACCESS_SECRET: SECRET, MONGODB_URI: 'mongodb://db:27017/auth' };
+    expect(loadConfig(production).cookies.secure).toBe(true);
+    expect(loadConfig({ ...production, COOKIE_SECURE: 'false' }).cookies.secure).toBe(false);
+    expect(loadConfig({ COOKIE_SECURE: 'true' }).cookies.secure).toBe(true);
+    expect(loadConfig(production).host).toBe('0.0.0.0');
+  });
+
+  it('refuses SameSite=None without Secure', () => {
+    expect(problemsOf({ COOKIE_SAMESITE: 'none' })).toEqual([expect.stringMatching(/^COOKIE_SAMESITE: .*Secure/)]);
+    expect(loadConfig({ COOKIE_SAMESITE: 'none', COOKIE_SECURE: 'true' }).cookies.sameSite).toBe('none');
+  });
+
+  it('requires a JWT secret and a MongoDB URI in production', () => {
+    const problems = problemsOf({ NODE_ENV: 'production' });
+    expect(problems).toEqual([expect.stringMatching(/^JWT_ACCESS_SECRET: /), expect.stringMatching(/^MONGODB_URI: /)]);
+  });
+
+  it('reports every bad value, one readable line each', () => {
+    const problems = problemsOf({ PORT: 'eighty', JWT_ACCESS_SECRET: 'short', ACCESS_TOKEN_TTL: 'soon', COOKIE_SECURE: 'yes', NODE_ENV: 'staging' });
+    expect(problems).toHaveLength(5);
+    for (const name of ['PORT', 'JWT_ACCESS_SECRET', 'ACCESS_TOKEN_TTL', 'COOKIE_SECURE', 'NODE_ENV']) {
+      expect(problems).toEqual(expect.arrayContaining([expect.stringMatching(new RegExp(`^${name}: `))]));
+    }
+  });
+
+  it('parses lists and durations', () => {
+    const config = loadConfig({ CORS_ORIGINS: 'http://a.test, http://b.test,', ACCESS_TOKEN_TTL: '5m', REFRESH_TOKEN_TTL: '30d' });
+    expect(config.corsOrigins).toEqual(['http://a.test', 'http://b.test']);
+    expect(config.accessTokenTtlSeconds).toBe(300);
+    expect(config.refreshTokenTtlSeconds).toBe(30 * 86400);
+  });
+
+  it('refuses an access token that outlives the refresh token', () => {
+    expect(problemsOf({ ACCESS_TOKEN_TTL: '8d' })).toEqual([expect.stringMatching(/^ACCESS_TOKEN_TTL: /)]);
+  });
+
+  it('treats empty variables as unset, as .env files write them', () => {
+    expect(loadConfig({ MONGODB_URI: '', COOKIE_SECURE: '' }).mongodbUri).toBeUndefined();
+  });
+});
+
+describe('parseDuration', () => {
+  it.each([
+    ['900', 900],
+    ['90s', 90],
+    ['15m', 900],
+    ['12h', 43200],
+    ['7d', 604800],
+  ])('reads %s as %i seconds', (input, seconds) => {
+    expect(parseDuration(input)).toBe(seconds);
+  });
+
+  it.each(['', 'm', '1.5h', '-5m', '10w', '99999999999999999999d'])('rejects %p', (input) => {
+    expect(parseDuration(input)).toBeUndefined();
+  });
+});

@@ -1,0 +1,176 @@
+import jwt from 'jsonwebtoken';
+import request from 'supertest';
+import { hashToken } from '../src/auth/tokens';
+import { bearer, cookiesOf, isExpired, registerUser, type SignedInUser } from './support/auth-helpers';
+import { startTestApp, type TestApp } from './support/test-app';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await startTestApp();
+});
+afterAll(() => t.close());
+
+const refreshWith = (refreshToken: string) => request(t.app).post('/api/v1/auth/refresh').set('Cookie', `refreshToken=${refreshToken}`);
+const sidOf = (accessToken: string) => (jwt.decode(accessToken) as { sid: string }).sid;
+
+/** Moves a rotation into the past, as if the token had been rotated `seconds` ago. */
+async function ageRotation(refreshToken: string, seconds: number) {
+  await t.models.RefreshTokenRotation.updateOne({ _id: hashToken(refreshToken) }, { $set: { rotatedAt: new Date(Date.now() - seconds * 1000) } });
+}
+
+/** The refresh tokens of a session that would still be accepted: issued, unexpired, never rotated. */
+async function liveRefreshTokenHashes(sessionId: string): Promise<string[]> {
+  const tokens = await t.models.RefreshToken.find({ sessionId, expiresAt: { $gt: new Date() } }).lean();
+  const rotated = await t.models.RefreshTokenRotation.find({ _id: { $in: tokens.map((x) => x._id) } }).lean();
+  const rotatedIds = new Set(rotated.map((r) => r._id));
+  return tokens.map((x) => x._id).filter((id) => !rotatedIds.has(id));
+}
+
+function expectBothCookiesExpired(res: request.Response) {
+  const cookies = cookiesOf(res);
+  expect(isExpired(cookies.accessToken)).toBe(true);
+  expect(isExpired(cookies.refreshToken)).toBe(true);
+  expect(cookies.refreshToken?.path).toBe('/api/v1/auth');
+}
+
+describe('POST /api/v1/auth/refresh', () => {
+  it('rotates: 200 with a new access token, a new refresh cookie, and the old token retired', async () => {
+    const user = await registerUser(t.app);
+    const res = await refreshWith(user.refreshToken);
+
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ success: true, accessToken: expect.any(String), expiresIn: 900 });
+    const cookies = cookiesOf(res);
+    expect(cookies.accessToken?.value).toBe(res.body.accessToken);
+    expect(cookies.refreshToken).toMatchObject({ path: '/api/v1/auth', httpOnly: true, maxAge: 604800 });
+    expect(cookies.refreshToken?.value).not.toBe(user.refreshToken);
+    expect(sidOf(res.body.accessToken)).toBe(sidOf(user.accessToken));
+
+    const session = await t.models.Session.findById(sidOf(user.accessToken)).lean();
+    expect(session?.refreshTokenHash).toBe(hashToken(cookies.refreshToken!.value));
+    expect(await liveRefreshTokenHashes(sidOf(user.accessToken))).toEqual([hashToken(cookies.refreshToken!.value)]);
+    expect((await request(t.app).get('/api/v1/users/me').set('Authorization', `Bearer ${res.body.accessToken}`)).status).toBe(200);
+  });
+
+  it('moves lastUsedAt on refresh', async () => {
+    const user = await registerUser(t.app);
+    const before = await t.models.Session.findById(sidOf(user.accessToken)).lean();
+    await new Promise((resolve) => setTimeout(resolve, 15));
+    await refreshWith(user.refreshToken);
+    const after = await t.models.Session.findById(sidOf(user.accessToken)).lean();
+    expect(after!.lastUsedAt.getTime()).toBeGreaterThan(before!.lastUsedAt.getTime());
+  });
+
+  it('does not move lastUsedAt on ordinary authenticated requests', async () => {
+    const user = await registerUser(t.app);
+    const before = await t.models.Session.findById(sidOf(user.accessToken)).lean();
+    await request(t.app).get('/api/v1/users/me').set(...bearer(user));
+    const after = await t.models.Session.findById(sidOf(user.accessToken)).lean();
+    expect(after!.lastUsedAt.getTime()).toBe(before!.lastUsedAt.getTime());
+  });
+
+  it.each([
+    ['no cookie', () => request(t.app).post('/api/v1/auth/refresh')],
+    ['a malformed cookie', () => refreshWith('not-a-token')],
+    ['an unknown token', () => refreshWith('B'.repeat(43))],
+  ])('answers 401 and expires both cookies for %s', async (_name, send) => {
+    const res = await send();
+    expect(res.status).toBe(401);
+    expect(res.body).toMatchObject({ success: false, code: 'UNAUTHORIZED' });
+    expectBothCookiesExpired(res);
+  });
+
+  it('answers 401 and expires both cookies for an expired refresh token', async () => {
+    const user = await registerUser(t.app);
+    await t.models.RefreshToken.updateOne({ _id: hashToken(user.refreshToken) }, { $set: { expiresAt: new Date(Date.now() - 1000) } });
+    const res = await refreshWith(user.refreshToken);
+    expect(res.status).toBe(401);
+    expectBothCookiesExpired(res);
+  });
+
+  it('answers 401 for the refresh token of a revoked session', async () => {
+    const user = await registerUser(t.app);
+    await request(t.app).post('/api/v1/auth/logout').set(...bearer(user));
+    const res = await refreshWith(user.refreshToken);
+    expect(res.status).toBe(401);
+    expectBothCookiesExpired(res);
+  });
+
+  it('answers 401 for the refresh token of an expired session', async () => {
+    const user = await registerUser(t.app);
+    await t.models.Session.updateOne({ _id: sidOf(user.accessToken) }, { $set: { expiresAt: new Date(Date.now() - 1000) } });
+    expect((await refreshWith(user.refreshToken)).status).toBe(401);
+    expect((await request(t.app).get('/api/v1/users/me').set(...bearer(user))).status).toBe(401);
+  });
+});
+
+describe('refresh token reuse', () => {
+  it('within the grace period: 200 with a new access token, no new refresh cookie, nothing revoked', async () => {
+    const user = await registerUser(t.app);
+    const first = await refreshWith(user.refreshToken);
+    const again = await refreshWith(user.refreshToken);
+
+    expect(again.status).toBe(200);
+    expect(again.body.accessToken).toEqual(expect.any(String));
+    const cookies = cookiesOf(again);
+    expect(cookies.refreshToken).toBeUndefined();
+    expect(cookies.accessToken?.value).toBe(again.body.accessToken);
+    expect(await t.models.SessionRevocation.exists({ _id: sidOf(user.accessToken) })).toBeNull();
+    // The winner's successor is still the one valid refresh token.
+    expect((await refreshWith(cookiesOf(first).refreshToken!.value)).status).toBe(200);
+  });
+
+  it('after the grace period: 401 REFRESH_TOKEN_REUSED and the whole session is revoked', async () => {
+    const user = await registerUser(t.app);
+    const first = await refreshWith(user.refreshToken);
+    const successor = cookiesOf(first).refreshToken!.value;
+    const freshAccessToken = first.body.accessToken as string;
+    await ageRotation(user.refreshToken, 11);
+
+    const replay = await refreshWith(user.refreshToken);
+    expect(replay.status).toBe(401);
+    expect(replay.body).toEqual({ success: false, code: 'REFRESH_TOKEN_REUSED', message: expect.any(String) });
+    expectBothCookiesExpired(replay);
+
+    const revocation = await t.models.SessionRevocation.findById(sidOf(user.accessToken)).lean();
+    expect(revocation?.reason).toBe('refresh_token_reused');
+    // Every token of the session is dead: the current refresh token and every access token with its sid.
+    expect((await refreshWith(successor)).status).toBe(401);
+    expect((await request(t.app).get('/api/v1/users/me').set('Authorization', `Bearer ${freshAccessToken}`)).status).toBe(401);
+    expect((await request(t.app).get('/api/v1/users/me').set(...bearer(user))).status).toBe(401);
+  });
+
+  it('with REFRESH_REUSE_GRACE_SECONDS=0 any second use is reuse', async () => {
+    const strict = await startTestApp({ REFRESH_REUSE_GRACE_SECONDS: '0' }, t.dbName);
+    try {
+      const user = await registerUser(strict.app);
+      expect((await request(strict.app).post('/api/v1/auth/refresh').set('Cookie', `refreshToken=${user.refreshToken}`)).status).toBe(200);
+      await ageRotation(user.refreshToken, 1);
+      const replay = await request(strict.app).post('/api/v1/auth/refresh').set('Cookie', `refreshToken=${user.refreshToken}`);
+      expect(replay.status).toBe(401);
+      expect(replay.body.code).toBe('REFRESH_TOKEN_REUSED');
+    } finally {
+      await strict.connection.close();
+    }
+  });
+});
+
+describe('concurrent refreshes of one token (several tabs)', () => {
+  async function refreshConcurrently(user: SignedInUser, count: number) {
+    return Promise.all(Array.from({ length: count }, () => refreshWith(user.refreshToken)));
+  }
+
+  it.each([1, 2, 3])('round %i: all 200, exactly one new refresh token, exactly one valid token left', async () => {
+    const user = await registerUser(t.app);
+    const responses = await refreshConcurrently(user, 20);
+
+    expect(responses.map((r) => r.status)).toEqual(Array(20).fill(200));
+    const issued = responses.map((r) => cookiesOf(r).refreshToken?.value).filter((v): v is string => v !== undefined);
+    expect(issued).toHaveLength(1);
+    for (const res of responses) expect(cookiesOf(res).accessToken?.value).toBe(res.body.accessToken);
+
+    expect(await liveRefreshTokenHashes(sidOf(user.accessToken))).toEqual([hashToken(issued[0]!)]);
+    expect(await t.models.SessionRevocation.exists({ _id: sidOf(user.accessToken) })).toBeNull();
+    expect((await refreshWith(issued[0]!)).status).toBe(200);
+  });
+});
