@@ -26,7 +26,7 @@ export async function openDatabase(config: Config, logger: Logger): Promise<Open
     logger.info('MONGODB_URI is not set: starting the embedded FerretDB database');
     embedded = await startEmbeddedDatabase({ dataDir: config.embeddedDb.dir, port: config.embeddedDb.port });
     uri = `${embedded.uri}auth`;
-    logger.info({ uri, dataDir: embedded.dataDir }, 'embedded database is listening');
+    logger.info({ uri, dataDir: embedded.dataDir, ferretdbPid: embedded.pid }, 'embedded database is listening');
   }
   try {
     const connection = await connectDatabase(uri, { operationTimeoutMs: config.dbOperationTimeoutMs });

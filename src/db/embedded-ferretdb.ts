@@ -13,6 +13,7 @@ export interface EmbeddedDatabase {
   uri: string;
   port: number;
   dataDir: string;
+  pid: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -106,6 +107,7 @@ export async function startEmbeddedDatabase(options: EmbeddedDatabaseOptions): P
     uri: `mongodb://127.0.0.1:${port}/`,
     port,
     dataDir,
+    pid: child.pid,
     stop: () => stopProcess(child),
   };
 }
