@@ -2,7 +2,7 @@ import jwt from 'jsonwebtoken';
 import { Types } from 'mongoose';
 import request from 'supertest';
 import { hashToken } from '../src/auth/tokens';
-import { bearer, cookiesOf, isExpired, loginUser, registerUser, type SignedInUser } from './support/auth-helpers';
+import { bearer, cookiesOf, expectAuthCookiesExpired, loginUser, registerUser, sessionIdOf, type SignedInUser } from './support/auth-helpers';
 import { startTestApp, TEST_SECRET, type TestApp } from './support/test-app';
 
 let t: TestApp;
@@ -13,20 +13,8 @@ afterAll(() => t.close());
 
 const logout = () => request(t.app).post('/api/v1/auth/logout');
 
-function expectBothCookiesExpired(res: request.Response, secure = false) {
-  const cookies = cookiesOf(res);
-  expect(isExpired(cookies.accessToken)).toBe(true);
-  expect(isExpired(cookies.refreshToken)).toBe(true);
-  // Cleared with the very attributes they were set with, or the browser would keep the originals.
-  expect(cookies.accessToken).toMatchObject({ path: '/', httpOnly: true, sameSite: 'Lax' });
-  expect(cookies.refreshToken).toMatchObject({ path: '/api/v1/auth', httpOnly: true, sameSite: 'Lax' });
-  expect(Boolean(cookies.accessToken?.secure)).toBe(secure);
-  expect(Boolean(cookies.refreshToken?.secure)).toBe(secure);
-}
-
 async function expectSessionRevoked(user: SignedInUser) {
-  const { sid } = jwt.decode(user.accessToken) as { sid: string };
-  const revocation = await t.models.SessionRevocation.findById(sid).lean();
+  const revocation = await t.models.SessionRevocation.findById(user.sessionId).lean();
   expect(revocation).not.toBeNull();
   expect(revocation?.reason).toBe('logout');
 }
@@ -48,7 +36,7 @@ describe('POST /api/v1/auth/logout', () => {
     expect(res.body).toEqual({ success: true, message: 'Logged out successfully' });
     expect(res.headers['cache-control']).toBe('no-store');
     expect(res.headers['content-type']).toMatch(/application\/json/);
-    expectBothCookiesExpired(res);
+    expectAuthCookiesExpired(res);
     await expectSessionRevoked(user);
   });
 
@@ -62,7 +50,7 @@ describe('POST /api/v1/auth/logout', () => {
     const user = await registerUser(t.app);
     const res = await logout().set('Cookie', user.cookieHeader);
     expect(res.status).toBe(200);
-    expectBothCookiesExpired(res);
+    expectAuthCookiesExpired(res);
     await expectSessionRevoked(user);
     await expectTokensDead(user);
   });
@@ -79,14 +67,14 @@ describe('POST /api/v1/auth/logout', () => {
     const res = await logout().set('Cookie', `refreshToken=${user.refreshToken}`);
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ success: true, message: 'Logged out successfully' });
-    expectBothCookiesExpired(res);
+    expectAuthCookiesExpired(res);
     await expectSessionRevoked(user);
     await expectTokensDead(user);
   });
 
   it('falls back to the refresh cookie when the access token is no longer valid', async () => {
     const user = await registerUser(t.app);
-    const expired = jwt.sign({ sid: (jwt.decode(user.accessToken) as { sid: string }).sid }, TEST_SECRET, {
+    const expired = jwt.sign({ sid: user.sessionId }, TEST_SECRET, {
       algorithm: 'HS256', subject: user.id, issuer: t.config.jwt.issuer, audience: t.config.jwt.audience, jwtid: 'x', expiresIn: -10,
     });
     const res = await logout().set('Cookie', `accessToken=${expired}; refreshToken=${user.refreshToken}`);
@@ -105,15 +93,14 @@ describe('POST /api/v1/auth/logout', () => {
     expect(me.body.user.email).toBe(laptop.email);
     const refreshed = await request(t.app).post('/api/v1/auth/refresh').set('Cookie', `refreshToken=${phone.refreshToken}`);
     expect(refreshed.status).toBe(200);
-    const { sid } = jwt.decode(phone.accessToken) as { sid: string };
-    expect(await t.models.SessionRevocation.exists({ _id: sid })).toBeNull();
+    expect(await t.models.SessionRevocation.exists({ _id: phone.sessionId })).toBeNull();
   });
 
   it('lets the user log in again after logging out, with a fresh session', async () => {
     const user = await registerUser(t.app);
     await logout().set(...bearer(user));
     const again = await loginUser(t.app, user.email);
-    expect((jwt.decode(again.accessToken) as { sid: string }).sid).not.toBe((jwt.decode(user.accessToken) as { sid: string }).sid);
+    expect(again.sessionId).not.toBe(user.sessionId);
     expect((await request(t.app).get('/api/v1/users/me').set(...bearer(again))).status).toBe(200);
   });
 
@@ -121,7 +108,7 @@ describe('POST /api/v1/auth/logout', () => {
     const res = await logout();
     expect(res.status).toBe(401);
     expect(res.body).toEqual({ success: false, code: 'UNAUTHORIZED', message: expect.any(String) });
-    expectBothCookiesExpired(res);
+    expectAuthCookiesExpired(res);
   });
 
   it.each([
@@ -133,7 +120,7 @@ describe('POST /api/v1/auth/logout', () => {
     const res = await logout().set(headers);
     expect(res.status).toBe(401);
     expect(res.body.code).toBe('UNAUTHORIZED');
-    expectBothCookiesExpired(res);
+    expectAuthCookiesExpired(res);
   });
 
   it('rejects a refresh cookie that was already rotated away (past the grace period)', async () => {
@@ -162,8 +149,7 @@ describe('POST /api/v1/auth/logout', () => {
 
   it('stores only the SHA-256 of the refresh token, never the token itself', async () => {
     const user = await registerUser(t.app);
-    const { sid } = jwt.decode(user.accessToken) as { sid: string };
-    const session = await t.models.Session.findById(sid).lean();
+    const session = await t.models.Session.findById(user.sessionId).lean();
     expect(session?.refreshTokenHash).toBe(hashToken(user.refreshToken));
     const raw = JSON.stringify(await t.connection.db!.collection('sessions').find({}).toArray());
     expect(raw).not.toContain(user.refreshToken);
@@ -182,7 +168,7 @@ describe('POST /api/v1/auth/logout', () => {
     expect(res.status).toBe(500);
     expect(res.body).toEqual({ success: false, code: 'INTERNAL_ERROR', message: expect.any(String) });
     expect(JSON.stringify(res.body)).not.toMatch(/getTime|at .*\.ts|TypeError|stack/);
-    expectBothCookiesExpired(res);
+    expectAuthCookiesExpired(res);
   });
 });
 
@@ -194,7 +180,7 @@ describe('POST /api/v1/auth/logout with the database down', () => {
     const res = await request(down.app).post('/api/v1/auth/logout').set(...bearer(user));
     expect(res.status).toBe(503);
     expect(res.body).toEqual({ success: false, code: 'SERVICE_UNAVAILABLE', message: expect.any(String) });
-    expectBothCookiesExpired(res);
+    expectAuthCookiesExpired(res);
   });
 });
 
@@ -209,11 +195,12 @@ describe('cookie Secure flag', () => {
     try {
       const registered = await request(app.app).post('/api/v1/auth/register').send({ email: `s-${Date.now()}-${Math.random()}@example.com`, password: 'password123' });
       const set = cookiesOf(registered);
+      expect(sessionIdOf(registered.body.accessToken)).toMatch(/^[0-9a-f]{24}$/);
       expect(Boolean(set.accessToken?.secure)).toBe(secure);
       expect(Boolean(set.refreshToken?.secure)).toBe(secure);
       const res = await request(app.app).post('/api/v1/auth/logout').set('Authorization', `Bearer ${registered.body.accessToken}`);
       expect(res.status).toBe(200);
-      expectBothCookiesExpired(res, secure);
+      expectAuthCookiesExpired(res, secure);
     } finally {
       await app.connection.close();
     }

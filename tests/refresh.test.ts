@@ -1,7 +1,6 @@
-import jwt from 'jsonwebtoken';
 import request from 'supertest';
 import { hashToken } from '../src/auth/tokens';
-import { bearer, cookiesOf, isExpired, registerUser, type SignedInUser } from './support/auth-helpers';
+import { bearer, cookiesOf, expectAuthCookiesExpired, registerUser, sessionIdOf, type SignedInUser } from './support/auth-helpers';
 import { startTestApp, type TestApp } from './support/test-app';
 
 let t: TestApp;
@@ -11,7 +10,6 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 const refreshWith = (refreshToken: string) => request(t.app).post('/api/v1/auth/refresh').set('Cookie', `refreshToken=${refreshToken}`);
-const sidOf = (accessToken: string) => (jwt.decode(accessToken) as { sid: string }).sid;
 
 /** Moves a rotation into the past, as if the token had been rotated `seconds` ago. */
 async function ageRotation(refreshToken: string, seconds: number) {
@@ -26,13 +24,6 @@ async function liveRefreshTokenHashes(sessionId: string): Promise<string[]> {
   return tokens.map((x) => x._id).filter((id) => !rotatedIds.has(id));
 }
 
-function expectBothCookiesExpired(res: request.Response) {
-  const cookies = cookiesOf(res);
-  expect(isExpired(cookies.accessToken)).toBe(true);
-  expect(isExpired(cookies.refreshToken)).toBe(true);
-  expect(cookies.refreshToken?.path).toBe('/api/v1/auth');
-}
-
 describe('POST /api/v1/auth/refresh', () => {
   it('rotates: 200 with a new access token, a new refresh cookie, and the old token retired', async () => {
     const user = await registerUser(t.app);
@@ -44,28 +35,28 @@ describe('POST /api/v1/auth/refresh', () => {
     expect(cookies.accessToken?.value).toBe(res.body.accessToken);
     expect(cookies.refreshToken).toMatchObject({ path: '/api/v1/auth', httpOnly: true, maxAge: 604800 });
     expect(cookies.refreshToken?.value).not.toBe(user.refreshToken);
-    expect(sidOf(res.body.accessToken)).toBe(sidOf(user.accessToken));
+    expect(sessionIdOf(res.body.accessToken)).toBe(user.sessionId);
 
-    const session = await t.models.Session.findById(sidOf(user.accessToken)).lean();
+    const session = await t.models.Session.findById(user.sessionId).lean();
     expect(session?.refreshTokenHash).toBe(hashToken(cookies.refreshToken!.value));
-    expect(await liveRefreshTokenHashes(sidOf(user.accessToken))).toEqual([hashToken(cookies.refreshToken!.value)]);
+    expect(await liveRefreshTokenHashes(user.sessionId)).toEqual([hashToken(cookies.refreshToken!.value)]);
     expect((await request(t.app).get('/api/v1/users/me').set('Authorization', `Bearer ${res.body.accessToken}`)).status).toBe(200);
   });
 
   it('moves lastUsedAt on refresh', async () => {
     const user = await registerUser(t.app);
-    const before = await t.models.Session.findById(sidOf(user.accessToken)).lean();
+    const before = await t.models.Session.findById(user.sessionId).lean();
     await new Promise((resolve) => setTimeout(resolve, 15));
     await refreshWith(user.refreshToken);
-    const after = await t.models.Session.findById(sidOf(user.accessToken)).lean();
+    const after = await t.models.Session.findById(user.sessionId).lean();
     expect(after!.lastUsedAt.getTime()).toBeGreaterThan(before!.lastUsedAt.getTime());
   });
 
   it('does not move lastUsedAt on ordinary authenticated requests', async () => {
     const user = await registerUser(t.app);
-    const before = await t.models.Session.findById(sidOf(user.accessToken)).lean();
+    const before = await t.models.Session.findById(user.sessionId).lean();
     await request(t.app).get('/api/v1/users/me').set(...bearer(user));
-    const after = await t.models.Session.findById(sidOf(user.accessToken)).lean();
+    const after = await t.models.Session.findById(user.sessionId).lean();
     expect(after!.lastUsedAt.getTime()).toBe(before!.lastUsedAt.getTime());
   });
 
@@ -77,7 +68,7 @@ describe('POST /api/v1/auth/refresh', () => {
     const res = await send();
     expect(res.status).toBe(401);
     expect(res.body).toMatchObject({ success: false, code: 'UNAUTHORIZED' });
-    expectBothCookiesExpired(res);
+    expectAuthCookiesExpired(res);
   });
 
   it('answers 401 and expires both cookies for an expired refresh token', async () => {
@@ -85,7 +76,7 @@ describe('POST /api/v1/auth/refresh', () => {
     await t.models.RefreshToken.updateOne({ _id: hashToken(user.refreshToken) }, { $set: { expiresAt: new Date(Date.now() - 1000) } });
     const res = await refreshWith(user.refreshToken);
     expect(res.status).toBe(401);
-    expectBothCookiesExpired(res);
+    expectAuthCookiesExpired(res);
   });
 
   it('answers 401 for the refresh token of a revoked session', async () => {
@@ -93,12 +84,12 @@ describe('POST /api/v1/auth/refresh', () => {
     await request(t.app).post('/api/v1/auth/logout').set(...bearer(user));
     const res = await refreshWith(user.refreshToken);
     expect(res.status).toBe(401);
-    expectBothCookiesExpired(res);
+    expectAuthCookiesExpired(res);
   });
 
   it('answers 401 for the refresh token of an expired session', async () => {
     const user = await registerUser(t.app);
-    await t.models.Session.updateOne({ _id: sidOf(user.accessToken) }, { $set: { expiresAt: new Date(Date.now() - 1000) } });
+    await t.models.Session.updateOne({ _id: user.sessionId }, { $set: { expiresAt: new Date(Date.now() - 1000) } });
     expect((await refreshWith(user.refreshToken)).status).toBe(401);
     expect((await request(t.app).get('/api/v1/users/me').set(...bearer(user))).status).toBe(401);
   });
@@ -115,7 +106,7 @@ describe('refresh token reuse', () => {
     const cookies = cookiesOf(again);
     expect(cookies.refreshToken).toBeUndefined();
     expect(cookies.accessToken?.value).toBe(again.body.accessToken);
-    expect(await t.models.SessionRevocation.exists({ _id: sidOf(user.accessToken) })).toBeNull();
+    expect(await t.models.SessionRevocation.exists({ _id: user.sessionId })).toBeNull();
     // The winner's successor is still the one valid refresh token.
     expect((await refreshWith(cookiesOf(first).refreshToken!.value)).status).toBe(200);
   });
@@ -130,9 +121,9 @@ describe('refresh token reuse', () => {
     const replay = await refreshWith(user.refreshToken);
     expect(replay.status).toBe(401);
     expect(replay.body).toEqual({ success: false, code: 'REFRESH_TOKEN_REUSED', message: expect.any(String) });
-    expectBothCookiesExpired(replay);
+    expectAuthCookiesExpired(replay);
 
-    const revocation = await t.models.SessionRevocation.findById(sidOf(user.accessToken)).lean();
+    const revocation = await t.models.SessionRevocation.findById(user.sessionId).lean();
     expect(revocation?.reason).toBe('refresh_token_reused');
     // Every token of the session is dead: the current refresh token and every access token with its sid.
     expect((await refreshWith(successor)).status).toBe(401);
@@ -169,8 +160,8 @@ describe('concurrent refreshes of one token (several tabs)', () => {
     expect(issued).toHaveLength(1);
     for (const res of responses) expect(cookiesOf(res).accessToken?.value).toBe(res.body.accessToken);
 
-    expect(await liveRefreshTokenHashes(sidOf(user.accessToken))).toEqual([hashToken(issued[0]!)]);
-    expect(await t.models.SessionRevocation.exists({ _id: sidOf(user.accessToken) })).toBeNull();
+    expect(await liveRefreshTokenHashes(user.sessionId)).toEqual([hashToken(issued[0]!)]);
+    expect(await t.models.SessionRevocation.exists({ _id: user.sessionId })).toBeNull();
     expect((await refreshWith(issued[0]!)).status).toBe(200);
   });
 });

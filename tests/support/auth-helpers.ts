@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Express } from 'express';
+import jwt from 'jsonwebtoken';
 import setCookieParser, { type Cookie } from 'set-cookie-parser';
 import request, { type Response } from 'supertest';
 
@@ -22,8 +23,25 @@ export function isExpired(cookie: Cookie | undefined): boolean {
   return cookie.value === '' && (expiredByDate || cookie.maxAge === 0);
 }
 
+/** The session id (`sid` claim) an access token carries. */
+export function sessionIdOf(accessToken: string): string {
+  return (jwt.decode(accessToken) as { sid: string }).sid;
+}
+
+/** Both auth cookies expired, with the very attributes they were set with (or a browser keeps them). */
+export function expectAuthCookiesExpired(res: Response, secure = false): void {
+  const cookies = cookiesOf(res);
+  expect(isExpired(cookies.accessToken)).toBe(true);
+  expect(isExpired(cookies.refreshToken)).toBe(true);
+  expect(cookies.accessToken).toMatchObject({ path: '/', httpOnly: true, sameSite: 'Lax' });
+  expect(cookies.refreshToken).toMatchObject({ path: '/api/v1/auth', httpOnly: true, sameSite: 'Lax' });
+  expect(Boolean(cookies.accessToken?.secure)).toBe(secure);
+  expect(Boolean(cookies.refreshToken?.secure)).toBe(secure);
+}
+
 export interface SignedInUser {
   id: string;
+  sessionId: string;
   email: string;
   password: string;
   accessToken: string;
@@ -39,6 +57,7 @@ function signedInFrom(res: Response, email: string, password: string): SignedInU
   if (!accessToken || !refreshToken) throw new Error(`expected both auth cookies, got ${res.status} ${JSON.stringify(res.body)}`);
   return {
     id: res.body.user.id,
+    sessionId: sessionIdOf(accessToken),
     email,
     password,
     accessToken,
