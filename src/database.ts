@@ -31,7 +31,8 @@ export async function openDatabase(config: Config, logger: Logger): Promise<Open
   try {
     const connection = await connectDatabase(uri, { operationTimeoutMs: config.dbOperationTimeoutMs });
     const models = createModels(connection);
-    const { ttl } = await ensureIndexes(models, logger);
+    const { ttl } = await ensureIndexes(models);
+    if (!ttl) logger.info('this MongoDB server does not support TTL indexes: the API deletes expired sessions itself every 10 minutes');
     const stopSweeper = ttl ? () => undefined : startExpiredDocumentSweeper(models, logger, SWEEP_INTERVAL_MS);
     return {
       connection,

@@ -1,5 +1,4 @@
 import { Types } from 'mongoose';
-import pino from 'pino';
 import { deleteExpiredDocuments } from '../src/db/expired-sweeper';
 import { ensureIndexes } from '../src/db/models';
 import { startTestApp, type TestApp } from './support/test-app';
@@ -12,7 +11,7 @@ afterAll(() => t.close());
 
 describe('indexes and expiry', () => {
   it('has a unique index on users.email and a TTL index on sessions.expiresAt where the server supports TTL', async () => {
-    const { ttl } = await ensureIndexes(t.models, pino({ level: 'silent' }));
+    const { ttl } = await ensureIndexes(t.models);
     const userIndexes = await t.models.User.collection.indexes();
     expect(userIndexes).toEqual(expect.arrayContaining([expect.objectContaining({ key: { email: 1 }, unique: true })]));
     const expiryIndex = (await t.models.Session.collection.indexes()).find((index) => index.key.expiresAt === 1);

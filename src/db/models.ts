@@ -1,5 +1,4 @@
 import type { Connection, Model } from 'mongoose';
-import type { Logger } from 'pino';
 import { createSessionModels, type SessionModels } from '../auth/session-models';
 import { createUserModel, type UserModel } from '../users/user-model';
 
@@ -45,7 +44,7 @@ function errorCode(error: unknown): number | undefined {
  * code everywhere anyway, so correctness never depends on the TTL monitor.
  * Returns whether TTL indexes are active.
  */
-export async function ensureIndexes(models: Models, logger: Logger): Promise<{ ttl: boolean }> {
+export async function ensureIndexes(models: Models): Promise<{ ttl: boolean }> {
   let ttl = true;
   for (const { model, keys, options } of indexSpecs(models)) {
     try {
@@ -56,6 +55,5 @@ export async function ensureIndexes(models: Models, logger: Logger): Promise<{ t
       await model.collection.createIndex(keys, {});
     }
   }
-  if (!ttl) logger.info('this MongoDB server does not support TTL indexes; expired sessions are ignored in code and kept on disk');
   return { ttl };
 }

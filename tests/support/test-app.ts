@@ -45,7 +45,7 @@ export async function startTestApp(env: Record<string, string | undefined> = {},
   const connection = await connectDatabase(testDatabaseUri(), { dbName, operationTimeoutMs: config.dbOperationTimeoutMs });
   const logger = createLogger(config.logLevel);
   const models = createModels(connection);
-  await ensureIndexes(models, logger);
+  await ensureIndexes(models);
   const app = createApp({ config, connection, logger });
   return {
     app,
