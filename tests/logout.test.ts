@@ -2,7 +2,7 @@ import jwt from 'jsonwebtoken';
 import { Types } from 'mongoose';
 import request from 'supertest';
 import { hashToken } from '../src/auth/tokens';
-import { bearer, cookiesOf, expectAuthCookiesExpired, loginUser, registerUser, sessionIdOf, type SignedInUser } from './support/auth-helpers';
+import { bearer, cookiesOf, expectAuthCookiesExpired, loginUser, registerUser, type SignedInUser } from './support/auth-helpers';
 import { startTestApp, TEST_SECRET, type TestApp } from './support/test-app';
 
 let t: TestApp;
@@ -184,23 +184,35 @@ describe('POST /api/v1/auth/logout with the database down', () => {
   });
 });
 
-describe('cookie Secure flag', () => {
+describe('cookie attributes follow the configuration, identically on set and on clear', () => {
   it.each([
     { name: 'development', env: { NODE_ENV: 'development' }, secure: false },
     { name: 'production', env: { NODE_ENV: 'production' }, secure: true },
     { name: 'development with COOKIE_SECURE=true', env: { NODE_ENV: 'development', COOKIE_SECURE: 'true' }, secure: true },
     { name: 'production with COOKIE_SECURE=false', env: { NODE_ENV: 'production', COOKIE_SECURE: 'false' }, secure: false },
-  ])('in $name: Secure=$secure on set and on clear', async ({ env, secure }) => {
+  ])('in $name: Secure=$secure', async ({ env, secure }) => {
     const app = await startTestApp(env, t.dbName);
     try {
-      const registered = await request(app.app).post('/api/v1/auth/register').send({ email: `s-${Date.now()}-${Math.random()}@example.com`, password: 'password123' });
-      const set = cookiesOf(registered);
-      expect(sessionIdOf(registered.body.accessToken)).toMatch(/^[0-9a-f]{24}$/);
+      const registered = await registerUser(app.app);
+      const set = cookiesOf(registered.response);
       expect(Boolean(set.accessToken?.secure)).toBe(secure);
       expect(Boolean(set.refreshToken?.secure)).toBe(secure);
-      const res = await request(app.app).post('/api/v1/auth/logout').set('Authorization', `Bearer ${registered.body.accessToken}`);
+      const res = await request(app.app).post('/api/v1/auth/logout').set(...bearer(registered));
       expect(res.status).toBe(200);
-      expectAuthCookiesExpired(res, secure);
+      expectAuthCookiesExpired(res, { secure });
+    } finally {
+      await app.connection.close();
+    }
+  });
+
+  it('COOKIE_DOMAIN and COOKIE_SAMESITE=strict appear on both cookies, set and cleared', async () => {
+    const app = await startTestApp({ COOKIE_DOMAIN: 'auth.example.test', COOKIE_SAMESITE: 'strict' }, t.dbName);
+    try {
+      const registered = await registerUser(app.app);
+      const set = cookiesOf(registered.response);
+      for (const cookie of [set.accessToken, set.refreshToken]) expect(cookie).toMatchObject({ domain: 'auth.example.test', sameSite: 'Strict' });
+      const res = await request(app.app).post('/api/v1/auth/logout').set(...bearer(registered));
+      expectAuthCookiesExpired(res, { sameSite: 'Strict', domain: 'auth.example.test' });
     } finally {
       await app.connection.close();
     }

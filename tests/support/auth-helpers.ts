@@ -29,14 +29,19 @@ export function sessionIdOf(accessToken: string): string {
 }
 
 /** Both auth cookies expired, with the very attributes they were set with (or a browser keeps them). */
-export function expectAuthCookiesExpired(res: Response, secure = false): void {
+export function expectAuthCookiesExpired(
+  res: Response,
+  { secure = false, sameSite = 'Lax', domain }: { secure?: boolean; sameSite?: string; domain?: string } = {},
+): void {
   const cookies = cookiesOf(res);
   expect(isExpired(cookies.accessToken)).toBe(true);
   expect(isExpired(cookies.refreshToken)).toBe(true);
-  expect(cookies.accessToken).toMatchObject({ path: '/', httpOnly: true, sameSite: 'Lax' });
-  expect(cookies.refreshToken).toMatchObject({ path: '/api/v1/auth', httpOnly: true, sameSite: 'Lax' });
-  expect(Boolean(cookies.accessToken?.secure)).toBe(secure);
-  expect(Boolean(cookies.refreshToken?.secure)).toBe(secure);
+  expect(cookies.accessToken).toMatchObject({ path: '/', httpOnly: true, sameSite });
+  expect(cookies.refreshToken).toMatchObject({ path: '/api/v1/auth', httpOnly: true, sameSite });
+  for (const cookie of [cookies.accessToken, cookies.refreshToken]) {
+    expect(Boolean(cookie?.secure)).toBe(secure);
+    expect(cookie?.domain).toBe(domain);
+  }
 }
 
 export interface SignedInUser {
@@ -48,6 +53,8 @@ export interface SignedInUser {
   refreshToken: string;
   /** A Cookie header carrying both auth cookies, as a browser would send them to /api/v1/auth. */
   cookieHeader: string;
+  /** The sign-in response itself. */
+  response: Response;
 }
 
 function signedInFrom(res: Response, email: string, password: string): SignedInUser {
@@ -63,6 +70,7 @@ function signedInFrom(res: Response, email: string, password: string): SignedInU
     accessToken,
     refreshToken,
     cookieHeader: `accessToken=${accessToken}; refreshToken=${refreshToken}`,
+    response: res,
   };
 }
 
