@@ -6,6 +6,7 @@ import helmet from 'helmet';
 import type { Connection } from 'mongoose';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
+import { createAuditLog } from './audit-log';
 import { createAuthController } from './auth/auth-controller';
 import { createAuthRoutes } from './auth/auth-routes';
 import { createAuthService } from './auth/auth-service';
@@ -14,9 +15,11 @@ import { createSessionStore } from './auth/session-store';
 import type { Config } from './config';
 import { isDatabaseReachable } from './db/connection';
 import { createModels } from './db/models';
+import { rejectCrossSiteRequests } from './http/csrf';
 import { errorHandler } from './http/error-handler';
 import { jsonBody } from './http/json-body';
 import { notFound } from './http/not-found';
+import { createRateLimits } from './http/rate-limits';
 import { createPasswordHasher } from './users/password';
 import { createUserController } from './users/user-controller';
 import { createUserRoutes } from './users/user-routes';
@@ -49,7 +52,13 @@ export function createApp({ config, connection, logger }: AppDeps): Express {
   const authenticator = createAuthenticator(sessions, tokenSettings);
   const auth = createAuthService({ User: models.User, sessions, passwords, tokenSettings });
   const users = createUserService({ User: models.User, sessions, passwords });
-  const guards = { jsonBody: jsonBody(config.bodyLimit), requireAuth: authenticator.requireAuth };
+  const audit = createAuditLog(logger);
+  const guards = {
+    jsonBody: jsonBody(config.bodyLimit),
+    requireAuth: authenticator.requireAuth,
+    csrf: rejectCrossSiteRequests(config.corsOrigins, audit),
+    rateLimits: createRateLimits(config.rateLimits, audit, logger),
+  };
 
   const app = express();
   app.disable('x-powered-by');
@@ -92,7 +101,7 @@ export function createApp({ config, connection, logger }: AppDeps): Express {
 
   const api = Router();
   api.use(noStore);
-  api.use('/auth', createAuthRoutes(createAuthController({ config, auth, sessions, authenticator }), guards));
+  api.use('/auth', createAuthRoutes(createAuthController({ config, auth, sessions, authenticator, audit }), guards));
   api.use('/users', createUserRoutes(createUserController(users), guards));
   app.use('/api/v1', api);
 

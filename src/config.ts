@@ -56,6 +56,11 @@ const envSchema = z.object({
   PASSWORD_HASH_MEMORY_KIB: integer(8192, 1024 * 1024).default(19456),
   PASSWORD_HASH_ITERATIONS: integer(1, 10).default(2),
   DB_OPERATION_TIMEOUT_MS: integer(100, 60_000).default(5000),
+  RATE_LIMIT_WINDOW: duration.default(15 * 60),
+  RATE_LIMIT_LOGIN_PER_IP: integer(1, 1_000_000_000).default(50),
+  RATE_LIMIT_LOGIN_PER_ACCOUNT: integer(1, 1_000_000_000).default(10),
+  RATE_LIMIT_REGISTER_PER_IP: integer(1, 1_000_000_000).default(20),
+  RATE_LIMIT_REFRESH_PER_IP: integer(1, 1_000_000_000).default(300),
 });
 
 export type CookieSameSite = 'lax' | 'strict' | 'none';
@@ -77,6 +82,17 @@ export interface Config {
   logLevel: string;
   passwordHash: { memoryKib: number; iterations: number };
   dbOperationTimeoutMs: number;
+  rateLimits: RateLimitSettings;
+}
+
+/** Requests allowed per client (IP or account) within one window; see src/http/rate-limits.ts. */
+export interface RateLimitSettings {
+  windowSeconds: number;
+  loginPerIp: number;
+  /** Failed logins per normalised email. */
+  loginPerAccount: number;
+  registerPerIp: number;
+  refreshPerIp: number;
 }
 
 export class ConfigError extends Error {
@@ -152,5 +168,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     passwordHash: { memoryKib: e.PASSWORD_HASH_MEMORY_KIB, iterations: e.PASSWORD_HASH_ITERATIONS },
     dbOperationTimeoutMs: e.DB_OPERATION_TIMEOUT_MS,
+    rateLimits: {
+      windowSeconds: e.RATE_LIMIT_WINDOW,
+      loginPerIp: e.RATE_LIMIT_LOGIN_PER_IP,
+      loginPerAccount: e.RATE_LIMIT_LOGIN_PER_ACCOUNT,
+      registerPerIp: e.RATE_LIMIT_REGISTER_PER_IP,
+      refreshPerIp: e.RATE_LIMIT_REFRESH_PER_IP,
+    },
   };
 }

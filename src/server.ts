@@ -1,8 +1,9 @@
 import { existsSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import { createApp } from './app';
 import { ConfigError, loadConfig, type Config } from './config';
 import { openDatabase } from './database';
+import { createHttpServer } from './http/http-server';
 import { createLogger } from './logger';
 
 /** The process: read config, open the database, listen, and shut down cleanly on SIGINT/SIGTERM. */
@@ -38,12 +39,12 @@ async function main(): Promise<void> {
   }
   const database = await openDatabase(config, logger);
   const app = createApp({ config, connection: database.connection, logger });
-  const server = createServer(app);
+  const server = createHttpServer(app, logger);
   await listen(server, config.host, config.port);
   logger.info(`API listening on http://${config.host}:${config.port}`);
 
   let stopping = false;
-  const shutdown = (signal: string) => {
+  const shutdown = (signal: string, exitCode = 0) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down: no new connections, finishing in-flight requests');
@@ -55,13 +56,21 @@ async function main(): Promise<void> {
     server.close(async () => {
       await database.close();
       logger.info('stopped');
-      process.exit(0);
+      process.exit(exitCode);
     });
     server.closeIdleConnections();
   };
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
+  // Express 5 hands a rejected handler's error to the error handler, so a request never dies silently;
+  // what reaches these is outside any request. A rejection is logged and the process carries on; after an
+  // uncaught exception its state is unknown, so it stops taking connections, lets in-flight requests
+  // finish, and exits non-zero for the supervisor to restart it.
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled promise rejection'));
+  process.on('uncaughtException', (error) => {
+    logger.fatal({ err: error }, 'uncaught exception: shutting down');
+    shutdown('uncaughtException', 1);
+  });
 }
 
 main().catch((error: unknown) => {

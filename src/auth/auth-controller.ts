@@ -1,4 +1,5 @@
 import type { Request, RequestHandler, Response } from 'express';
+import { emailFingerprint, type AuditLog } from '../audit-log';
 import type { Config } from '../config';
 import { ApiError } from '../http/api-error';
 import { parseInput } from '../http/validate';
@@ -6,15 +7,25 @@ import { loginSchema, logoutQuerySchema, registerSchema, sessionIdParamsSchema }
 import type { AuthService, ClientInfo, SignedIn } from './auth-service';
 import { expireAuthCookies, REFRESH_COOKIE, setAccessCookie, setRefreshCookie } from './cookies';
 import { authOf, type Authenticator } from './require-auth';
-import type { SessionStore } from './session-store';
+import { RefreshTokenReusedError, type SessionStore } from './session-store';
 import { looksLikeRefreshToken } from './tokens';
 
 function clientInfo(req: Request): ClientInfo {
   return { userAgent: req.get('user-agent') ?? '', ip: req.ip ?? '' };
 }
 
-export function createAuthController(deps: { config: Config; auth: AuthService; sessions: SessionStore; authenticator: Authenticator }) {
-  const { config, auth, sessions, authenticator } = deps;
+function isInvalidCredentials(error: unknown): boolean {
+  return error instanceof ApiError && error.code === 'INVALID_CREDENTIALS';
+}
+
+export function createAuthController(deps: {
+  config: Config;
+  auth: AuthService;
+  sessions: SessionStore;
+  authenticator: Authenticator;
+  audit: AuditLog;
+}) {
+  const { config, auth, sessions, authenticator, audit } = deps;
   const expiresIn = config.accessTokenTtlSeconds;
 
   function sendSignedIn(res: Response, status: number, signedIn: SignedIn): void {
@@ -30,7 +41,12 @@ export function createAuthController(deps: { config: Config; auth: AuthService; 
 
   const login: RequestHandler = async (req, res) => {
     const input = parseInput(loginSchema, req.body ?? {});
-    sendSignedIn(res, 200, await auth.login(input, clientInfo(req)));
+    const signedIn = await auth.login(input, clientInfo(req)).catch((error: unknown) => {
+      if (isInvalidCredentials(error)) audit.record(req, 'login_failed', { account: emailFingerprint(input.email) });
+      throw error;
+    });
+    audit.record(req, 'login', { userId: signedIn.user.id, sessionId: signedIn.sessionId });
+    sendSignedIn(res, 200, signedIn);
   };
 
   /** A refresh token that does not work is of no use to the browser: its cookies are expired with the 401. */
@@ -41,6 +57,9 @@ export function createAuthController(deps: { config: Config; auth: AuthService; 
       return await auth.refresh(refreshToken);
     } catch (error) {
       if (error instanceof ApiError && error.status === 401) expireAuthCookies(res, config);
+      if (error instanceof RefreshTokenReusedError) {
+        audit.record(req, 'refresh_reuse_detected', { userId: error.userId, sessionId: error.sessionId });
+      }
       throw error;
     }
   }
@@ -66,6 +85,7 @@ export function createAuthController(deps: { config: Config; auth: AuthService; 
     }
     req.auth = caller;
     const revokedSessions = await auth.logout(caller, scope);
+    audit.record(req, 'logout', { scope, userId: caller.userId, sessionId: caller.sessionId, via: caller.via, revokedSessions });
     if (scope === 'local') {
       res.json({ success: true, message: 'Logged out successfully' });
       return;

@@ -13,6 +13,7 @@ export interface ClientInfo {
 
 export interface SignedIn {
   user: PublicUser;
+  sessionId: string;
   accessToken: string;
   refreshToken: string;
 }
@@ -30,7 +31,7 @@ export function createAuthService(deps: {
   async function startSession(user: Parameters<typeof toPublicUser>[0], client: ClientInfo): Promise<SignedIn> {
     const { session, refreshToken } = await sessions.createSession({ userId: user._id.toString(), ...client });
     const accessToken = signAccessToken(tokenSettings, { userId: user._id.toString(), sessionId: session._id.toString() });
-    return { user: toPublicUser(user), accessToken, refreshToken };
+    return { user: toPublicUser(user), sessionId: session._id.toString(), accessToken, refreshToken };
   }
 
   async function register(input: RegisterInput, client: ClientInfo): Promise<SignedIn> {

@@ -33,6 +33,16 @@ function isDuplicateKey(error: unknown): boolean {
   return typeof error === 'object' && error !== null && 'code' in error && error.code === DUPLICATE_KEY;
 }
 
+/** Carries which session was revoked, for the audit log; the client sees only the ApiError. */
+export class RefreshTokenReusedError extends ApiError {
+  constructor(
+    readonly sessionId: string,
+    readonly userId: string,
+  ) {
+    super(401, 'REFRESH_TOKEN_REUSED', 'This refresh token was already used; the session has been revoked');
+  }
+}
+
 const invalidRefreshToken = () => ApiError.unauthorized('Refresh token is invalid, expired or revoked');
 
 export function createSessionStore(models: SessionModels, settings: SessionStoreSettings) {
@@ -187,7 +197,7 @@ export function createSessionStore(models: SessionModels, settings: SessionStore
     const rotatedAt = rotation?.rotatedAt.getTime() ?? 0;
     if (Date.now() - rotatedAt <= graceMs) return { outcome: 'within-grace', session };
     await revokeSession(session._id.toString(), session.userId.toString(), 'refresh_token_reused');
-    throw new ApiError(401, 'REFRESH_TOKEN_REUSED', 'This refresh token was already used; the session has been revoked');
+    throw new RefreshTokenReusedError(session._id.toString(), session.userId.toString());
   }
 
   return {

@@ -5,13 +5,13 @@ import type { createUserController } from './user-controller';
 /** Mounted at /api/v1/users. */
 export function createUserRoutes(
   controller: ReturnType<typeof createUserController>,
-  guards: { jsonBody: RequestHandler[]; requireAuth: RequestHandler },
+  guards: { jsonBody: RequestHandler[]; requireAuth: RequestHandler; csrf: RequestHandler },
 ): Router {
   const router = Router();
   router.route('/me').get(guards.requireAuth, controller.me).all(methodNotAllowed(['GET']));
   router
     .route('/me/password')
-    .post(guards.requireAuth, guards.jsonBody, controller.changePassword)
+    .post(guards.csrf, guards.requireAuth, guards.jsonBody, controller.changePassword)
     .all(methodNotAllowed(['POST']));
   return router;
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Express } from 'express';
 import type { Connection } from 'mongoose';
+import type { DestinationStream } from 'pino';
 import { createApp } from '../../src/app';
 import { loadConfig, type Config } from '../../src/config';
 import { connectDatabase } from '../../src/db/connection';
@@ -15,6 +16,11 @@ const BASE_ENV = {
   LOG_LEVEL: 'silent',
   PASSWORD_HASH_MEMORY_KIB: '8192',
   PASSWORD_HASH_ITERATIONS: '1',
+  // Suites make many logins from one address; the rate-limit suite sets its own, low limits.
+  RATE_LIMIT_LOGIN_PER_IP: '1000000',
+  RATE_LIMIT_LOGIN_PER_ACCOUNT: '1000000',
+  RATE_LIMIT_REGISTER_PER_IP: '1000000',
+  RATE_LIMIT_REFRESH_PER_IP: '1000000',
 };
 
 export interface TestApp {
@@ -38,12 +44,17 @@ export function uniqueDatabaseName(): string {
 
 /**
  * The real app on the real database, in-process for supertest. Each call gets a database of its own
- * unless `dbName` names one to share (two apps, one database).
+ * unless `dbName` names one to share (two apps, one database). `logDestination` receives the real log
+ * output (set LOG_LEVEL too).
  */
-export async function startTestApp(env: Record<string, string | undefined> = {}, dbName = uniqueDatabaseName()): Promise<TestApp> {
+export async function startTestApp(
+  env: Record<string, string | undefined> = {},
+  dbName = uniqueDatabaseName(),
+  logDestination?: DestinationStream,
+): Promise<TestApp> {
   const config = loadConfig({ ...BASE_ENV, MONGODB_URI: testDatabaseUri(), ...env });
   const connection = await connectDatabase(testDatabaseUri(), { dbName, operationTimeoutMs: config.dbOperationTimeoutMs });
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, logDestination);
   const models = createModels(connection);
   await ensureIndexes(models);
   const app = createApp({ config, connection, logger });

@@ -1,0 +1,59 @@
+import type { Request, RequestHandler } from 'express';
+import type { AuditLog } from '../audit-log';
+import { ApiError } from './api-error';
+
+/**
+ * CSRF defence for the state-changing routes a browser authenticates with cookies (refresh, logout,
+ * session revoke, password change). SameSite=Lax cookies already stay home on cross-site POSTs, but not
+ * from a sibling subdomain (same site, other origin), and not under SameSite=None; so the request's
+ * Origin, or without it the Referer, must be this server's own origin or one listed in CORS_ORIGINS
+ * (OWASP CSRF cheat sheet, "verifying origin with standard headers").
+ *
+ * Not subject to it:
+ * - requests with `Authorization: Bearer …`: a browser never attaches that by itself, and a page of another
+ *   origin cannot add it without a CORS preflight that it fails. (Basic credentials a browser remembers
+ *   are attached automatically, which is why only the Bearer scheme exempts.)
+ * - requests with neither header: browsers send Origin on every cross-origin POST and DELETE, so these
+ *   come from non-browser clients (curl, mobile apps), which are not exposed to CSRF.
+ */
+
+function originOf(value: string): string | undefined {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url.origin : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** This server's own origin as the client addressed it (protocol respects trust proxy). */
+function ownOrigin(req: Request): string | undefined {
+  const host = req.get('host');
+  return host ? originOf(`${req.protocol}://${host}`) : undefined;
+}
+
+function isBearerRequest(req: Request): boolean {
+  return req.headers.authorization?.startsWith('Bearer ') === true;
+}
+
+export function rejectCrossSiteRequests(allowedOrigins: readonly string[], audit: AuditLog): RequestHandler {
+  const allowed = new Set(allowedOrigins.map((origin) => originOf(origin) ?? origin));
+  return (req, _res, next) => {
+    if (isBearerRequest(req)) return next();
+    const origin = req.get('origin');
+    const referer = req.get('referer');
+    const claimed = origin ?? referer;
+    if (claimed === undefined) return next();
+    // "null" (sandboxed frames, some redirects) and anything unparsable count as foreign.
+    const source = originOf(claimed);
+    if (source !== undefined && (source === ownOrigin(req) || allowed.has(source))) return next();
+    // Only the origin is logged: a Referer's path and query may carry things that do not belong in logs.
+    audit.record(req, 'csrf_rejected', {
+      method: req.method,
+      path: req.path,
+      from: origin !== undefined ? 'origin' : 'referer',
+      origin: source ?? 'unparsable',
+    });
+    throw new ApiError(403, 'CSRF_REJECTED', 'Cross-site request refused: the Origin is not allowed for cookie-authenticated requests');
+  };
+}

@@ -1,0 +1,54 @@
+import { createServer, STATUS_CODES, type Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Express } from 'express';
+import type { Logger } from 'pino';
+
+/**
+ * The HTTP server around the app. Requests that Node's parser refuses before Express ever sees them
+ * (headers over --max-http-header-size, a malformed request line, conflicting Content-Length, a header
+ * timeout) would otherwise get a bare status line with no body; here they get the API's JSON error shape.
+ */
+
+function describe(code: string | undefined): { status: number; code: string; message: string } {
+  switch (code) {
+    case 'HPE_HEADER_OVERFLOW':
+      return { status: 431, code: 'HEADERS_TOO_LARGE', message: 'Request headers are too large' };
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+      return { status: 408, code: 'REQUEST_TIMEOUT', message: 'The request was not received in time' };
+    default:
+      return { status: 400, code: 'BAD_REQUEST', message: 'Malformed HTTP request' };
+  }
+}
+
+function answerWithJson(socket: Duplex, status: number, code: string, message: string): void {
+  const body = JSON.stringify({ success: false, code, message });
+  socket.end(
+    [
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}`,
+      'Content-Type: application/json; charset=utf-8',
+      `Content-Length: ${Buffer.byteLength(body)}`,
+      'Cache-Control: no-store',
+      'X-Content-Type-Options: nosniff',
+      'Connection: close',
+      '',
+      body,
+    ].join('\r\n'),
+  );
+}
+
+export function createHttpServer(app: Express, logger: Logger): Server {
+  const server = createServer(app);
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+    // Mid-response (a pipelined request) a raw answer would corrupt the stream; reset connections are gone.
+    const inFlight = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+    if (error.code === 'ECONNRESET' || !socket.writable || inFlight?.headersSent) {
+      socket.destroy();
+      return;
+    }
+    const answer = describe(error.code);
+    // The code only: the raw packet may hold credentials.
+    logger.debug({ parserError: error.code, status: answer.status }, 'refused a malformed HTTP request');
+    answerWithJson(socket, answer.status, answer.code, answer.message);
+  });
+  return server;
+}
