@@ -16,6 +16,9 @@ export type AuditEvent =
   | 'csrf_rejected'
   | 'rate_limited';
 
+/** Events that point at an attack in progress are warnings, so an alert can key on the level alone. */
+const WARNINGS = new Set<AuditEvent>(['refresh_reuse_detected', 'csrf_rejected', 'rate_limited']);
+
 export interface AuditLog {
   record(req: Request, event: AuditEvent, fields?: Record<string, unknown>): void;
 }
@@ -29,7 +32,8 @@ export function createAuditLog(logger: Logger): AuditLog {
   };
   return {
     record(req, event, fields = {}) {
-      loggerFor(event).info({ ...fields, ip: req.ip, reqId: req.id }, `audit: ${event}`);
+      const level = WARNINGS.has(event) ? 'warn' : 'info';
+      loggerFor(event)[level]({ ...fields, ip: req.ip, reqId: req.id }, `audit: ${event}`);
     },
   };
 }

@@ -50,7 +50,7 @@ export function rejectCrossSiteRequests(allowedOrigins: readonly string[], audit
     // Only the origin is logged: a Referer's path and query may carry things that do not belong in logs.
     audit.record(req, 'csrf_rejected', {
       method: req.method,
-      path: req.path,
+      path: req.baseUrl + req.path,
       from: origin !== undefined ? 'origin' : 'referer',
       origin: source ?? 'unparsable',
     });

@@ -40,7 +40,7 @@ export function createRateLimits(settings: RateLimitSettings, audit: AuditLog, l
       logger,
       // Retry-After is already set by the time the handler runs; the body is the API's error shape.
       handler: (req, _res, next) => {
-        audit.record(req, 'rate_limited', { limiter: name, method: req.method, path: req.path });
+        audit.record(req, 'rate_limited', { limiter: name, method: req.method, path: req.baseUrl + req.path });
         next(new ApiError(429, 'RATE_LIMITED', 'Too many requests; try again later'));
       },
       ...options,

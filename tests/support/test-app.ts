@@ -42,19 +42,26 @@ export function uniqueDatabaseName(): string {
   return `test_${randomBytes(6).toString('hex')}`;
 }
 
+export interface TestAppOptions {
+  /** Receives the app's real log output (set LOG_LEVEL too). */
+  logDestination?: DestinationStream;
+  /** Another database server than the run's shared one (a test that stops its own). */
+  databaseUri?: string;
+}
+
 /**
  * The real app on the real database, in-process for supertest. Each call gets a database of its own
- * unless `dbName` names one to share (two apps, one database). `logDestination` receives the real log
- * output (set LOG_LEVEL too).
+ * unless `dbName` names one to share (two apps, one database).
  */
 export async function startTestApp(
   env: Record<string, string | undefined> = {},
   dbName = uniqueDatabaseName(),
-  logDestination?: DestinationStream,
+  options: TestAppOptions = {},
 ): Promise<TestApp> {
-  const config = loadConfig({ ...BASE_ENV, MONGODB_URI: testDatabaseUri(), ...env });
-  const connection = await connectDatabase(testDatabaseUri(), { dbName, operationTimeoutMs: config.dbOperationTimeoutMs });
-  const logger = createLogger(config.logLevel, logDestination);
+  const uri = options.databaseUri ?? testDatabaseUri();
+  const config = loadConfig({ ...BASE_ENV, MONGODB_URI: uri, ...env });
+  const connection = await connectDatabase(uri, { dbName, operationTimeoutMs: config.dbOperationTimeoutMs });
+  const logger = createLogger(config.logLevel, options.logDestination);
   const models = createModels(connection);
   await ensureIndexes(models);
   const app = createApp({ config, connection, logger });

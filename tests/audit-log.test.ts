@@ -1,0 +1,135 @@
+import jwt from 'jsonwebtoken';
+import request from 'supertest';
+import { emailFingerprint } from '../src/audit-log';
+import { bearer, cookiesOf, loginUser, PASSWORD, registerUser, uniqueEmail, type SignedInUser } from './support/auth-helpers';
+import { startTestApp, type TestApp } from './support/test-app';
+
+/**
+ * The real pino output, captured through a destination stream: audit events are there with the fields
+ * an investigator needs, and no credential appears anywhere in the log, request logs included
+ * (NODE_ENV=development turns pino-http's per-request lines on).
+ */
+
+const lines: string[] = [];
+const destination = { write: (line: string) => void lines.push(line) };
+const entries = () => lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+const auditEntries = (event: string) => entries().filter((entry) => entry.audit === event);
+
+/** Every secret this file handles, to be searched for in the whole log afterwards. */
+const secrets: string[] = [];
+function remember(user: SignedInUser): SignedInUser {
+  secrets.push(user.accessToken, user.refreshToken, user.password);
+  return user;
+}
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await startTestApp(
+    {
+      NODE_ENV: 'development',
+      LOG_LEVEL: 'info',
+      REFRESH_REUSE_GRACE_SECONDS: '0',
+      RATE_LIMIT_LOGIN_PER_ACCOUNT: '2',
+      CORS_ORIGINS: 'https://app.example.com',
+    },
+    undefined,
+    { logDestination: destination },
+  );
+});
+afterAll(() => t.close());
+
+const sidOf = (token: string) => (jwt.decode(token) as { sid: string }).sid;
+
+describe('audit events', () => {
+  it('login: user id, session id, ip and request id', async () => {
+    const registered = remember(await registerUser(t.app));
+    const res = await request(t.app).post('/api/v1/auth/login').send({ email: registered.email, password: PASSWORD });
+    expect(res.status).toBe(200);
+    secrets.push(res.body.accessToken, cookiesOf(res).refreshToken!.value);
+    const [event] = auditEntries('login').filter((entry) => entry.userId === registered.id);
+    expect(event).toMatchObject({
+      level: 30,
+      audit: 'login',
+      userId: registered.id,
+      sessionId: sidOf(res.body.accessToken),
+      ip: expect.stringMatching(/127\.0\.0\.1/),
+      reqId: res.headers['x-request-id'],
+    });
+  });
+
+  it('failed login: an account fingerprint, never the email or the password tried', async () => {
+    const registered = remember(await registerUser(t.app));
+    const res = await request(t.app).post('/api/v1/auth/login').send({ email: registered.email, password: 'a wrong guess 123' });
+    expect(res.status).toBe(401);
+    secrets.push('a wrong guess 123');
+    const event = auditEntries('login_failed').find((entry) => entry.reqId === res.headers['x-request-id']);
+    expect(event).toMatchObject({ audit: 'login_failed', account: emailFingerprint(registered.email), ip: expect.any(String) });
+    expect(JSON.stringify(event)).not.toContain(registered.email);
+  });
+
+  it('logout: scope, session id, user id, ip', async () => {
+    const user = remember(await registerUser(t.app));
+    const other = remember(await loginUser(t.app, user.email));
+    const local = await request(t.app).post('/api/v1/auth/logout').set('Cookie', user.cookieHeader);
+    const global = await request(t.app).post('/api/v1/auth/logout?scope=global').set(...bearer(other));
+    expect([local.status, global.status]).toEqual([200, 200]);
+    const events = auditEntries('logout').filter((entry) => entry.userId === user.id);
+    expect(events).toEqual([
+      expect.objectContaining({ scope: 'local', sessionId: sidOf(user.accessToken), via: 'access-cookie', revokedSessions: 1, ip: expect.any(String) }),
+      expect.objectContaining({ scope: 'global', sessionId: sidOf(other.accessToken), via: 'bearer', revokedSessions: 1, ip: expect.any(String) }),
+    ]);
+  });
+
+  it('refresh token reuse detected: the session it revoked', async () => {
+    const user = remember(await registerUser(t.app));
+    const first = await request(t.app).post('/api/v1/auth/refresh').set('Cookie', `refreshToken=${user.refreshToken}`);
+    expect(first.status).toBe(200);
+    secrets.push(first.body.accessToken, cookiesOf(first).refreshToken!.value);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const replay = await request(t.app).post('/api/v1/auth/refresh').set('Cookie', `refreshToken=${user.refreshToken}`);
+    expect(replay.body.code).toBe('REFRESH_TOKEN_REUSED');
+    expect(auditEntries('refresh_reuse_detected')).toContainEqual(
+      expect.objectContaining({ userId: user.id, sessionId: sidOf(user.accessToken), reqId: replay.headers['x-request-id'] }),
+    );
+  });
+
+  it('CSRF rejected: method, path and the foreign origin', async () => {
+    const user = remember(await registerUser(t.app));
+    const res = await request(t.app).post('/api/v1/auth/logout').set('Cookie', user.cookieHeader).set('Origin', 'https://evil.example.net');
+    expect(res.status).toBe(403);
+    expect(auditEntries('csrf_rejected')).toContainEqual(
+      expect.objectContaining({ level: 40, method: 'POST', path: '/api/v1/auth/logout', from: 'origin', origin: 'https://evil.example.net' }),
+    );
+  });
+
+  it('rate limited: which limiter refused whom', async () => {
+    const email = uniqueEmail();
+    for (let i = 0; i < 3; i++) await request(t.app).post('/api/v1/auth/login').send({ email, password: 'guess number one' });
+    secrets.push('guess number one');
+    expect(auditEntries('rate_limited')).toContainEqual(
+      expect.objectContaining({ limiter: 'login-per-account', path: '/api/v1/auth/login', ip: expect.any(String) }),
+    );
+  });
+});
+
+describe('what never reaches the log', () => {
+  it('request logs are written, with Authorization, Cookie and Set-Cookie redacted', () => {
+    const requestLogs = entries().filter((entry) => entry.req !== undefined && entry.res !== undefined);
+    expect(requestLogs.length).toBeGreaterThan(10);
+    const withCookie = requestLogs.find((entry) => (entry.req as { headers: Record<string, unknown> }).headers.cookie !== undefined);
+    expect((withCookie?.req as { headers: Record<string, unknown> }).headers.cookie).toBe('[redacted]');
+    const withAuthorization = requestLogs.find((entry) => (entry.req as { headers: Record<string, unknown> }).headers.authorization !== undefined);
+    expect((withAuthorization?.req as { headers: Record<string, unknown> }).headers.authorization).toBe('[redacted]');
+    const withSetCookie = requestLogs.find((entry) => (entry.res as { headers: Record<string, unknown> }).headers['set-cookie'] !== undefined);
+    expect((withSetCookie?.res as { headers: Record<string, unknown> }).headers['set-cookie']).toBe('[redacted]');
+  });
+
+  it('no password, access token or refresh token appears anywhere in the output', () => {
+    const output = lines.join('');
+    expect(secrets.length).toBeGreaterThan(15);
+    for (const secret of secrets) expect(output).not.toContain(secret);
+    // Nor any JWT-shaped string or "Bearer" credential at all.
+    expect(output).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}/);
+    expect(output).not.toMatch(/Bearer [A-Za-z0-9]/);
+  });
+});
