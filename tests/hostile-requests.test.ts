@@ -244,6 +244,21 @@ describe('requests Node refuses before Express sees them (a real socket)', () =>
     expectRawJsonError(await raw(payload), 400, 'BAD_REQUEST');
   });
 
+  it('an Expect header other than 100-continue → 417 EXPECTATION_FAILED JSON', async () => {
+    const res = await raw('POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nExpect: teapot\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}');
+    expectRawJsonError(res, 417, 'EXPECTATION_FAILED');
+  });
+
+  it('CONNECT (this is not a proxy) → 405 JSON instead of a silent close', async () => {
+    expectRawJsonError(await raw('CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n'), 405, 'METHOD_NOT_ALLOWED');
+  });
+
+  it('an Upgrade request is served as a plain request', async () => {
+    const res = await raw('GET /api/v1/users/me HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n');
+    expect(res.status).toBe(401);
+    expect(JSON.parse(res.body.split('\r\n').find((line) => line.startsWith('{')) ?? res.body)).toMatchObject({ code: 'UNAUTHORIZED' });
+  });
+
   it('a body shorter than its Content-Length (client gives up) does not crash the server', async () => {
     await raw('POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"em');
     const res = await raw('GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');

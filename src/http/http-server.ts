@@ -1,12 +1,13 @@
-import { createServer, STATUS_CODES, type Server } from 'node:http';
+import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Express } from 'express';
 import type { Logger } from 'pino';
 
 /**
- * The HTTP server around the app. Requests that Node's parser refuses before Express ever sees them
+ * The HTTP server around the app. Requests that Node answers itself, before Express ever sees them
  * (headers over --max-http-header-size, a malformed request line, conflicting Content-Length, a header
- * timeout) would otherwise get a bare status line with no body; here they get the API's JSON error shape.
+ * timeout, an Expect it cannot meet, CONNECT) would otherwise get a bare status line with no body, or no
+ * answer at all; here they get the API's JSON error shape.
  */
 
 function describe(code: string | undefined): { status: number; code: string; message: string } {
@@ -20,11 +21,12 @@ function describe(code: string | undefined): { status: number; code: string; mes
   }
 }
 
-function answerWithJson(socket: Duplex, status: number, code: string, message: string): void {
+function answerWithJson(socket: Duplex, status: number, code: string, message: string, extraHeaders: string[] = []): void {
   const body = JSON.stringify({ success: false, code, message });
   socket.end(
     [
       `HTTP/1.1 ${status} ${STATUS_CODES[status]}`,
+      ...extraHeaders,
       'Content-Type: application/json; charset=utf-8',
       `Content-Length: ${Buffer.byteLength(body)}`,
       'Cache-Control: no-store',
@@ -49,6 +51,21 @@ export function createHttpServer(app: Express, logger: Logger): Server {
     // The code only: the raw packet may hold credentials.
     logger.debug({ parserError: error.code, status: answer.status }, 'refused a malformed HTTP request');
     answerWithJson(socket, answer.status, answer.code, answer.message);
+  });
+  // The only expectation HTTP defines is 100-continue, which Node handles; anything else is a 417.
+  server.on('checkExpectation', (_req: IncomingMessage, res: ServerResponse) => {
+    const body = JSON.stringify({ success: false, code: 'EXPECTATION_FAILED', message: 'Only "Expect: 100-continue" is supported' });
+    res.writeHead(417, {
+      'Content-Type': 'application/json; charset=utf-8',
+      'Content-Length': Buffer.byteLength(body),
+      'Cache-Control': 'no-store',
+      Connection: 'close',
+    });
+    res.end(body);
+  });
+  // This is not a proxy.
+  server.on('connect', (_req: IncomingMessage, socket: Duplex) => {
+    answerWithJson(socket, 405, 'METHOD_NOT_ALLOWED', 'CONNECT is not supported', ['Allow: GET, POST, DELETE']);
   });
   return server;
 }

@@ -1,0 +1,285 @@
+import { once } from 'node:events';
+import { Agent, request as httpRequest, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import fc from 'fast-check';
+import jwt from 'jsonwebtoken';
+import pino from 'pino';
+import { createHttpServer } from '../src/http/http-server';
+import { PASSWORD, registerUser, type SignedInUser } from './support/auth-helpers';
+import { startTestApp, type TestApp } from './support/test-app';
+
+/**
+ * Property-based fuzzing of headers, cookies, query strings and bodies over every route, through a real
+ * socket. Whatever arrives, the answer is never a 5xx, every error is the API's JSON error shape, and no
+ * body carries HTML or a stack trace. Header values stay within what an HTTP client can send at all
+ * (tests/hostile-requests.test.ts sends the bytes no client would, over a raw socket).
+ */
+
+const ALLOWED_ORIGIN = 'https://app.example.com';
+const FUZZ_EMAIL = 'fuzz-user@example.com';
+const RUNS_PER_ROUTE = 300;
+const RUNS_ANY_ROUTE = 1000;
+
+let t: TestApp;
+let server: Server;
+let port: number;
+let user: SignedInUser;
+const agent = new Agent({ keepAlive: false });
+
+beforeAll(async () => {
+  t = await startTestApp({ CORS_ORIGINS: ALLOWED_ORIGIN });
+  user = await registerUser(t.app, FUZZ_EMAIL);
+  server = createHttpServer(t.app, pino({ level: 'silent' }));
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  port = (server.address() as AddressInfo).port;
+});
+afterAll(async () => {
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await t.close();
+});
+
+// ---- arbitraries -------------------------------------------------------------------------------
+
+/** Any character a client may put in a header value: tab, visible ASCII, space and obs-text. */
+const headerChar = fc.oneof(
+  fc.integer({ min: 0x20, max: 0x7e }),
+  fc.constant(0x09),
+  fc.integer({ min: 0x80, max: 0xff }),
+).map((code) => String.fromCharCode(code));
+const headerText = (maxLength = 60) => fc.string({ unit: headerChar, maxLength });
+const bigHeaderText = fc.integer({ min: 1000, max: 12_000 }).map((n) => 'A'.repeat(n));
+
+const tokenLike = fc.oneof(
+  fc.constant(() => user.accessToken),
+  fc.constant(() => user.accessToken.slice(0, -3) + 'abc'),
+  fc.constant(() => jwt.sign({ sid: 'x' }, 'a-secret-that-is-not-the-servers-secret-at-all', { algorithm: 'HS256' })),
+  fc.base64String({ maxLength: 80 }).map((s) => () => `${s}.${s}.${s}`.replace(/[+/=]/g, '_')),
+  headerText(80).map((s) => () => s),
+);
+
+const authorization = fc.option(
+  fc.oneof(
+    tokenLike.map((make) => () => `Bearer ${make()}`),
+    fc.tuple(fc.constantFrom('bearer', 'BEARER', 'Basic', 'Token', 'Bearer ', ''), tokenLike).map(([scheme, make]) => () => `${scheme} ${make()}`),
+    headerText().map((s) => () => s),
+  ),
+  { nil: undefined },
+);
+
+const cookieName = fc.oneof(fc.constantFrom('accessToken', 'refreshToken', '__proto__', 'j', ''), fc.stringMatching(/^[A-Za-z0-9_-]{1,12}$/));
+const cookieValue = fc.oneof(
+  tokenLike,
+  fc.constant(() => user.refreshToken),
+  fc.constantFrom('j:{"$gt":""}', 'j:[1,2]', 'j:null', '%E0%A4%A', '%', '""', 'a=b=c').map((s) => () => s),
+  headerText(40).map((s) => () => s.replace(/;/g, '')),
+);
+const cookie = fc.option(
+  fc.oneof(
+    fc.array(fc.tuple(cookieName, cookieValue), { maxLength: 6 }).map((pairs) => () => pairs.map(([name, value]) => `${name}=${value()}`).join('; ')),
+    headerText().map((s) => () => s),
+    bigHeaderText.map((s) => () => `accessToken=${s}`),
+  ),
+  { nil: undefined },
+);
+
+// Absent half the time, so requests get past the CSRF check to the handlers.
+const origin = fc.option(
+  fc.oneof(fc.constantFrom(ALLOWED_ORIGIN, 'https://evil.example.net', 'null', `http://127.0.0.1`, 'file://'), headerText(40)),
+  { nil: undefined, freq: 2 },
+);
+
+const contentType = fc.option(
+  fc.oneof(
+    { weight: 4, arbitrary: fc.constant('application/json') },
+    fc.constantFrom(
+      'application/json',
+      'application/json; charset=utf-8',
+      'application/json; charset=latin1',
+      'application/json; charset=klingon',
+      'application/JSON',
+      'application/merge-patch+json',
+      'text/plain',
+      'application/x-www-form-urlencoded',
+      'multipart/form-data; boundary=----x',
+      'application/json, text/plain',
+    ),
+    headerText(40),
+  ),
+  { nil: undefined },
+);
+
+/** Extra headers a hostile client may add; names are x-… so none changes how the message is framed. */
+const extraHeaders = fc.dictionary(
+  fc.oneof(
+    fc.constantFrom('accept', 'accept-encoding', 'accept-language', 'content-encoding', 'x-forwarded-for', 'x-forwarded-proto', 'forwarded', 'user-agent', 'if-none-match', 'range', 'x-request-id', 'referer'),
+    fc.stringMatching(/^x-[a-z0-9-]{1,20}$/),
+  ),
+  fc.oneof(headerText(), fc.constantFrom('gzip', 'deflate', 'br', 'identity', '127.0.0.1, 10.0.0.1', 'https', '*/*', 'bytes=0-1')),
+  { maxKeys: 4 },
+);
+
+/** Bodies that look almost right (the schema's own fields with hostile values) as well as plain junk. */
+const fieldValue = fc.oneof(
+  fc.constantFrom(FUZZ_EMAIL, PASSWORD, 'user@example.com', '', ' ', 'a'.repeat(300)),
+  fc.constant({ $gt: '' }),
+  fc.constant({ $ne: null }),
+  fc.jsonValue({ maxDepth: 2 }),
+  fc.string({ unit: 'binary', maxLength: 40 }),
+);
+const passwords = fc.constantFrom(PASSWORD, 'wrong password', 'short', 'another good password');
+/** The fields one route expects, each present or not: strict schemas reject the other routes' fields. */
+const nearlyValid = (fields: Record<string, fc.Arbitrary<string>>) =>
+  fc.record(fields, { requiredKeys: [] }).map((o) => Buffer.from(JSON.stringify(o)));
+const fieldName = fc.constantFrom('email', 'password', 'name', 'currentPassword', 'newPassword', '__proto__', 'constructor', '$where', 'isAdmin');
+const body = fc.option(
+  fc.oneof(
+    { weight: 2, arbitrary: nearlyValid({ email: fc.constantFrom(FUZZ_EMAIL, ` ${FUZZ_EMAIL.toUpperCase()} `, 'nobody@example.com'), password: passwords }) },
+    { weight: 1, arbitrary: nearlyValid({ currentPassword: passwords, newPassword: passwords }) },
+    fc.dictionary(fieldName, fieldValue, { maxKeys: 4 }).map((o) => Buffer.from(JSON.stringify(o))),
+    fc.json({ maxDepth: 3 }).map((s) => Buffer.from(s)),
+    fc.string({ unit: 'binary', maxLength: 200 }).map((s) => Buffer.from(s)),
+    fc.uint8Array({ maxLength: 200 }).map((bytes) => Buffer.from(bytes)),
+    fc.integer({ min: 9 * 1024, max: 40 * 1024 }).map((n) => Buffer.from(JSON.stringify({ email: 'a@example.com', password: 'x'.repeat(n) }))),
+    fc.integer({ min: 1, max: 3000 }).map((depth) => Buffer.from('['.repeat(depth) + ']'.repeat(depth))),
+  ),
+  { nil: undefined },
+);
+
+const query = fc.option(
+  fc.oneof(
+    fc.constantFrom('?scope=local', '?scope=others', '?scope=global', '?scope=GLOBAL', '?scope=local&scope=global', '?scope[$ne]=x', '?%', '?scope=%E0%A4%A'),
+    fc.webQueryParameters().map((q) => `?${q}`),
+  ),
+  { nil: undefined },
+);
+
+const segment = fc.oneof(
+  fc.stringMatching(/^[0-9a-f]{24}$/),
+  fc.constantFrom('%', '%E0%A4%A', '%00', '..', '%2e%2e', 'null', '{"$gt":""}'),
+  fc.webSegment(),
+  fc.constant(() => (jwt.decode(user.accessToken) as { sid: string }).sid),
+);
+
+const anyMethod = fc.constantFrom('GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS');
+
+interface Route {
+  method: string;
+  path: fc.Arbitrary<string>;
+}
+
+const routes: Record<string, Route> = {
+  'GET /healthz': { method: 'GET', path: fc.constant('/healthz') },
+  'GET /readyz': { method: 'GET', path: fc.constant('/readyz') },
+  'POST /api/v1/auth/register': { method: 'POST', path: fc.constant('/api/v1/auth/register') },
+  'POST /api/v1/auth/login': { method: 'POST', path: fc.constant('/api/v1/auth/login') },
+  'POST /api/v1/auth/refresh': { method: 'POST', path: fc.constant('/api/v1/auth/refresh') },
+  'POST /api/v1/auth/logout': { method: 'POST', path: fc.constant('/api/v1/auth/logout') },
+  'GET /api/v1/auth/sessions': { method: 'GET', path: fc.constant('/api/v1/auth/sessions') },
+  'DELETE /api/v1/auth/sessions/:id': {
+    method: 'DELETE',
+    path: segment.map((s) => `/api/v1/auth/sessions/${typeof s === 'function' ? s() : s}`),
+  },
+  'GET /api/v1/users/me': { method: 'GET', path: fc.constant('/api/v1/users/me') },
+  'POST /api/v1/users/me/password': { method: 'POST', path: fc.constant('/api/v1/users/me/password') },
+};
+
+const requestFor = (method: fc.Arbitrary<string>, path: fc.Arbitrary<string>) =>
+  fc.record({ method, path, query, authorization, cookie, origin, contentType, extraHeaders, body });
+
+interface FuzzRequest {
+  method: string;
+  path: string;
+  query: string | undefined;
+  authorization: (() => string) | undefined;
+  cookie: (() => string) | undefined;
+  origin: string | undefined;
+  contentType: string | undefined;
+  extraHeaders: Record<string, string>;
+  body: Buffer | undefined;
+}
+
+// ---- sending and checking ----------------------------------------------------------------------
+
+interface Answer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
+}
+
+function send(r: FuzzRequest): Promise<Answer> {
+  const headers: Record<string, string> = { ...r.extraHeaders };
+  if (r.authorization) headers.authorization = r.authorization();
+  if (r.cookie) headers.cookie = r.cookie();
+  if (r.origin !== undefined) headers.origin = r.origin;
+  if (r.contentType !== undefined) headers['content-type'] = r.contentType;
+  if (r.body) headers['content-length'] = String(r.body.length);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: '127.0.0.1', port, agent, method: r.method, path: `${r.path}${r.query ?? ''}`, headers, timeout: 10_000 }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error('no answer within 10 s')));
+    req.on('error', reject);
+    req.end(r.body);
+  });
+}
+
+const STACK_TRACE = /\n\s+at |\bat [\w.<>]+ \(|node_modules|\/src\/|\.ts:\d+|Error: /;
+
+/** Which answers the fuzzing produced, to prove it reached past the first guard. */
+const seen = new Map<string, number>();
+
+function checkAnswer(r: FuzzRequest, answer: Answer): void {
+  const key = `${answer.status} ${/"code":"([A-Z_]+)"/.exec(answer.text)?.[1] ?? ''}`.trim();
+  seen.set(key, (seen.get(key) ?? 0) + 1);
+  const where = `${r.method} ${r.path}${r.query ?? ''} → ${answer.status} ${answer.text.slice(0, 200)}`;
+  if (answer.status >= 500) throw new Error(`server error: ${where}`);
+  if (/<html|<!doctype/i.test(answer.text)) throw new Error(`HTML body: ${where}`);
+  if (STACK_TRACE.test(answer.text)) throw new Error(`stack trace in body: ${where}`);
+  if (r.method === 'HEAD' || answer.status === 204 || answer.status === 304) return;
+  if (!String(answer.headers['content-type']).startsWith('application/json')) throw new Error(`not JSON: ${where}`);
+  const parsed = JSON.parse(answer.text) as { success?: unknown; code?: unknown; message?: unknown };
+  if (answer.status >= 400) {
+    const shaped = parsed.success === false && typeof parsed.code === 'string' && /^[A-Z_]+$/.test(parsed.code) && typeof parsed.message === 'string';
+    if (!shaped) throw new Error(`error body not in the API's shape: ${where}`);
+  } else if (parsed.success !== true) {
+    throw new Error(`success body without success: true: ${where}`);
+  }
+}
+
+// ---- properties --------------------------------------------------------------------------------
+
+describe('fuzzing every route', () => {
+  it.each(Object.entries(routes))(`%s: ${RUNS_PER_ROUTE} hostile requests, no 5xx, JSON errors, no stack`, async (_name, route) => {
+    const method = fc.oneof({ weight: 4, arbitrary: fc.constant(route.method) }, { weight: 1, arbitrary: anyMethod });
+    await fc.assert(
+      fc.asyncProperty(requestFor(method, route.path), async (r) => checkAnswer(r, await send(r))),
+      { numRuns: RUNS_PER_ROUTE },
+    );
+  }, 60_000);
+
+  it(`any method on any path: ${RUNS_ANY_ROUTE} requests, no 5xx, JSON errors, no stack`, async () => {
+    const path = fc.oneof(
+      ...Object.values(routes).map((route) => route.path),
+      fc.webPath().map((p) => (p.startsWith('/') ? p : `/${p}`)),
+      fc.array(fc.oneof(fc.constantFrom('api', 'v1', 'auth', 'users', 'me', 'sessions', '%', '%zz', '..'), fc.webSegment()), { maxLength: 6 }).map((parts) => `/${parts.join('/')}`),
+    );
+    await fc.assert(
+      fc.asyncProperty(requestFor(anyMethod, path), async (r) => checkAnswer(r, await send(r))),
+      { numRuns: RUNS_ANY_ROUTE },
+    );
+  }, 90_000);
+
+  it('reached every kind of answer: success, validation, auth, CSRF, size, media type, routing', () => {
+    const kinds = [...seen.keys()];
+    for (const expected of ['200', '400 INVALID_JSON', '400 VALIDATION_ERROR', '401 UNAUTHORIZED', '403 CSRF_REJECTED', '404 NOT_FOUND', '405 METHOD_NOT_ALLOWED', '413 PAYLOAD_TOO_LARGE', '415 UNSUPPORTED_MEDIA_TYPE']) {
+      expect(kinds).toContain(expected);
+    }
+    const total = [...seen.values()].reduce((sum, n) => sum + n, 0);
+    expect(total).toBe(Object.keys(routes).length * RUNS_PER_ROUTE + RUNS_ANY_ROUTE);
+    console.log(`fuzzing answers (${total} requests):`, Object.fromEntries([...seen.entries()].sort()));
+  });
+});
