@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { Agent, request as httpRequest, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import fc from 'fast-check';
 import jwt from 'jsonwebtoken';
 import pino from 'pino';
@@ -19,6 +19,7 @@ const ALLOWED_ORIGIN = 'https://app.example.com';
 const FUZZ_EMAIL = 'fuzz-user@example.com';
 const RUNS_PER_ROUTE = 300;
 const RUNS_ANY_ROUTE = 1000;
+const RUNS_RAW = 500;
 
 let t: TestApp;
 let server: Server;
@@ -283,3 +284,111 @@ describe('fuzzing every route', () => {
     console.log(`fuzzing answers (${total} requests):`, Object.fromEntries([...seen.entries()].sort()));
   });
 });
+
+/**
+ * Below any HTTP client: raw bytes on a socket, with the CR, LF, NUL and framing mistakes a client
+ * library would refuse to send. Whatever Node's parser and the app make of them, no answer is a 5xx,
+ * every answer with a body is JSON, and the server keeps serving.
+ */
+describe('fuzzing the HTTP layer with raw bytes', () => {
+  let rawServer: Server;
+  let rawPort: number;
+  beforeAll(async () => {
+    // Short timeouts, so a request left incomplete is answered (408) instead of held for minutes.
+    rawServer = createHttpServer(t.app, pino({ level: 'silent' }), { headersTimeout: 300, requestTimeout: 300, connectionsCheckingInterval: 50 });
+    rawServer.listen(0, '127.0.0.1');
+    await once(rawServer, 'listening');
+    rawPort = (rawServer.address() as AddressInfo).port;
+  });
+  afterAll(() => new Promise<void>((resolve) => rawServer.close(() => resolve())));
+
+  const byteString = (maxLength: number) => fc.string({ unit: 'binary-ascii', maxLength });
+  /** Mostly well-formed, so the app is reached too; the rest is junk where the parser must cope. */
+  const mostly = <T,>(likely: fc.Arbitrary<T>, junk: fc.Arbitrary<T>) => fc.oneof({ weight: 4, arbitrary: likely }, { weight: 1, arbitrary: junk });
+  const rawRequest = fc
+    .record({
+      method: mostly(fc.constantFrom('GET', 'POST', 'DELETE', 'PUT', 'OPTIONS', 'HEAD'), fc.oneof(fc.constantFrom('get', 'CONNECT', 'PRI', 'BREW'), byteString(8))),
+      target: mostly(fc.oneof(...Object.values(routes).map((route) => route.path)), fc.oneof(fc.constantFrom('*', '/%', 'http://evil/api/v1/users/me', '//', ''), byteString(30))),
+      version: mostly(fc.constant('HTTP/1.1'), fc.constantFrom('HTTP/1.0', 'HTTP/2.0', 'HTTP/1.1 ', 'HTTP/9', '')),
+      headers: fc.array(
+        fc.tuple(
+          mostly(fc.constantFrom('Host', 'Content-Length', 'Transfer-Encoding', 'Content-Type', 'Cookie', 'Authorization', 'Expect', 'Connection', 'Origin'), byteString(12)),
+          mostly(fc.constantFrom('0', '5', '-1', 'chunked', 'application/json', 'close', '100-continue', 'accessToken=a; refreshToken=b', 'Bearer a.b.c', 'x'), byteString(30)),
+        ),
+        { maxLength: 6 },
+      ),
+      body: mostly(fc.constantFrom('', '{}', '{"email":"a@example.com","password":"x"}', '0\r\n\r\n'), byteString(60)),
+      lineEnd: mostly(fc.constant('\r\n'), fc.constantFrom('\n', '\r')),
+      host: mostly(fc.constant(['Host', 'api.example.com']), fc.constant(undefined)),
+    })
+    .map(({ method, target, version, headers, body, lineEnd, host }) =>
+      [`${method} ${target} ${version}`, ...[...(host ? [host] : []), ...headers].map(([name, value]) => `${name}: ${value}`), '', body].join(lineEnd),
+    );
+
+  const rawSeen = new Map<string, number>();
+
+  /** Interim 100 Continue answers come before the real one. */
+  const withoutInterim = (data: string) => data.replace(/^(HTTP\/1\.1 1\d\d [^\r]*\r\n\r\n)+/, '');
+
+  /** The first response is complete once its Content-Length (or the last chunk) has arrived. */
+  function firstResponseComplete(received: string): boolean {
+    const data = withoutInterim(received);
+    const headEnd = data.indexOf('\r\n\r\n');
+    if (headEnd < 0) return false;
+    const head = data.slice(0, headEnd);
+    const length = /\r\ncontent-length: (\d+)/i.exec(head);
+    if (length) return data.length - headEnd - 4 >= Number(length[1]);
+    return /\r\ntransfer-encoding: chunked/i.test(head) && data.endsWith('0\r\n\r\n');
+  }
+
+  /**
+   * Writes the bytes and returns what the server said: up to the end of its first response, or until it
+   * closes the connection, or 5 s. The socket is not half-closed: Node's server drops the connection on
+   * a client's FIN, before an asynchronous handler could answer.
+   */
+  function sendRaw(payload: string): Promise<string> {
+    return new Promise((resolve) => {
+      const socket = net.connect({ host: '127.0.0.1', port: rawPort });
+      let data = '';
+      const finish = () => {
+        clearTimeout(timer);
+        socket.destroy();
+        resolve(data);
+      };
+      const timer = setTimeout(finish, 5000);
+      socket.on('data', (chunk) => {
+        data += chunk.toString('latin1');
+        if (firstResponseComplete(data)) finish();
+      });
+      socket.on('error', () => undefined); // a reset after the answer is fine; the answer is what is checked
+      socket.on('close', finish);
+      socket.write(Buffer.from(payload, 'latin1'));
+    });
+  }
+
+  function checkRawAnswer(payload: string, answer: string): void {
+    const where = `${JSON.stringify(payload.slice(0, 120))} → ${JSON.stringify(answer.slice(0, 200))}`;
+    const statuses = [...answer.matchAll(/HTTP\/1\.[01] (\d{3}) /g)].map((m) => Number(m[1]));
+    rawSeen.set(statuses.join('+') || 'no answer', (rawSeen.get(statuses.join('+') || 'no answer') ?? 0) + 1);
+    if (statuses.some((status) => status >= 500)) throw new Error(`server error: ${where}`);
+    if (STACK_TRACE.test(answer) || /<html|<!doctype/i.test(answer)) throw new Error(`stack or HTML: ${where}`);
+    const [head = '', ...rest] = withoutInterim(answer).split('\r\n\r\n');
+    const body = rest.join('\r\n\r\n').replace(/^0\r\n$/, '');
+    if (statuses.length > 0 && body.trim().length > 0 && !/content-type: application\/json/i.test(head)) throw new Error(`not JSON: ${where}`);
+  }
+
+  it(`${RUNS_RAW} raw requests: no 5xx, JSON or nothing, and the server keeps serving`, async () => {
+    await fc.assert(
+      fc.asyncProperty(rawRequest, async (payload) => checkRawAnswer(payload, await sendRaw(payload))),
+      { numRuns: RUNS_RAW },
+    );
+    const healthy = await sendRaw('GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    expect(healthy).toMatch(/^HTTP\/1\.1 200 /);
+    // The parser's refusals and the app's own answers were both reached.
+    const statuses = [...rawSeen.keys()].join(' ');
+    expect(statuses).toMatch(/\b400\b/);
+    expect(statuses).toMatch(/\b(401|404|405)\b/);
+    console.log('raw fuzzing answers:', Object.fromEntries([...rawSeen.entries()].sort()));
+  }, 120_000);
+});
+

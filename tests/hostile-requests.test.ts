@@ -296,6 +296,30 @@ describe('requests Node refuses before Express sees them (a real socket)', () =>
     expect(JSON.parse(res.body)).toMatchObject({ success: false, code: expect.any(String) });
   });
 
+  it('a client that never finishes its headers → 408 REQUEST_TIMEOUT JSON (Slowloris)', async () => {
+    const slow = createHttpServer(t.app, pino({ level: 'silent' }), { headersTimeout: 300, requestTimeout: 300, connectionsCheckingInterval: 50 });
+    slow.listen(0, '127.0.0.1');
+    await once(slow, 'listening');
+    try {
+      const answer = await new Promise<string>((resolve, reject) => {
+        const socket = net.connect({ host: '127.0.0.1', port: (slow.address() as AddressInfo).port });
+        let data = '';
+        socket.on('data', (chunk) => (data += chunk.toString('latin1')));
+        socket.on('error', reject);
+        socket.on('close', () => resolve(data));
+        socket.write('GET /api/v1/users/me HTTP/1.1\r\nHost: x\r\nX-Slow: ');
+      });
+      expect(answer).toMatch(/^HTTP\/1\.1 408 /);
+      expect(JSON.parse(answer.split('\r\n\r\n')[1]!)).toEqual({ success: false, code: 'REQUEST_TIMEOUT', message: expect.any(String) });
+    } finally {
+      await new Promise<void>((resolve) => slow.close(() => resolve()));
+    }
+  });
+
+  it('HTTP/1.1 without a Host → 400 BAD_REQUEST JSON (RFC 9112 §3.2)', async () => {
+    expectRawJsonError(await raw('GET /api/v1/users/me HTTP/1.1\r\n\r\n'), 400, 'BAD_REQUEST');
+  });
+
   it('HTTP/1.0 without a Host still gets JSON', async () => {
     const res = await raw('GET /api/v1/nothing HTTP/1.0\r\n\r\n');
     expect(res.headers).toMatch(/^HTTP\/1\.1 404/);

@@ -1,4 +1,4 @@
-import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Express } from 'express';
 import type { Logger } from 'pino';
@@ -38,8 +38,29 @@ function answerWithJson(socket: Duplex, status: number, code: string, message: s
   );
 }
 
-export function createHttpServer(app: Express, logger: Logger): Server {
-  const server = createServer(app);
+function sendJsonError(res: ServerResponse, status: number, code: string, message: string): void {
+  const body = JSON.stringify({ success: false, code, message });
+  res.writeHead(status, {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(body),
+    'Cache-Control': 'no-store',
+    'X-Content-Type-Options': 'nosniff',
+    Connection: 'close',
+  });
+  res.end(body);
+}
+
+/** `options` are Node's (timeouts, header size); tests shorten the timeouts. */
+export function createHttpServer(app: Express, logger: Logger, options: ServerOptions = {}): Server {
+  // HTTP/1.1 without Host must be a 400 (RFC 9112 §3.2). Node's own check answers it with an empty
+  // body, so the check is made here instead.
+  const server = createServer({ ...options, requireHostHeader: false }, (req, res) => {
+    if (req.httpVersion === '1.1' && req.headers.host === undefined) {
+      sendJsonError(res, 400, 'BAD_REQUEST', 'HTTP/1.1 requests must carry a Host header');
+      return;
+    }
+    app(req, res);
+  });
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
     // Mid-response (a pipelined request) a raw answer would corrupt the stream; reset connections are gone.
     const inFlight = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
@@ -54,14 +75,7 @@ export function createHttpServer(app: Express, logger: Logger): Server {
   });
   // The only expectation HTTP defines is 100-continue, which Node handles; anything else is a 417.
   server.on('checkExpectation', (_req: IncomingMessage, res: ServerResponse) => {
-    const body = JSON.stringify({ success: false, code: 'EXPECTATION_FAILED', message: 'Only "Expect: 100-continue" is supported' });
-    res.writeHead(417, {
-      'Content-Type': 'application/json; charset=utf-8',
-      'Content-Length': Buffer.byteLength(body),
-      'Cache-Control': 'no-store',
-      Connection: 'close',
-    });
-    res.end(body);
+    sendJsonError(res, 417, 'EXPECTATION_FAILED', 'Only "Expect: 100-continue" is supported');
   });
   // This is not a proxy.
   server.on('connect', (_req: IncomingMessage, socket: Duplex) => {
