@@ -5,6 +5,7 @@ import { ConfigError, loadConfig, type Config } from './config';
 import { openDatabase } from './database';
 import { createHttpServer } from './http/http-server';
 import { createLogger } from './logger';
+import { logProcessFaults } from './process-faults';
 
 /** The process: read config, open the database, listen, and shut down cleanly on SIGINT/SIGTERM. */
 
@@ -62,15 +63,7 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
-  // Express 5 hands a rejected handler's error to the error handler, so a request never dies silently;
-  // what reaches these is outside any request. A rejection is logged and the process carries on; after an
-  // uncaught exception its state is unknown, so it stops taking connections, lets in-flight requests
-  // finish, and exits non-zero for the supervisor to restart it.
-  process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled promise rejection'));
-  process.on('uncaughtException', (error) => {
-    logger.fatal({ err: error }, 'uncaught exception: shutting down');
-    shutdown('uncaughtException', 1);
-  });
+  logProcessFaults(process, logger, () => shutdown('uncaughtException', 1));
 }
 
 main().catch((error: unknown) => {
