@@ -47,12 +47,12 @@ export function rejectCrossSiteRequests(allowedOrigins: readonly string[], audit
     // "null" (sandboxed frames, some redirects) and anything unparsable count as foreign.
     const source = originOf(claimed);
     if (source !== undefined && (source === ownOrigin(req) || allowed.has(source))) return next();
-    // Only the origin is logged: a Referer's path and query may carry things that do not belong in logs.
+    // Of a Referer only its origin is logged: its path and query may carry things that do not belong in logs.
     audit.record(req, 'csrf_rejected', {
       method: req.method,
       path: req.baseUrl + req.path,
       from: origin !== undefined ? 'origin' : 'referer',
-      origin: source ?? 'unparsable',
+      origin: origin !== undefined ? origin.slice(0, 200) : (source ?? 'unparsable'),
     });
     throw new ApiError(403, 'CSRF_REJECTED', 'Cross-site request refused: the Origin is not allowed for cookie-authenticated requests');
   };

@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
  * answer at all; here they get the API's JSON error shape.
  */
 
-function describe(code: string | undefined): { status: number; code: string; message: string } {
+function answerForParserError(code: string | undefined): { status: number; code: string; message: string } {
   switch (code) {
     case 'HPE_HEADER_OVERFLOW':
       return { status: 431, code: 'HEADERS_TOO_LARGE', message: 'Request headers are too large' };
@@ -68,7 +68,7 @@ export function createHttpServer(app: Express, logger: Logger, options: ServerOp
       socket.destroy();
       return;
     }
-    const answer = describe(error.code);
+    const answer = answerForParserError(error.code);
     // The code only: the raw packet may hold credentials.
     logger.debug({ parserError: error.code, status: answer.status }, 'refused a malformed HTTP request');
     answerWithJson(socket, answer.status, answer.code, answer.message);
