@@ -1,4 +1,3 @@
-import jwt from 'jsonwebtoken';
 import request from 'supertest';
 import { hashToken } from '../src/auth/tokens';
 import { bearer, cookiesOf, loginUser, PASSWORD, registerUser, type SignedInUser } from './support/auth-helpers';
@@ -20,10 +19,8 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const sessionIdOf = (user: SignedInUser) => (jwt.decode(user.accessToken) as { sid: string }).sid;
-
 async function expectSessionUntouched(user: SignedInUser) {
-  expect(await t.models.SessionRevocation.exists({ _id: sessionIdOf(user) })).toBeNull();
+  expect(await t.models.SessionRevocation.exists({ _id: user.sessionId })).toBeNull();
   expect(await t.models.RefreshTokenRotation.exists({ _id: hashToken(user.refreshToken) })).toBeNull();
   expect((await request(t.app).get('/api/v1/users/me').set(...bearer(user))).status).toBe(200);
 }
@@ -40,7 +37,7 @@ const routes = {
   refresh: (user: SignedInUser) => request(t.app).post('/api/v1/auth/refresh').set('Cookie', user.cookieHeader),
   logout: (user: SignedInUser) => request(t.app).post('/api/v1/auth/logout').set('Cookie', user.cookieHeader),
   'session revoke': (user: SignedInUser) =>
-    request(t.app).delete(`/api/v1/auth/sessions/${sessionIdOf(user)}`).set('Cookie', user.cookieHeader),
+    request(t.app).delete(`/api/v1/auth/sessions/${user.sessionId}`).set('Cookie', user.cookieHeader),
   'password change': (user: SignedInUser) =>
     request(t.app)
       .post('/api/v1/users/me/password')
@@ -112,7 +109,7 @@ describe('requests that are not cross-site', () => {
     const user = await registerUser(t.app);
     const res = await routes.logout(user).set('Host', HOST).set('Referer', `http://${HOST}/account?tab=security`);
     expect(res.status).toBe(200);
-    expect(await t.models.SessionRevocation.exists({ _id: sessionIdOf(user) })).not.toBeNull();
+    expect(await t.models.SessionRevocation.exists({ _id: user.sessionId })).not.toBeNull();
   });
 
   it('refresh with neither Origin nor Referer (curl, a mobile app) works and rotates the token', async () => {
@@ -125,12 +122,12 @@ describe('requests that are not cross-site', () => {
 
   it.each([
     ['logout', (_user: SignedInUser) => request(t.app).post('/api/v1/auth/logout')],
-    ['session revoke', (user: SignedInUser) => request(t.app).delete(`/api/v1/auth/sessions/${sessionIdOf(user)}`)],
+    ['session revoke', (user: SignedInUser) => request(t.app).delete(`/api/v1/auth/sessions/${user.sessionId}`)],
   ])('%s authenticated by Bearer is not subject to the Origin check', async (_name, send) => {
     const user = await registerUser(t.app);
     const res = await send(user).set(...bearer(user)).set('Origin', EVIL);
     expect(res.status).toBe(200);
-    expect(await t.models.SessionRevocation.exists({ _id: sessionIdOf(user) })).not.toBeNull();
+    expect(await t.models.SessionRevocation.exists({ _id: user.sessionId })).not.toBeNull();
     // Not an allowed origin, so still no CORS headers: a page there could not read the answer.
     expect(res.headers['access-control-allow-origin']).toBeUndefined();
   });
