@@ -51,6 +51,8 @@ describe('CORS', () => {
     expect(res.headers['access-control-allow-origin']).toBe(ALLOWED);
     expect(res.headers['access-control-allow-credentials']).toBe('true');
     expect(res.headers.vary).toMatch(/Origin/);
+    // So a front end can read the request id and tell the user when to retry after a 429.
+    expect(res.headers['access-control-expose-headers']).toBe('X-Request-Id,Retry-After,RateLimit,RateLimit-Policy');
   });
 
   it('a preflight from an allowed origin is answered for the API methods and headers', async () => {
