@@ -52,7 +52,10 @@ class ScriptedApi {
       });
       return;
     }
-    if (path === '/auth/login') return answer(401);
+    if (path === '/auth/login') {
+      answer(401);
+      return;
+    }
     if (path === '/held') {
       // Decides with the state it saw on arrival, as a server checking the token sent would.
       const validOnArrival = this.accessTokenValid;
