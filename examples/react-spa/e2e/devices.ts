@@ -8,6 +8,8 @@ import type { Browser, BrowserContext, Cookie, Page } from 'playwright-core';
  */
 
 export interface NetworkEntry {
+  /** The origin the request went to: the SPA's own (proxied) or the API's (cross-origin). */
+  origin: string;
   method: string;
   path: string;
   status: number;
@@ -32,7 +34,7 @@ export async function openDevice(browser: Browser, appUrl: string, name: string)
   page.on('response', (response) => {
     const url = new URL(response.url());
     if (url.pathname.startsWith('/api/')) {
-      network.push({ method: response.request().method(), path: url.pathname, status: response.status() });
+      network.push({ origin: url.origin, method: response.request().method(), path: url.pathname, status: response.status() });
     }
   });
   await page.goto('/');
@@ -98,9 +100,9 @@ export async function authCookies(device: Device): Promise<Cookie[]> {
   return (await device.context.cookies()).filter((cookie) => AUTH_COOKIES.includes(cookie.name));
 }
 
-/** GET /api/v1/users/me from inside the page, with whatever credentials the browser still holds. */
-export async function meStatusFromBrowser(device: Device): Promise<number> {
-  return device.page.evaluate(async () => (await fetch('/api/v1/users/me', { credentials: 'include' })).status);
+/** GET /users/me from inside the page, with whatever credentials the browser still holds. */
+export async function meStatusFromBrowser(device: Device, apiBase = '/api/v1'): Promise<number> {
+  return device.page.evaluate(async (base) => (await fetch(`${base}/users/me`, { credentials: 'include' })).status, apiBase);
 }
 
 /** Clicks, then returns the API responses that the click caused (once the UI has settled on `settled`). */

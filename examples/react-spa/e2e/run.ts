@@ -70,16 +70,17 @@ async function main(): Promise<number> {
     const { startStack } = await import('./stack');
     const { scenarios } = await import('./scenarios');
 
-    console.log('\nStarting two APIs (access tokens of 15 min and of 3 s), each with its own database and SPA preview…');
+    console.log('\nStarting three APIs, each with its own database and SPA preview: proxied (15 min and 3 s access tokens) and cross-origin…');
     const stackStarts = [
-      startStack({ repoRoot, spaRoot, accessTokenTtl: '15m', label: 'default' }),
-      startStack({ repoRoot, spaRoot, accessTokenTtl: '3s', label: 'short-ttl' }),
+      startStack({ repoRoot, spaRoot, accessTokenTtl: '15m', spa: 'proxied', label: 'default' }),
+      startStack({ repoRoot, spaRoot, accessTokenTtl: '3s', spa: 'proxied', label: 'short-ttl' }),
+      startStack({ repoRoot, spaRoot, accessTokenTtl: '15m', spa: 'cross-origin', label: 'cross-origin' }),
     ];
     const settled = await Promise.allSettled(stackStarts);
     for (const result of settled) if (result.status === 'fulfilled') cleanup.push(result.value.stop);
     const failure = settled.find((result) => result.status === 'rejected');
     if (failure) throw failure.reason;
-    const [stack, shortLivedStack] = settled.map((result) => (result as PromiseFulfilledResult<Awaited<(typeof stackStarts)[0]>>).value);
+    const [stack, shortLivedStack, crossOriginStack] = settled.map((result) => (result as PromiseFulfilledResult<Awaited<(typeof stackStarts)[0]>>).value);
 
     const browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: CHROMIUM_ARGS });
     cleanup.push(() => browser.close());
@@ -87,7 +88,7 @@ async function main(): Promise<number> {
 
     for (const scenario of scenarios) {
       try {
-        await scenario.run({ browser, stack: stack!, shortLivedStack: shortLivedStack!, screenshots });
+        await scenario.run({ browser, stack: stack!, shortLivedStack: shortLivedStack!, crossOriginStack: crossOriginStack!, screenshots });
         passed += 1;
         console.log(`✓ ${scenario.name}`);
       } catch (error) {

@@ -23,6 +23,8 @@ export interface ScenarioContext {
   stack: Stack;
   /** The API with a 3-second access-token lifetime. */
   shortLivedStack: Stack;
+  /** The SPA built to call the API on the API's own origin, listed in CORS_ORIGINS. */
+  crossOriginStack: Stack;
   /** A git-ignored folder; docs/images/react-spa-sessions.png is a copy of a3-laptop-two-sessions.png. */
   screenshots: string;
 }
@@ -41,9 +43,9 @@ async function statusWith(apiUrl: string, method: string, apiPath: string, heade
   return response.status;
 }
 
-async function expectSignedOutEverywhere(device: Device): Promise<void> {
+async function expectSignedOutEverywhere(device: Device, apiBase?: string): Promise<void> {
   assert.deepEqual(await authCookies(device), [], `${device.name} holds no auth cookie`);
-  assert.equal(await meStatusFromBrowser(device), 401, `GET /users/me from ${device.name} is 401`);
+  assert.equal(await meStatusFromBrowser(device, apiBase), 401, `GET /users/me from ${device.name} is 401`);
 }
 
 const signOutEverywhere: Scenario = {
@@ -206,4 +208,45 @@ const silentRefresh: Scenario = {
   },
 };
 
-export const scenarios: Scenario[] = [signOutEverywhere, silentRefresh, signOutOthersAndThisDevice];
+const crossOrigin: Scenario = {
+  name: 'cross-origin SPA (CORS with credentials): signs in, reads its sessions and signs out; unlisted origins cannot read',
+  async run({ browser, crossOriginStack, stack }) {
+    const email = 'dave@example.com';
+    const { apiUrl, appUrl } = crossOriginStack;
+    await withDevices(browser, appUrl, async (open) => {
+      const laptop = await open('laptop');
+      const network = await networkDuring(laptop, async () => {
+        await register(laptop, email, PASSWORD);
+        await expectSessionCount(laptop, 1);
+      });
+      assert.ok(countOf(network, 'POST', '/api/v1/auth/register', 201) === 1, 'the SPA registered');
+      assert.deepEqual([...new Set(network.map((entry) => entry.origin))], [apiUrl], 'every API call went to the API origin, not the SPA origin');
+
+      const sessionsResponse = laptop.page.waitForResponse((response) => response.url() === `${apiUrl}/api/v1/auth/sessions`);
+      await click(laptop, 'Reload');
+      const headers = (await sessionsResponse).headers();
+      assert.equal(headers['access-control-allow-origin'], appUrl, 'CORS names the SPA origin exactly, never *');
+      assert.equal(headers['access-control-allow-credentials'], 'true', 'CORS allows credentials');
+      await expectSessionCount(laptop, 1);
+
+      // A page on an origin that is not listed holds the same cookies (same site) but cannot read the answer.
+      const foreign = await laptop.context.newPage();
+      await foreign.goto(stack.appUrl);
+      const foreignRead = await foreign.evaluate(async (url) => {
+        try {
+          return `read ${(await fetch(url, { credentials: 'include' })).status}`;
+        } catch {
+          return 'blocked';
+        }
+      }, `${apiUrl}/api/v1/users/me`);
+      assert.equal(foreignRead, 'blocked', 'an unlisted origin cannot read /users/me with the cookies');
+      await foreign.close();
+
+      await click(laptop, 'Sign out everywhere');
+      await expectLoginPage(laptop, 'You have been signed out everywhere.');
+      await expectSignedOutEverywhere(laptop, `${apiUrl}/api/v1`);
+    });
+  },
+};
+
+export const scenarios: Scenario[] = [signOutEverywhere, silentRefresh, signOutOthersAndThisDevice, crossOrigin];

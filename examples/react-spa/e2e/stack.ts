@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -26,6 +26,11 @@ export interface StackOptions {
   spaRoot: string;
   /** ACCESS_TOKEN_TTL for this API, e.g. "3s". */
   accessTokenTtl: string;
+  /**
+   * proxied: the SPA calls /api on its own origin and vite preview forwards it (the recommended setup).
+   * cross-origin: the SPA is built to call the API's own origin, which lists the SPA in CORS_ORIGINS.
+   */
+  spa: 'proxied' | 'cross-origin';
   label: string;
 }
 
@@ -122,7 +127,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         COOKIE_SECURE: 'false',
         COOKIE_SAMESITE: 'lax',
         COOKIE_DOMAIN: '',
-        CORS_ORIGINS: '',
+        CORS_ORIGINS: options.spa === 'cross-origin' ? appUrl : '',
         TRUST_PROXY: 'false',
         LOG_LEVEL: 'warn',
       },
@@ -130,9 +135,19 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     started.push(api);
     await waitForHttp(`${apiUrl}/readyz`, api, `API (${options.label})`, (status) => status === 200);
 
+    const vite = path.join(options.spaRoot, 'node_modules/vite/bin/vite.js');
+    const outDir = options.spa === 'cross-origin' ? path.join(dataDir, 'spa') : path.join(options.spaRoot, 'dist');
+    if (options.spa === 'cross-origin') {
+      // The API's address is baked in at build time, as it would be for a real deployment.
+      execFileSync(process.execPath, [vite, 'build', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn'], {
+        cwd: options.spaRoot,
+        env: { ...process.env, VITE_API_BASE_URL: `${apiUrl}/api/v1` },
+        stdio: 'inherit',
+      });
+    }
     const app = startProcess(
       process.execPath,
-      [path.join(options.spaRoot, 'node_modules/vite/bin/vite.js'), 'preview', '--host', '127.0.0.1', '--port', String(appPort), '--strictPort'],
+      [vite, 'preview', '--outDir', outDir, '--host', '127.0.0.1', '--port', String(appPort), '--strictPort'],
       { cwd: options.spaRoot, env: { ...process.env, API_URL: apiUrl } },
     );
     started.push(app);
