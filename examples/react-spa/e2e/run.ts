@@ -105,7 +105,7 @@ async function main(): Promise<number> {
   } finally {
     await stopAll();
   }
-  console.log(`${passed} passed, ${failed} failed`);
+  console.log(`e2e: ${passed} passed, ${failed} failed`);
   return failed === 0 && passed > 0 ? 0 : 1;
 }
 
