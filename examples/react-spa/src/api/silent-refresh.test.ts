@@ -146,4 +146,17 @@ describe('installSilentRefresh', () => {
     expect(server.count('/auth/refresh')).toBe(1);
     expect(server.count('/held')).toBe(2);
   });
+
+  it('does not refresh again for a request that was under way when the refresh failed', async () => {
+    server.refreshOutcome = 'fails';
+    const heldArrived = server.nextHeldArrival();
+    const underWay = client.get('/held');
+    await heldArrived;
+    await expect(client.get('/users/me')).rejects.toMatchObject({ response: { status: 401 } });
+    expect(sessionsEnded).toBe(1);
+    server.releaseHeld();
+    await expect(underWay).rejects.toMatchObject({ response: { status: 401 } });
+    expect(server.count('/auth/refresh')).toBe(1);
+    expect(sessionsEnded).toBe(1);
+  });
 });

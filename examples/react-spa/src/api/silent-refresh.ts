@@ -11,8 +11,8 @@ import { isAxiosError, type AxiosInstance, type InternalAxiosRequestConfig } fro
  *   refreshes would spend the token N times; one shared promise spends it once.
  * - A request that was sent before the last refresh finished carried the old token: it is replayed
  *   with the new one instead of starting another refresh.
- * - When the refresh fails the session is over: `onSessionEnded` runs once and every waiting request
- *   rejects with its original 401.
+ * - When the refresh fails the session is over: `onSessionEnded` runs once, and every request that was
+ *   waiting for it or was already under way rejects with its original 401 without refreshing again.
  */
 
 export interface SilentRefreshOptions {
@@ -25,13 +25,14 @@ export interface SilentRefreshOptions {
 const NO_REFRESH_ROUTES = /\/auth\/(login|register|refresh|logout)(\?|$)/;
 
 interface TrackedRequest extends InternalAxiosRequestConfig {
-  /** How many refreshes had completed when this request was sent. */
+  /** How many refreshes had settled when this request was sent. */
   refreshGeneration?: number;
   retriedAfterRefresh?: boolean;
 }
 
 export function installSilentRefresh(client: AxiosInstance, options: SilentRefreshOptions): void {
-  let completedRefreshes = 0;
+  let settledRefreshes = 0;
+  let lastRefreshFailed = false;
   let inFlight: Promise<void> | undefined;
 
   function refreshOnce(): Promise<void> {
@@ -39,21 +40,23 @@ export function installSilentRefresh(client: AxiosInstance, options: SilentRefre
       .refresh()
       .then(
         () => {
-          completedRefreshes += 1;
+          lastRefreshFailed = false;
         },
         (error: unknown) => {
+          lastRefreshFailed = true;
           options.onSessionEnded();
           throw error;
         },
       )
       .finally(() => {
+        settledRefreshes += 1;
         inFlight = undefined;
       });
     return inFlight;
   }
 
   client.interceptors.request.use((config: TrackedRequest) => {
-    config.refreshGeneration ??= completedRefreshes;
+    config.refreshGeneration ??= settledRefreshes;
     return config;
   });
 
@@ -63,15 +66,18 @@ export function installSilentRefresh(client: AxiosInstance, options: SilentRefre
     if (request.retriedAfterRefresh || NO_REFRESH_ROUTES.test(request.url ?? '')) throw error;
     request.retriedAfterRefresh = true;
 
-    const sentWithCurrentToken = (request.refreshGeneration ?? 0) === completedRefreshes;
-    if (sentWithCurrentToken || inFlight) {
+    const sentBeforeLastRefresh = (request.refreshGeneration ?? 0) < settledRefreshes;
+    if (inFlight || !sentBeforeLastRefresh) {
       try {
         await refreshOnce();
       } catch {
         throw error;
       }
+    } else if (lastRefreshFailed) {
+      // The session already ended while this request was under way: no second refresh, no second logout.
+      throw error;
     }
-    request.refreshGeneration = completedRefreshes;
+    request.refreshGeneration = settledRefreshes;
     return client.request(request);
   });
 }
