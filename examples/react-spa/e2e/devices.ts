@@ -27,7 +27,7 @@ export const AUTH_COOKIES = ['accessToken', 'refreshToken'];
 const UI_TIMEOUT_MS = 15_000;
 
 export async function openDevice(browser: Browser, appUrl: string, name: string): Promise<Device> {
-  const context = await browser.newContext({ baseURL: appUrl, viewport: { width: 900, height: 720 } });
+  const context = await browser.newContext({ baseURL: appUrl, viewport: { width: 900, height: 560 } });
   context.setDefaultTimeout(UI_TIMEOUT_MS);
   const page = await context.newPage();
   const network: NetworkEntry[] = [];
@@ -38,6 +38,9 @@ export async function openDevice(browser: Browser, appUrl: string, name: string)
     }
   });
   await page.goto('/');
+  // The app first asks who is signed in (and tries a refresh): let that finish before the test acts.
+  await page.locator('[data-testid="login-form"], [data-testid="profile-email"]').first().waitFor();
+  await page.waitForLoadState('networkidle');
   return { name, context, page, network };
 }
 
@@ -79,12 +82,25 @@ export async function register(device: Device, email: string, password: string):
   await expectProfile(device, email);
 }
 
-export async function signIn(device: Device, email: string, password: string): Promise<void> {
+async function submitSignIn(device: Device, email: string, password: string): Promise<void> {
   await expectLoginPage(device);
   await device.page.getByLabel('Email').fill(email);
   await device.page.getByLabel('Password').fill(password);
   await device.page.getByRole('button', { name: 'Sign in', exact: true }).click();
+}
+
+export async function signIn(device: Device, email: string, password: string): Promise<void> {
+  await submitSignIn(device, email, password);
   await expectProfile(device, email);
+}
+
+/** Signs in with a wrong password and returns the error the form shows. */
+export async function signInRefused(device: Device, email: string, password: string): Promise<string> {
+  await submitSignIn(device, email, password);
+  const alert = device.page.getByRole('alert');
+  await alert.waitFor();
+  await expectLoginPage(device);
+  return (await alert.textContent()) ?? '';
 }
 
 export async function click(device: Device, buttonName: string): Promise<void> {

@@ -12,6 +12,7 @@ import {
   register,
   screenshot,
   signIn,
+  signInRefused,
   withDevices,
   type Device,
 } from './devices';
@@ -59,6 +60,11 @@ const signOutEverywhere: Scenario = {
       await screenshot(laptop, screenshots, 'a1-laptop-profile');
 
       const phone = await open('phone');
+      const refused = await networkDuring(phone, async () => {
+        assert.match(await signInRefused(phone, email, 'not the password'), /incorrect/i, 'a wrong password is reported on the form');
+      });
+      assert.equal(countOf(refused, 'POST', '/api/v1/auth/login', 401), 1, 'the wrong password is answered 401');
+      assert.equal(countOf(refused, 'POST', '/api/v1/auth/refresh'), 0, 'a 401 from login does not trigger a refresh');
       await signIn(phone, email, PASSWORD);
       await expectSessionCount(phone, 2);
       await screenshot(phone, screenshots, 'a2-phone-profile');
