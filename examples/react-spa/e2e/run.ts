@@ -80,7 +80,7 @@ async function main(): Promise<number> {
     for (const result of settled) if (result.status === 'fulfilled') cleanup.push(result.value.stop);
     const failure = settled.find((result) => result.status === 'rejected');
     if (failure) throw failure.reason;
-    const [stack, shortLivedStack, crossOriginStack] = settled.map((result) => (result as PromiseFulfilledResult<Awaited<(typeof stackStarts)[0]>>).value);
+    const [stack, shortLivedStack, crossOriginStack] = settled.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
 
     const browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: CHROMIUM_ARGS });
     cleanup.push(() => browser.close());

@@ -1,8 +1,9 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 
 /**
  * One running system under test: the API (its real build, `node dist/server.js`) on its own embedded
@@ -139,10 +140,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const outDir = options.spa === 'cross-origin' ? path.join(dataDir, 'spa') : path.join(options.spaRoot, 'dist');
     if (options.spa === 'cross-origin') {
       // The API's address is baked in at build time, as it would be for a real deployment.
-      execFileSync(process.execPath, [vite, 'build', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn'], {
+      await promisify(execFile)(process.execPath, [vite, 'build', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn'], {
         cwd: options.spaRoot,
         env: { ...process.env, VITE_API_BASE_URL: `${apiUrl}/api/v1` },
-        stdio: 'inherit',
       });
     }
     const app = startProcess(
