@@ -80,7 +80,10 @@ export function isUnauthorized(error: unknown): boolean {
 export function errorMessage(error: unknown): string {
   if (isAxiosError<{ message?: string }>(error)) {
     if (error.response?.data?.message) return error.response.data.message;
-    if (!error.response) return 'The API cannot be reached. Is it running?';
+    // No answer at all, or the dev/preview proxy's 502/504 when nothing listens behind it.
+    if (!error.response || error.response.status === 502 || error.response.status === 504) {
+      return 'The API cannot be reached. Is it running?';
+    }
   }
   return error instanceof Error ? error.message : 'Something went wrong';
 }
