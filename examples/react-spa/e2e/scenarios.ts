@@ -49,6 +49,14 @@ async function expectSignedOutEverywhere(device: Device, apiBase?: string): Prom
   assert.equal(await meStatusFromBrowser(device, apiBase), 401, `GET /users/me from ${device.name} is 401`);
 }
 
+/** The access cookie lives as long as the token (3 s): once the browser drops it, the token is expired too. */
+async function untilAccessTokenExpired(device: Device): Promise<void> {
+  for (let polls = 0; (await authCookies(device)).some((cookie) => cookie.name === 'accessToken'); polls += 1) {
+    assert.ok(polls < 80, 'the browser drops the 3-second access cookie');
+    await device.page.waitForTimeout(250);
+  }
+}
+
 const signOutEverywhere: Scenario = {
   name: 'sign out everywhere: a second device is sent to the login page, no cookie survives, old tokens are dead',
   async run({ browser, stack, screenshots }) {
@@ -178,11 +186,7 @@ const silentRefresh: Scenario = {
         }).observe(document.body, { childList: true, subtree: true });
       });
 
-      // The access cookie lives as long as the token (3 s): once the browser drops it, the token is expired too.
-      for (let polls = 0; (await authCookies(laptop)).some((cookie) => cookie.name === 'accessToken'); polls += 1) {
-        assert.ok(polls < 80, 'the browser drops the 3-second access cookie');
-        await laptop.page.waitForTimeout(250);
-      }
+      await untilAccessTokenExpired(laptop);
 
       const network = await networkDuring(laptop, async () => {
         const refreshed = laptop.page.waitForResponse((response) => response.url().endsWith('/api/v1/auth/refresh'));
@@ -210,6 +214,36 @@ const silentRefresh: Scenario = {
       assert.ok(after.some((cookie) => cookie.name === 'accessToken'), 'a new access cookie is set');
       const refreshAfter = after.find((cookie) => cookie.name === 'refreshToken')?.value;
       assert.ok(refreshAfter && refreshAfter !== refreshBefore, 'the refresh cookie was rotated');
+    });
+  },
+};
+
+const twoTabs: Scenario = {
+  name: 'two tabs of one browser refresh at the same moment: both stay signed in',
+  async run({ browser, shortLivedStack }) {
+    const email = 'erin@example.com';
+    await withDevices(browser, shortLivedStack.appUrl, async (open) => {
+      const laptop = await open('laptop');
+      await register(laptop, email, PASSWORD);
+      // A second tab shares the cookie jar but not the SPA's in-memory refresh promise.
+      const tab = { ...laptop, name: 'second tab', page: await laptop.context.newPage(), network: [] };
+      await tab.page.goto('/');
+      await expectProfile(tab, email);
+      await untilAccessTokenExpired(laptop);
+
+      const refreshes: number[] = [];
+      laptop.context.on('response', (response) => {
+        if (response.url().endsWith('/api/v1/auth/refresh')) refreshes.push(response.status());
+      });
+      // Both tabs refresh with the same refresh cookie; whichever loses the rotation is inside the API's grace period.
+      await Promise.all([click(laptop, 'Reload'), click(tab, 'Reload')]);
+      for (const device of [laptop, tab]) {
+        await device.page.waitForFunction(() => document.querySelector('button:disabled') === null);
+        await expectProfile(device, email);
+        assert.equal(await device.page.getByTestId('login-form').count(), 0, `${device.name} is not sent to the login page`);
+        assert.equal(await meStatusFromBrowser(device), 200, `${device.name} is still signed in`);
+      }
+      assert.ok(refreshes.length >= 1 && refreshes.every((status) => status === 200), `every refresh succeeded: ${refreshes.join(', ')}`);
     });
   },
 };
@@ -255,4 +289,4 @@ const crossOrigin: Scenario = {
   },
 };
 
-export const scenarios: Scenario[] = [signOutEverywhere, silentRefresh, signOutOthersAndThisDevice, crossOrigin];
+export const scenarios: Scenario[] = [signOutEverywhere, silentRefresh, twoTabs, signOutOthersAndThisDevice, crossOrigin];

@@ -125,6 +125,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         EMBEDDED_DB_PORT: '0',
         JWT_ACCESS_SECRET: '',
         ACCESS_TOKEN_TTL: options.accessTokenTtl,
+        // Two tabs refreshing at once rely on it (see the two-tabs scenario).
+        REFRESH_REUSE_GRACE_SECONDS: '10',
         COOKIE_SECURE: 'false',
         COOKIE_SAMESITE: 'lax',
         COOKIE_DOMAIN: '',
