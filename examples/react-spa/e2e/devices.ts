@@ -26,9 +26,8 @@ export interface Device {
 export const AUTH_COOKIES = ['accessToken', 'refreshToken'];
 const UI_TIMEOUT_MS = 15_000;
 
-export async function openDevice(browser: Browser, appUrl: string, name: string): Promise<Device> {
-  const context = await browser.newContext({ baseURL: appUrl, viewport: { width: 900, height: 560 } });
-  context.setDefaultTimeout(UI_TIMEOUT_MS);
+/** Opens the SPA in a new page of `context`, recording its API responses, once its first screen has settled. */
+async function openPage(context: BrowserContext, name: string): Promise<Device> {
   const page = await context.newPage();
   const network: NetworkEntry[] = [];
   page.on('response', (response) => {
@@ -42,6 +41,17 @@ export async function openDevice(browser: Browser, appUrl: string, name: string)
   await page.locator('[data-testid="login-form"], [data-testid="profile-email"]').first().waitFor();
   await page.waitForLoadState('networkidle');
   return { name, context, page, network };
+}
+
+export async function openDevice(browser: Browser, appUrl: string, name: string): Promise<Device> {
+  const context = await browser.newContext({ baseURL: appUrl, viewport: { width: 900, height: 560 } });
+  context.setDefaultTimeout(UI_TIMEOUT_MS);
+  return openPage(context, name);
+}
+
+/** A second tab of the same browser: the same cookie jar, another instance of the SPA. */
+export function openTab(device: Device, name: string): Promise<Device> {
+  return openPage(device.context, name);
 }
 
 /** Runs `body` with a device opener; every device it opened is closed afterwards, pass or fail. */
