@@ -11,8 +11,26 @@ import {
   register,
   screenshot,
   withDevices,
+  type Device,
 } from './devices';
 import { PASSWORD, untilAccessTokenExpired, type Scenario } from './scenario-kit';
+
+/** Records whether the login form is ever rendered in this page from now on, also across reloads. */
+async function watchForLoginForm(device: Device): Promise<void> {
+  const watch = () => {
+    const flag = window as unknown as { loginFormSeen: boolean };
+    flag.loginFormSeen = false;
+    new MutationObserver(() => {
+      if (document.querySelector('[data-testid="login-form"]')) flag.loginFormSeen = true;
+    }).observe(document, { childList: true, subtree: true });
+  };
+  await device.context.addInitScript(watch);
+  await device.page.evaluate(watch);
+}
+
+function loginFormSeen(device: Device): Promise<boolean> {
+  return device.page.evaluate(() => (window as unknown as { loginFormSeen: boolean }).loginFormSeen);
+}
 
 export const silentRefresh: Scenario = {
   name: 'an expired access token is refreshed silently: the next action succeeds without the login page',
@@ -26,14 +44,7 @@ export const silentRefresh: Scenario = {
       const refreshBefore = before.find((cookie) => cookie.name === 'refreshToken')?.value;
       assert.ok(refreshBefore, 'the laptop holds a refresh cookie');
 
-      // Record whether the login form is ever rendered from here on, even for a moment.
-      await laptop.page.evaluate(() => {
-        const seen = window as unknown as { loginFormSeen: boolean };
-        seen.loginFormSeen = false;
-        new MutationObserver(() => {
-          if (document.querySelector('[data-testid="login-form"]')) seen.loginFormSeen = true;
-        }).observe(document.body, { childList: true, subtree: true });
-      });
+      await watchForLoginForm(laptop);
 
       await untilAccessTokenExpired(laptop);
 
@@ -53,16 +64,18 @@ export const silentRefresh: Scenario = {
       await expectProfile(laptop, email);
       await expectSessionCount(laptop, 1);
       assert.equal(await laptop.page.getByRole('alert').count(), 0, 'no error is shown');
-      assert.equal(
-        await laptop.page.evaluate(() => (window as unknown as { loginFormSeen: boolean }).loginFormSeen),
-        false,
-        'the login page never appeared',
-      );
+      assert.equal(await loginFormSeen(laptop), false, 'the login page never appeared');
 
       const after = await authCookies(laptop);
       assert.ok(after.some((cookie) => cookie.name === 'accessToken'), 'a new access cookie is set');
       const refreshAfter = after.find((cookie) => cookie.name === 'refreshToken')?.value;
       assert.ok(refreshAfter && refreshAfter !== refreshBefore, 'the refresh cookie was rotated');
+
+      // Reloading the page after expiry: the app's start-up request refreshes the same way.
+      await untilAccessTokenExpired(laptop);
+      await laptop.page.reload();
+      await expectProfile(laptop, email);
+      assert.equal(await loginFormSeen(laptop), false, 'a reload after expiry does not show the login page either');
     });
   },
 };
