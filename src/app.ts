@@ -20,6 +20,7 @@ import { errorHandler } from './http/error-handler';
 import { jsonBody } from './http/json-body';
 import { notFound } from './http/not-found';
 import { createRateLimits } from './http/rate-limits';
+import { createDocsRoutes } from './openapi/docs-routes';
 import { createPasswordHasher } from './users/password';
 import { createUserController } from './users/user-controller';
 import { createUserRoutes } from './users/user-routes';
@@ -98,6 +99,9 @@ export function createApp({ config, connection, logger }: AppDeps): Express {
       ready ? { success: true, status: 'ready' } : { success: false, code: 'SERVICE_UNAVAILABLE', message: 'Database is not reachable' },
     );
   });
+
+  // GET /api/v1/openapi.json and the interactive page at /docs; cacheable, so outside the no-store router.
+  app.use(createDocsRoutes());
 
   const api = Router();
   api.use(noStore);

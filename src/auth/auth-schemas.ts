@@ -32,7 +32,8 @@ export const logoutQuerySchema = z.object({
 });
 
 export const sessionIdParamsSchema = z.object({
-  id: z.string().regex(/^[0-9a-f]{24}$/i, 'must be a session id'),
+  // No regex flags: the pattern is copied verbatim into the OpenAPI document, where flags do not exist.
+  id: z.string().regex(/^[0-9a-fA-F]{24}$/, 'must be a session id'),
 });
 
 export type RegisterInput = z.infer<typeof registerSchema>;

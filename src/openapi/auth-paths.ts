@@ -1,0 +1,165 @@
+import type { OpenAPIRegistry, ResponseConfig } from '@asteasolutions/zod-to-openapi';
+import { loginSchema, logoutQuerySchema, registerSchema, sessionIdParamsSchema } from '../auth/auth-schemas';
+import { badJsonBody, csrfRejected, errorResponse, errors, jsonBodyErrors, rateLimited, serverErrors } from './error-responses';
+import { loggedOutSchema, refreshedSchema, sessionListSchema, sessionRevokedSchema, signedInSchema } from './response-schemas';
+import { accessTokenAuth, anyAuth, authCookiesExpired, authCookiesSet, json, refreshCookieAuth } from './openapi-parts';
+
+/** The operations of src/auth/auth-routes.ts, with every status their controller and middleware can answer. */
+
+const registerRequest = registerSchema.meta({
+  id: 'RegisterRequest',
+  example: { email: 'ada@example.com', password: 'correct horse battery staple', name: 'Ada Lovelace' },
+});
+const loginRequest = loginSchema.meta({
+  id: 'LoginRequest',
+  example: { email: 'ada@example.com', password: 'correct horse battery staple' },
+});
+
+const signedIn = (description: string): ResponseConfig => ({
+  description,
+  headers: { 'Set-Cookie': authCookiesSet },
+  content: json(signedInSchema),
+});
+
+const unauthorized = errorResponse('No valid access token (Bearer header or accessToken cookie) of an active session', [
+  errors.UNAUTHORIZED,
+]);
+
+export function registerAuthPaths(registry: OpenAPIRegistry): void {
+  registry.registerPath({
+    method: 'post',
+    path: '/api/v1/auth/register',
+    tags: ['auth'],
+    summary: 'Create an account and sign in',
+    description: 'Starts a session: the tokens come back in the body and as HttpOnly cookies.',
+    security: [],
+    request: { body: { required: true, content: { 'application/json': { schema: registerRequest } } } },
+    responses: {
+      201: signedIn('Account created and signed in'),
+      400: badJsonBody,
+      409: errorResponse('The email is already registered', [errors.EMAIL_TAKEN]),
+      ...jsonBodyErrors,
+      429: rateLimited,
+      ...serverErrors,
+    },
+  });
+
+  registry.registerPath({
+    method: 'post',
+    path: '/api/v1/auth/login',
+    tags: ['auth'],
+    summary: 'Sign in with email and password',
+    description: 'Every login is a new session (a device) of its own.',
+    security: [],
+    request: { body: { required: true, content: { 'application/json': { schema: loginRequest } } } },
+    responses: {
+      200: signedIn('Signed in'),
+      400: badJsonBody,
+      401: errorResponse('Unknown email or wrong password; the answer does not say which', [errors.INVALID_CREDENTIALS]),
+      ...jsonBodyErrors,
+      429: rateLimited,
+      ...serverErrors,
+    },
+  });
+
+  registry.registerPath({
+    method: 'post',
+    path: '/api/v1/auth/refresh',
+    tags: ['auth'],
+    summary: 'Rotate the refresh token and get a new access token',
+    description:
+      'Reads only the refreshToken cookie (send it as a Cookie header from scripts); any body is ignored. ' +
+      'A refresh token presented again after its rotation grace period revokes the whole session.',
+    security: refreshCookieAuth,
+    responses: {
+      200: {
+        description: 'A new access token; the refreshToken cookie is rotated too unless a concurrent request already rotated it',
+        headers: { 'Set-Cookie': authCookiesSet },
+        content: json(refreshedSchema),
+      },
+      401: errorResponse(
+        'The refresh token is missing, malformed, expired, revoked or reused; both auth cookies are expired',
+        [errors.REFRESH_MISSING, errors.REFRESH_INVALID, errors.REFRESH_REUSED],
+        { 'Set-Cookie': authCookiesExpired },
+      ),
+      403: csrfRejected,
+      429: rateLimited,
+      ...serverErrors,
+    },
+  });
+
+  registry.registerPath({
+    method: 'post',
+    path: '/api/v1/auth/logout',
+    tags: ['auth'],
+    summary: 'Log out this session, the other sessions, or all of them',
+    description:
+      'Accepts a Bearer token, the accessToken cookie, or the refreshToken cookie alone. scope=local and global expire ' +
+      'both auth cookies first, so the browser is logged out even if the revocation fails; scope=others keeps the ' +
+      'caller signed in. Any body is ignored.',
+    security: anyAuth,
+    request: { query: logoutQuerySchema },
+    responses: {
+      200: {
+        description: 'Logged out; the sessions are revoked in the database and their tokens stop working at once',
+        headers: { 'Set-Cookie': { ...authCookiesExpired, required: false, description: 'Both auth cookies expired (not for scope=others)' } },
+        content: {
+          'application/json': {
+            schema: loggedOutSchema,
+            examples: {
+              local: { value: { success: true, message: 'Logged out successfully' } },
+              others: { value: { success: true, message: 'Logged out of all other sessions', revokedSessions: 2 } },
+              global: { value: { success: true, message: 'Logged out of all sessions', revokedSessions: 3 } },
+            },
+          },
+        },
+      },
+      400: errorResponse('scope is not local, others or global', [
+        { ...errors.VALIDATION_ERROR, details: [{ path: 'scope', message: 'Invalid option: expected one of "local"|"others"|"global"' }] },
+      ]),
+      401: errorResponse('No credentials of an active session; both auth cookies are expired', [errors.UNAUTHORIZED], {
+        'Set-Cookie': authCookiesExpired,
+      }),
+      403: csrfRejected,
+      ...serverErrors,
+    },
+  });
+
+  registry.registerPath({
+    method: 'get',
+    path: '/api/v1/auth/sessions',
+    tags: ['sessions'],
+    summary: "List the caller's active sessions",
+    security: accessTokenAuth,
+    responses: {
+      200: { description: 'Active sessions, the current one marked', content: json(sessionListSchema) },
+      401: unauthorized,
+      ...serverErrors,
+    },
+  });
+
+  registry.registerPath({
+    method: 'delete',
+    path: '/api/v1/auth/sessions/{id}',
+    tags: ['sessions'],
+    summary: 'Revoke one of your sessions ("sign out that device")',
+    description: "Another user's session answers 404 exactly like an unknown one. Revoking your own current session also expires your cookies.",
+    security: accessTokenAuth,
+    request: { params: sessionIdParamsSchema },
+    responses: {
+      200: {
+        description: 'Session revoked',
+        headers: { 'Set-Cookie': { ...authCookiesExpired, required: false, description: 'Both auth cookies expired, when the revoked session is the caller\'s own' } },
+        content: json(sessionRevokedSchema),
+      },
+      400: errorResponse('The id is not a session id, or the path cannot be decoded', [
+        { ...errors.VALIDATION_ERROR, details: [{ path: 'id', message: 'must be a session id' }] },
+        errors.MALFORMED_URL,
+      ]),
+      401: unauthorized,
+      403: csrfRejected,
+      404: errorResponse('No active session of yours has this id', [errors.SESSION_NOT_FOUND]),
+      ...serverErrors,
+    },
+  });
+}

@@ -1,0 +1,143 @@
+import type { ResponseConfig } from '@asteasolutions/zod-to-openapi';
+import { z } from 'zod';
+
+/**
+ * Every error the API sends, as the one shape of src/http/error-handler.ts. Each documented error response
+ * lists exactly the codes that route can produce, with the message the server writes, so a client can
+ * switch on `code` and the suite can tell when a route starts answering with a code the document omits.
+ */
+
+interface ErrorExample {
+  code: string;
+  message: string;
+  details?: Array<{ path: string; message: string }>;
+}
+
+export const errors = {
+  VALIDATION_ERROR: {
+    code: 'VALIDATION_ERROR',
+    message: 'Request validation failed',
+    details: [{ path: 'email', message: 'must be a valid email address' }],
+  },
+  INVALID_JSON: { code: 'INVALID_JSON', message: 'Request body is not valid JSON' },
+  BODY_UNREADABLE: { code: 'BAD_REQUEST', message: 'Request body could not be read' },
+  MALFORMED_URL: { code: 'BAD_REQUEST', message: 'The request could not be processed' },
+  UNAUTHORIZED: { code: 'UNAUTHORIZED', message: 'Authentication required' },
+  REFRESH_MISSING: { code: 'UNAUTHORIZED', message: 'Refresh token is missing or malformed' },
+  REFRESH_INVALID: { code: 'UNAUTHORIZED', message: 'Refresh token is invalid, expired or revoked' },
+  REFRESH_REUSED: {
+    code: 'REFRESH_TOKEN_REUSED',
+    message: 'This refresh token was already used; the session has been revoked',
+  },
+  INVALID_CREDENTIALS: { code: 'INVALID_CREDENTIALS', message: 'Email or password is incorrect' },
+  WRONG_CURRENT_PASSWORD: { code: 'INVALID_CREDENTIALS', message: 'Current password is incorrect' },
+  CSRF_REJECTED: {
+    code: 'CSRF_REJECTED',
+    message: 'Cross-site request refused: the Origin is not allowed for cookie-authenticated requests',
+  },
+  NOT_FOUND: { code: 'NOT_FOUND', message: 'No such route' },
+  SESSION_NOT_FOUND: { code: 'SESSION_NOT_FOUND', message: 'No such active session' },
+  METHOD_NOT_ALLOWED: { code: 'METHOD_NOT_ALLOWED', message: 'This path accepts only POST' },
+  EMAIL_TAKEN: { code: 'EMAIL_TAKEN', message: 'An account with this email already exists' },
+  PAYLOAD_TOO_LARGE: { code: 'PAYLOAD_TOO_LARGE', message: 'Request body is too large' },
+  UNSUPPORTED_MEDIA_TYPE: { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'Send the request body as application/json' },
+  RATE_LIMITED: { code: 'RATE_LIMITED', message: 'Too many requests; try again later' },
+  INTERNAL_ERROR: { code: 'INTERNAL_ERROR', message: 'An unexpected error occurred' },
+  SERVICE_UNAVAILABLE: {
+    code: 'SERVICE_UNAVAILABLE',
+    message: 'The service is temporarily unavailable; try again shortly',
+  },
+  DATABASE_UNREACHABLE: { code: 'SERVICE_UNAVAILABLE', message: 'Database is not reachable' },
+} satisfies Record<string, ErrorExample>;
+
+const details = z
+  .array(z.strictObject({ path: z.string(), message: z.string() }))
+  .meta({ description: 'Field-level problems (VALIDATION_ERROR only); never the rejected values' });
+
+function errorBody(codes: string[]) {
+  return z.strictObject({
+    success: z.literal(false),
+    code: z.enum(codes as [string, ...string[]]),
+    message: z.string(),
+    details: details.optional(),
+  });
+}
+
+export const retryAfterHeader = {
+  description: 'Seconds to wait before trying again',
+  required: true,
+  schema: { type: 'string' as const, pattern: '^[0-9]+$', example: '5' },
+};
+
+type Headers = Record<string, { description: string; required: boolean; schema: { type: 'string'; pattern?: string; example?: string } }>;
+
+function namedExamples(examples: ErrorExample[]) {
+  const isShared = (code: string) => examples.filter((example) => example.code === code).length > 1;
+  return Object.fromEntries(
+    examples.map((example) => [
+      isShared(example.code) ? `${example.code}: ${example.message}` : example.code,
+      { value: { success: false, ...example } },
+    ]),
+  );
+}
+
+const codesOf = (examples: ErrorExample[]) => [...new Set(examples.map((example) => example.code))];
+
+/** An error response whose `code` is one of the examples' codes, each example shown under its own name. */
+export function errorResponse(description: string, examples: ErrorExample[], headers?: Headers): ResponseConfig {
+  return {
+    description,
+    ...(headers ? { headers } : {}),
+    content: { 'application/json': { schema: errorBody(codesOf(examples)), examples: namedExamples(examples) } },
+  };
+}
+
+/**
+ * The same for components.responses, which zod-to-openapi takes only as plain OpenAPI: the schema is
+ * converted by zod itself (JSON Schema 2020-12, the dialect of OpenAPI 3.1).
+ */
+export function errorResponseComponent(description: string, examples: ErrorExample[], headers?: Headers) {
+  const schema: Record<string, unknown> = z.toJSONSchema(errorBody(codesOf(examples)), { target: 'draft-2020-12' });
+  // The dialect is the document's own (jsonSchemaDialect), not repeated per schema.
+  delete schema.$schema;
+  return {
+    description,
+    ...(headers ? { headers } : {}),
+    content: { 'application/json': { schema, examples: namedExamples(examples) } },
+  };
+}
+
+/** The answers every API route shares: a bug, and a database that cannot be reached. */
+export const serverErrors = {
+  500: errorResponse('An unexpected error; nothing of its internals is sent', [errors.INTERNAL_ERROR]),
+  503: errorResponse('The database cannot be reached right now', [errors.SERVICE_UNAVAILABLE], {
+    'Retry-After': retryAfterHeader,
+  }),
+};
+
+export const csrfRejected = errorResponse(
+  'A cookie-authenticated state-changing request that failed the cross-site request checks',
+  [errors.CSRF_REJECTED],
+);
+
+export const rateLimited = errorResponse('Too many attempts from this client', [errors.RATE_LIMITED], {
+  'Retry-After': retryAfterHeader,
+});
+
+/** For JSON bodies parsed by src/http/json-body.ts. */
+export const jsonBodyErrors = {
+  413: errorResponse('The body is larger than BODY_LIMIT', [errors.PAYLOAD_TOO_LARGE]),
+  415: errorResponse('The body is not application/json, or not in a supported encoding', [errors.UNSUPPORTED_MEDIA_TYPE]),
+};
+
+export const badJsonBody = errorResponse('The body is missing fields, has unknown ones, or is not JSON', [
+  errors.VALIDATION_ERROR,
+  errors.INVALID_JSON,
+  errors.BODY_UNREADABLE,
+]);
+
+/** Answers for requests outside the documented operations (src/http/not-found.ts). */
+export const unknownRoute = errorResponseComponent('No route has this path', [errors.NOT_FOUND]);
+export const wrongMethod = errorResponseComponent('The path exists but not with this method', [errors.METHOD_NOT_ALLOWED], {
+  Allow: { description: 'The methods this path accepts', required: true, schema: { type: 'string', example: 'POST' } },
+});

@@ -1,0 +1,47 @@
+import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
+import { registerAuthPaths } from './auth-paths';
+import { unknownRoute, wrongMethod } from './error-responses';
+import { securitySchemes } from './openapi-parts';
+import { registerServicePaths } from './service-paths';
+import { registerUserPaths } from './user-paths';
+
+export type OpenApiDocument = ReturnType<OpenApiGeneratorV31['generateDocument']>;
+
+const DESCRIPTION = `Cookie-based JWT authentication with a correct logout.
+
+Browsers get two HttpOnly cookies on login: **accessToken** (a short-lived JWT, Path=/) and **refreshToken**
+(an opaque rotating token, Path=/api/v1/auth). Scripts can send the access token as \`Authorization: Bearer\`
+instead and pass the refresh token as a Cookie header. \`POST /api/v1/auth/logout\` revokes the session in the
+database and expires both cookies; from then on neither token works anywhere.
+
+Every error is JSON: \`{"success": false, "code", "message", "details"?}\`. A path that does not exist answers 404
+(\`#/components/responses/NotFound\`); a known path asked with another method answers 405 with an Allow header
+(\`#/components/responses/MethodNotAllowed\`).`;
+
+function buildRegistry(): OpenAPIRegistry {
+  const registry = new OpenAPIRegistry();
+  for (const [name, scheme] of Object.entries(securitySchemes)) registry.registerComponent('securitySchemes', name, scheme);
+  registry.registerComponent('responses', 'NotFound', unknownRoute);
+  registry.registerComponent('responses', 'MethodNotAllowed', wrongMethod);
+  registerAuthPaths(registry);
+  registerUserPaths(registry);
+  registerServicePaths(registry);
+  return registry;
+}
+
+/** The API's OpenAPI 3.1 document, generated from the zod schemas the routes validate with. */
+export function buildOpenApiDocument(): OpenApiDocument {
+  return new OpenApiGeneratorV31(buildRegistry().definitions).generateDocument({
+    openapi: '3.1.0',
+    info: { title: 'logout-auth-api', version: '1.0.0', description: DESCRIPTION, license: { name: 'MIT', identifier: 'MIT' } },
+    // Relative, so "Try it out" calls whichever host serves the page, with that host's cookies.
+    servers: [{ url: '/' }],
+    tags: [
+      { name: 'auth', description: 'Sign in, refresh, log out' },
+      { name: 'sessions', description: 'Your devices' },
+      { name: 'users', description: 'Your account' },
+      { name: 'operations', description: 'Probes for orchestrators' },
+      { name: 'documentation', description: 'This document and its page' },
+    ],
+  });
+}

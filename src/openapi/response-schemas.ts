@@ -1,0 +1,85 @@
+import { z } from 'zod';
+
+/**
+ * The bodies the API answers with, as zod schemas. The OpenAPI document is generated from these, and the
+ * test suite validates every response it receives against that document. Objects are strict, so a field
+ * a controller starts sending without being described here fails the suite instead of drifting silently.
+ */
+
+const objectId = z.string().regex(/^[0-9a-f]{24}$/).meta({ example: '6650f1c2b9d3e4a012345678' });
+const timestamp = z.iso.datetime().meta({ example: '2026-11-22T11:44:38.123Z' });
+const jwt = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/)
+  .meta({ description: 'An HS256 JWT; also set as the accessToken cookie', example: 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzaWQiOiI2NjUwZjFjMmI5ZDNlNGEwMTIzNDU2NzgifQ.c2lnbmF0dXJl' });
+const expiresIn = z.number().int().positive().meta({ description: 'Lifetime of the access token in seconds', example: 900 });
+const revokedSessions = z.number().int().min(0).meta({ description: 'How many sessions this call revoked', example: 2 });
+
+export const publicUserSchema = z
+  .strictObject({
+    id: objectId,
+    email: z.email().meta({ example: 'ada@example.com' }),
+    name: z.string().nullable().meta({ example: 'Ada Lovelace' }),
+    createdAt: timestamp,
+  })
+  .meta({ id: 'User' });
+
+export const signedInSchema = z
+  .strictObject({ success: z.literal(true), user: publicUserSchema, accessToken: jwt, expiresIn })
+  .meta({ id: 'SignedIn', description: 'A new session: its tokens are also set as HttpOnly cookies.' });
+
+export const refreshedSchema = z
+  .strictObject({ success: z.literal(true), accessToken: jwt, expiresIn })
+  .meta({ id: 'Refreshed' });
+
+export const loggedOutSchema = z
+  .union([
+    z.strictObject({ success: z.literal(true), message: z.literal('Logged out successfully') }),
+    z.strictObject({
+      success: z.literal(true),
+      message: z.enum(['Logged out of all sessions', 'Logged out of all other sessions']),
+      revokedSessions,
+    }),
+  ])
+  .meta({ id: 'LoggedOut', description: 'scope=local answers without a count; others and global say how many sessions ended.' });
+
+export const sessionSchema = z
+  .strictObject({
+    id: objectId,
+    current: z.boolean().meta({ description: 'True for the session of the credentials that made this request' }),
+    createdAt: timestamp,
+    lastUsedAt: timestamp,
+    expiresAt: timestamp,
+    userAgent: z.string().meta({ example: 'Mozilla/5.0 (X11; Linux x86_64)' }),
+    ip: z.string().meta({ example: '127.0.0.1' }),
+  })
+  .meta({ id: 'Session' });
+
+export const sessionListSchema = z
+  .strictObject({ success: z.literal(true), sessions: z.array(sessionSchema) })
+  .meta({ id: 'SessionList' });
+
+export const sessionRevokedSchema = z
+  .strictObject({ success: z.literal(true), message: z.literal('Session revoked') })
+  .meta({ id: 'SessionRevoked' });
+
+export const currentUserSchema = z
+  .strictObject({ success: z.literal(true), user: publicUserSchema })
+  .meta({ id: 'CurrentUser' });
+
+export const passwordChangedSchema = z
+  .strictObject({
+    success: z.literal(true),
+    message: z.literal('Password changed; other sessions have been signed out'),
+    revokedSessions,
+  })
+  .meta({ id: 'PasswordChanged' });
+
+export const healthSchema = z.strictObject({ success: z.literal(true), status: z.literal('ok') }).meta({ id: 'Health' });
+
+export const readySchema = z.strictObject({ success: z.literal(true), status: z.literal('ready') }).meta({ id: 'Ready' });
+
+/** The generated document itself is described loosely: its own schema is the OpenAPI 3.1 specification. */
+export const openApiDocumentSchema = z
+  .looseObject({ openapi: z.string().regex(/^3\.1\.\d+$/), info: z.looseObject({}), paths: z.looseObject({}) })
+  .meta({ id: 'OpenApiDocument' });
