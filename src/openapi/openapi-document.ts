@@ -34,8 +34,6 @@ export function buildOpenApiDocument(): OpenApiDocument {
   return new OpenApiGeneratorV31(buildRegistry().definitions).generateDocument({
     openapi: '3.1.0',
     info: { title: 'logout-auth-api', version: '1.0.0', description: DESCRIPTION, license: { name: 'MIT', identifier: 'MIT' } },
-    // Relative, so "Try it out" calls whichever host serves the page, with that host's cookies.
-    servers: [{ url: '/' }],
     tags: [
       { name: 'auth', description: 'Sign in, refresh, log out' },
       { name: 'sessions', description: 'Your devices' },

@@ -68,7 +68,7 @@ export function registerServicePaths(registry: OpenAPIRegistry): void {
         description: 'The file',
         content: {
           'text/css': { schema: z.string() },
-          'application/javascript': { schema: z.string() },
+          'text/javascript': { schema: z.string() },
           'image/png': { schema: z.string() },
         },
       },
