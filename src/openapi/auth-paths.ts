@@ -29,6 +29,7 @@ export function registerAuthPaths(registry: OpenAPIRegistry): void {
   registry.registerPath({
     method: 'post',
     path: '/api/v1/auth/register',
+    operationId: 'register',
     tags: ['auth'],
     summary: 'Create an account and sign in',
     description: 'Starts a session: the tokens come back in the body and as HttpOnly cookies.',
@@ -47,6 +48,7 @@ export function registerAuthPaths(registry: OpenAPIRegistry): void {
   registry.registerPath({
     method: 'post',
     path: '/api/v1/auth/login',
+    operationId: 'login',
     tags: ['auth'],
     summary: 'Sign in with email and password',
     description: 'Every login is a new session (a device) of its own.',
@@ -65,6 +67,7 @@ export function registerAuthPaths(registry: OpenAPIRegistry): void {
   registry.registerPath({
     method: 'post',
     path: '/api/v1/auth/refresh',
+    operationId: 'refresh',
     tags: ['auth'],
     summary: 'Rotate the refresh token and get a new access token',
     description:
@@ -91,6 +94,7 @@ export function registerAuthPaths(registry: OpenAPIRegistry): void {
   registry.registerPath({
     method: 'post',
     path: '/api/v1/auth/logout',
+    operationId: 'logout',
     tags: ['auth'],
     summary: 'Log out this session, the other sessions, or all of them',
     description:
@@ -128,6 +132,7 @@ export function registerAuthPaths(registry: OpenAPIRegistry): void {
   registry.registerPath({
     method: 'get',
     path: '/api/v1/auth/sessions',
+    operationId: 'listSessions',
     tags: ['sessions'],
     summary: "List the caller's active sessions",
     security: accessTokenAuth,
@@ -141,6 +146,7 @@ export function registerAuthPaths(registry: OpenAPIRegistry): void {
   registry.registerPath({
     method: 'delete',
     path: '/api/v1/auth/sessions/{id}',
+    operationId: 'revokeSession',
     tags: ['sessions'],
     summary: 'Revoke one of your sessions ("sign out that device")',
     description: "Another user's session answers 404 exactly like an unknown one. Revoking your own current session also expires your cookies.",

@@ -16,6 +16,7 @@ export function registerServicePaths(registry: OpenAPIRegistry): void {
   registry.registerPath({
     method: 'get',
     path: '/healthz',
+    operationId: 'checkLiveness',
     tags: ['operations'],
     summary: 'Liveness: the process answers',
     security: [],
@@ -25,6 +26,7 @@ export function registerServicePaths(registry: OpenAPIRegistry): void {
   registry.registerPath({
     method: 'get',
     path: '/readyz',
+    operationId: 'checkReadiness',
     tags: ['operations'],
     summary: 'Readiness: the database answers a ping',
     security: [],
@@ -38,6 +40,7 @@ export function registerServicePaths(registry: OpenAPIRegistry): void {
   registry.registerPath({
     method: 'get',
     path: '/api/v1/openapi.json',
+    operationId: 'getOpenApiDocument',
     tags: ['documentation'],
     summary: 'This document',
     security: [],
@@ -47,6 +50,7 @@ export function registerServicePaths(registry: OpenAPIRegistry): void {
   registry.registerPath({
     method: 'get',
     path: '/docs',
+    operationId: 'getDocsPage',
     tags: ['documentation'],
     summary: 'Interactive documentation (Swagger UI, served from this API; no CDN)',
     security: [],
@@ -59,6 +63,7 @@ export function registerServicePaths(registry: OpenAPIRegistry): void {
   registry.registerPath({
     method: 'get',
     path: '/docs/assets/{file}',
+    operationId: 'getDocsAsset',
     tags: ['documentation'],
     summary: "The docs page's scripts, styles and icons",
     security: [],

@@ -15,6 +15,7 @@ export function registerUserPaths(registry: OpenAPIRegistry): void {
   registry.registerPath({
     method: 'get',
     path: '/api/v1/users/me',
+    operationId: 'getCurrentUser',
     tags: ['users'],
     summary: 'The signed-in user',
     security: accessTokenAuth,
@@ -28,6 +29,7 @@ export function registerUserPaths(registry: OpenAPIRegistry): void {
   registry.registerPath({
     method: 'post',
     path: '/api/v1/users/me/password',
+    operationId: 'changePassword',
     tags: ['users'],
     summary: 'Change the password and sign every other session out',
     description: "The caller's own session stays signed in; every other session is revoked.",
