@@ -10,7 +10,9 @@ export const emailSchema = z
   .trim()
   .toLowerCase()
   .max(254)
-  .pipe(z.email({ message: 'must be a valid email address' }));
+  .pipe(z.email({ message: 'must be a valid email address' }))
+  // The OpenAPI document shows a pipe's input side (a string); this keeps the format visible there.
+  .meta({ format: 'email', example: 'ada@example.com' });
 
 /** argon2 accepts any length, but an upper bound keeps one request from buying seconds of hashing. */
 export const passwordSchema = z.string().min(8, 'must be at least 8 characters').max(256, 'must be at most 256 characters');
