@@ -63,7 +63,7 @@ function errorBody(codes: string[]) {
   });
 }
 
-export const retryAfterHeader = {
+const retryAfterHeader = {
   description: 'Seconds to wait before trying again',
   required: true,
   schema: { type: 'string' as const, pattern: '^[0-9]+$', example: '5' },
@@ -98,7 +98,7 @@ export function errorResponse(description: string, examples: ErrorExample[], hea
  */
 export function errorResponseComponent(description: string, examples: ErrorExample[], headers?: Headers) {
   const schema: Record<string, unknown> = z.toJSONSchema(errorBody(codesOf(examples)), { target: 'draft-2020-12' });
-  // The dialect is the document's own (jsonSchemaDialect), not repeated per schema.
+  // OpenAPI 3.1's default dialect is this one; a $schema on each schema would only repeat it.
   delete schema.$schema;
   return {
     description,
