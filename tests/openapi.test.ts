@@ -222,6 +222,16 @@ describe('the OpenAPI response check (tests/support/openapi-response-check.ts)',
     expect(check({ method: 'GET', path: '/api/v1/users/me', status: 200, headers: { 'content-type': 'text/html' }, body: {} }).join()).toMatch(/text\/html is not documented/);
   });
 
+  it('follows OpenAPI\'s precedence of exact statuses over ranges over default', () => {
+    const ranged = JSON.parse(JSON.stringify(document));
+    const responses = ranged.paths['/healthz'].get.responses;
+    responses['4XX'] = { description: 'any client error', content: { 'application/json': { schema: { type: 'object', required: ['code'] } } } };
+    const rangedCheck = createResponseChecker(ranged);
+    expect(rangedCheck({ method: 'GET', path: '/healthz', status: 429, headers: json, body: { code: 'X' } })).toEqual([]);
+    expect(rangedCheck({ method: 'GET', path: '/healthz', status: 429, headers: json, body: {} }).join()).toMatch(/required property 'code'/);
+    expect(rangedCheck({ method: 'GET', path: '/healthz', status: 503, headers: json, body: {} }).join()).toMatch(/status 503 is not documented/);
+  });
+
   it('knows the answers outside the documented operations: 404 for unknown paths, 405 for other methods', () => {
     const notFound = { success: false, code: 'NOT_FOUND', message: 'No such route' };
     expect(check({ method: 'GET', path: '/api/v1/nope', status: 404, headers: json, body: notFound })).toEqual([]);

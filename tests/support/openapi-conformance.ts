@@ -120,7 +120,9 @@ export function createResponseChecker(document: OpenApiDocument) {
     // CORS preflights are answered by the cors middleware before any route: 204, no body, nothing to document.
     if (method === 'options') return response.status === 204 ? [] : [`a CORS preflight answered ${response.status}, not 204`];
     const expected = expectedResponses(method, response.path);
-    const match = expected.find(({ status }) => status === String(response.status));
+    // OpenAPI's precedence: the exact status, then its range (4XX), then default.
+    const candidates = [String(response.status), `${String(response.status)[0]}XX`, 'default'];
+    const match = candidates.map((key) => expected.find(({ status }) => status.toUpperCase() === key)).find(Boolean);
     if (!match) {
       return [`status ${response.status} is not documented for this request (documented: ${expected.map(({ status }) => status).join(', ')})`];
     }
