@@ -230,6 +230,14 @@ describe('the OpenAPI response check (tests/support/openapi-response-check.ts)',
     expect(rangedCheck({ method: 'GET', path: '/healthz', status: 429, headers: json, body: { code: 'X' } })).toEqual([]);
     expect(rangedCheck({ method: 'GET', path: '/healthz', status: 429, headers: json, body: {} }).join()).toMatch(/required property 'code'/);
     expect(rangedCheck({ method: 'GET', path: '/healthz', status: 503, headers: json, body: {} }).join()).toMatch(/status 503 is not documented/);
+    responses.default = { description: 'anything else', content: { 'application/json': { schema: { type: 'object' } } } };
+    expect(createResponseChecker(ranged)({ method: 'GET', path: '/healthz', status: 503, headers: json, body: {} })).toEqual([]);
+  });
+
+  it('checks status and headers but no body for HEAD requests', async () => {
+    const res = await request(t.app).head('/api/v1/users/me');
+    expect(res.status).toBe(401);
+    expect(check({ method: 'HEAD', path: '/api/v1/users/me', status: 401, headers: json, body: undefined })).toEqual([]);
   });
 
   it('knows the answers outside the documented operations: 404 for unknown paths, 405 for other methods', () => {

@@ -104,7 +104,7 @@ export function createResponseChecker(document: OpenApiDocument) {
     if (!mediaType || !(mediaType in content)) {
       return [`content-type ${mediaType ?? '(none)'} is not documented (documented: ${Object.keys(content).join(', ')})`];
     }
-    if (mediaType !== 'application/json' || response.method === 'head') return [];
+    if (mediaType !== 'application/json' || response.method.toLowerCase() === 'head') return [];
     return validateAt([...location, 'content', mediaType, 'schema'], response.body);
   }
 
@@ -122,7 +122,7 @@ export function createResponseChecker(document: OpenApiDocument) {
     const expected = expectedResponses(method, response.path);
     // OpenAPI's precedence: the exact status, then its range (4XX), then default.
     const candidates = [String(response.status), `${String(response.status)[0]}XX`, 'default'];
-    const match = candidates.map((key) => expected.find(({ status }) => status.toUpperCase() === key)).find(Boolean);
+    const match = candidates.map((key) => expected.find(({ status }) => status.toUpperCase() === key.toUpperCase())).find(Boolean);
     if (!match) {
       return [`status ${response.status} is not documented for this request (documented: ${expected.map(({ status }) => status).join(', ')})`];
     }
