@@ -247,6 +247,10 @@ describe('the OpenAPI response check (tests/support/openapi-response-check.ts)',
     const wrongMethod = { success: false, code: 'METHOD_NOT_ALLOWED', message: 'This path accepts only POST' };
     expect(check({ method: 'GET', path: '/api/v1/auth/login', status: 405, headers: { ...json, allow: 'POST' }, body: wrongMethod })).toEqual([]);
     expect(check({ method: 'GET', path: '/api/v1/auth/login', status: 405, headers: json, body: wrongMethod }).join()).toMatch(/Allow is missing/);
+    // OPTIONS: 204 when the cors middleware answers a preflight, otherwise an ordinary unsupported method.
+    expect(check({ method: 'OPTIONS', path: '/api/v1/auth/login', status: 204, headers: {}, body: {} })).toEqual([]);
+    expect(check({ method: 'OPTIONS', path: '/api/v1/auth/login', status: 405, headers: { ...json, allow: 'POST' }, body: wrongMethod })).toEqual([]);
+    expect(check({ method: 'OPTIONS', path: '/api/v1/auth/login', status: 200, headers: json, body: {} }).join()).toMatch(/status 200 is not documented/);
   });
 
   it('fails the test when a real server answers differently from the document', async () => {

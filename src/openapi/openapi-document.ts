@@ -16,7 +16,9 @@ database and expires both cookies; from then on neither token works anywhere.
 
 Every error is JSON: \`{"success": false, "code", "message", "details"?}\`. A path that does not exist answers 404
 (\`#/components/responses/NotFound\`); a known path asked with another method answers 405 with an Allow header
-(\`#/components/responses/MethodNotAllowed\`).`;
+(\`#/components/responses/MethodNotAllowed\`). Requests the HTTP server refuses before any route (a malformed
+request line, headers over 16 KB, a request too slow to arrive, an \`Expect\` other than 100-continue, \`CONNECT\`)
+get 400, 431, 408, 417 or 405 in the same JSON shape, and the connection is closed; docs/API.md lists them.`;
 
 function buildRegistry(): OpenAPIRegistry {
   const registry = new OpenAPIRegistry();
