@@ -41,7 +41,11 @@ async function main(): Promise<void> {
   const database = await openDatabase(config, logger);
   const app = createApp({ config, connection: database.connection, logger });
   const server = createHttpServer(app, logger);
-  await listen(server, config.host, config.port);
+  // A port already taken must not leave the embedded database running behind a dead process.
+  await listen(server, config.host, config.port).catch(async (error: unknown) => {
+    await database.close();
+    throw error;
+  });
   logger.info(`API listening on http://${config.host}:${config.port}`);
 
   let stopping = false;

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { findFreePort } from '../src/db/embedded-ferretdb';
@@ -92,4 +93,22 @@ describe('the server process', () => {
     expect(started.output()).toMatch(/MONGODB_URI: required in production/);
     expect(started.output()).toMatch(/JWT_ACCESS_SECRET: required in production/);
   }, 30_000);
+
+  it('exits with 1 and stops its embedded database when the port is taken', async () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'auth-api-process-'));
+    const blocker = net.createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const { port } = blocker.address() as net.AddressInfo;
+    try {
+      const started = startServer({ NODE_ENV: 'development', PORT: String(port), EMBEDDED_DB_DIR: dataDir });
+      expect(await started.exited).toBe(1);
+      expect(started.output()).toMatch(/EADDRINUSE/);
+      const ferretdbPid = Number(/"ferretdbPid":(\d+)/.exec(started.output())?.[1]);
+      expect(ferretdbPid).toBeGreaterThan(0);
+      expect(isRunning(ferretdbPid)).toBe(false);
+    } finally {
+      blocker.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
