@@ -11,6 +11,7 @@ import { createAuthController } from './auth/auth-controller';
 import { createAuthRoutes } from './auth/auth-routes';
 import { createAuthService } from './auth/auth-service';
 import { createAuthenticator } from './auth/require-auth';
+import { createSessionCache } from './auth/session-cache';
 import { createSessionStore } from './auth/session-store';
 import type { Config } from './config';
 import { isDatabaseReachable } from './db/connection';
@@ -42,7 +43,10 @@ const noStore: RequestHandler = (_req, res, next) => {
 /** Builds the whole API from its dependencies; the process (server.ts) and the tests both use this. */
 export function createApp({ config, connection, logger }: AppDeps): Express {
   const models = createModels(connection);
-  const sessions = createSessionStore(models, config);
+  const sessionCache = createSessionCache(models, config.sessionCache, logger);
+  // The cache's revocation poller lives exactly as long as the database connection it polls.
+  connection.once('close', sessionCache.stop);
+  const sessions = createSessionStore(models, config, sessionCache);
   const passwords = createPasswordHasher(config.passwordHash);
   const tokenSettings = {
     secret: config.jwt.accessSecret,

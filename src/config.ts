@@ -61,6 +61,8 @@ const envSchema = z.object({
   RATE_LIMIT_LOGIN_PER_ACCOUNT: integer(1, 1_000_000_000).default(10),
   RATE_LIMIT_REGISTER_PER_IP: integer(1, 1_000_000_000).default(20),
   RATE_LIMIT_REFRESH_PER_IP: integer(1, 1_000_000_000).default(300),
+  SESSION_CACHE_STALENESS_MS: integer(0, 60 * 60 * 1000).default(0),
+  SESSION_CACHE_MAX_ENTRIES: integer(1, 10_000_000).default(100_000),
 });
 
 export type CookieSameSite = 'lax' | 'strict' | 'none';
@@ -83,6 +85,8 @@ export interface Config {
   passwordHash: { memoryKib: number; iterations: number };
   dbOperationTimeoutMs: number;
   rateLimits: RateLimitSettings;
+  /** See src/auth/session-cache.ts; stalenessMs 0 = every request reads the database. */
+  sessionCache: { stalenessMs: number; maxEntries: number };
 }
 
 /** Requests allowed per client (IP or account) within one window; see src/http/rate-limits.ts. */
@@ -175,5 +179,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       registerPerIp: e.RATE_LIMIT_REGISTER_PER_IP,
       refreshPerIp: e.RATE_LIMIT_REFRESH_PER_IP,
     },
+    sessionCache: { stalenessMs: e.SESSION_CACHE_STALENESS_MS, maxEntries: e.SESSION_CACHE_MAX_ENTRIES },
   };
 }

@@ -46,8 +46,7 @@ export function createAuthenticator(sessions: SessionStore, tokenSettings: Acces
     if (!source || 'invalid' in source) return undefined;
     const claims = verifyAccessToken(tokenSettings, source.token);
     if (!claims) return undefined;
-    const session = await sessions.findActiveSession(claims.sessionId, claims.userId);
-    return session ? { ...claims, via: source.via } : undefined;
+    return (await sessions.isSessionActive(claims.sessionId, claims.userId)) ? { ...claims, via: source.via } : undefined;
   }
 
   /** Logout also accepts the refresh cookie of an active session, for clients that hold nothing else. */

@@ -1,5 +1,6 @@
 import { Types } from 'mongoose';
 import { ApiError } from '../http/api-error';
+import type { SessionCache } from './session-cache';
 import type { RevocationReason, SessionDocument, SessionModels } from './session-models';
 import { generateRefreshToken, hashToken } from './tokens';
 
@@ -45,7 +46,8 @@ export class RefreshTokenReusedError extends ApiError {
 
 const invalidRefreshToken = () => ApiError.unauthorized('Refresh token is invalid, expired or revoked');
 
-export function createSessionStore(models: SessionModels, settings: SessionStoreSettings) {
+/** Without a cache every check reads the database; the refresh path always does, with or without one. */
+export function createSessionStore(models: SessionModels, settings: SessionStoreSettings, cache?: SessionCache) {
   const { Session, RefreshToken, RefreshTokenRotation, SessionRevocation } = models;
   const refreshTtlMs = settings.refreshTokenTtlSeconds * 1000;
   const graceMs = settings.refreshReuseGraceSeconds * 1000;
@@ -92,6 +94,24 @@ export function createSessionStore(models: SessionModels, settings: SessionStore
     return session;
   }
 
+  /**
+   * The per-request check behind the auth middleware: the session cache when it may answer (see
+   * session-cache.ts for its staleness bound), the database otherwise.
+   */
+  async function isSessionActive(sessionId: string, userId: string): Promise<boolean> {
+    if (!cache?.enabled) return (await findActiveSession(sessionId, userId)) !== undefined;
+    let known = cache.check(sessionId, userId);
+    if (known === 'unverified') {
+      await cache.whenPolled();
+      known = cache.check(sessionId, userId);
+    }
+    if (known === 'active') return true;
+    const readTicket = cache.beginRead();
+    const session = await findActiveSession(sessionId, userId);
+    if (session) cache.rememberActive(sessionId, userId, session.expiresAt, readTicket);
+    return session !== undefined;
+  }
+
   async function findRefreshTokenRecord(refreshToken: string) {
     const tokenHash = hashToken(refreshToken);
     const record = await RefreshToken.findById(tokenHash).lean();
@@ -125,6 +145,9 @@ export function createSessionStore(models: SessionModels, settings: SessionStore
     } catch (error) {
       if (isDuplicateKey(error)) return false; // already revoked: revocation is idempotent
       throw error;
+    } finally {
+      // After the insert, so that a read begun before it cannot re-cache the session (session-cache.ts).
+      cache?.forget(sessionId);
     }
   }
 
@@ -203,6 +226,7 @@ export function createSessionStore(models: SessionModels, settings: SessionStore
   return {
     createSession,
     findActiveSession,
+    isSessionActive,
     findSessionByRefreshToken,
     rotateRefreshToken,
     revokeSession,

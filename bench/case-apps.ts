@@ -1,0 +1,176 @@
+import MongoStore from 'connect-mongo';
+import cookieParser from 'cookie-parser';
+import express, { type Express } from 'express';
+import session from 'express-session';
+import jwt from 'jsonwebtoken';
+import type { Connection } from 'mongoose';
+import { createApp } from '../src/app';
+import { createAuthController } from '../src/auth/auth-controller';
+import { createAuthService } from '../src/auth/auth-service';
+import { ACCESS_COOKIE } from '../src/auth/cookies';
+import { authOf, createAuthenticator } from '../src/auth/require-auth';
+import { createSessionCache } from '../src/auth/session-cache';
+import { createSessionStore } from '../src/auth/session-store';
+import type { Config } from '../src/config';
+import { createModels } from '../src/db/models';
+import { errorHandler } from '../src/http/error-handler';
+import { createLogger } from '../src/logger';
+import { createPasswordHasher } from '../src/users/password';
+import { PEER_COLLECTION, PEER_COOKIE, PEER_SESSION_MAX_AGE_MS } from './settings';
+
+/**
+ * One Express app per benchmark case. Cases 2, 3 and 4 do the same work (read the credential from a
+ * cookie, decide who the caller is, answer their user id and session id) so that only the auth differs.
+ */
+
+export interface CaseContext {
+  config: Config;
+  connection: Connection;
+  mongodbUri: string;
+  peerSecret: string;
+}
+
+/** Case 1: the ceiling. */
+export function bareApp(): Express {
+  const app = express();
+  app.get('/whoami', (_req, res) => {
+    res.json({ success: true, userId: 'nobody', sessionId: 'none' });
+  });
+  return app;
+}
+
+/** Case 2: stateless JWT, the speed peer that cannot revoke. */
+export function statelessJwtApp({ config }: CaseContext): Express {
+  const app = express();
+  app.use(cookieParser());
+  app.get('/whoami', (req, res) => {
+    try {
+      const claims = jwt.verify(String(req.cookies[ACCESS_COOKIE]), config.jwt.accessSecret, {
+        algorithms: ['HS256'],
+        issuer: config.jwt.issuer,
+        audience: config.jwt.audience,
+      }) as jwt.JwtPayload;
+      res.json({ success: true, userId: claims.sub, sessionId: claims.sid });
+    } catch {
+      res.status(401).json({ success: false, code: 'UNAUTHORIZED', message: 'Authentication required' });
+    }
+  });
+  return app;
+}
+
+/** The classic revocable peer: express-session on connect-mongo, same database, its own collection. */
+function peerSessionMiddleware({ mongodbUri, peerSecret, connection }: CaseContext) {
+  return session({
+    name: PEER_COOKIE,
+    secret: peerSecret,
+    resave: false,
+    saveUninitialized: false,
+    cookie: { httpOnly: true, sameSite: 'lax', maxAge: PEER_SESSION_MAX_AGE_MS },
+    store: MongoStore.create({
+      mongoUrl: mongodbUri,
+      dbName: connection.name,
+      collectionName: PEER_COLLECTION,
+      // Its default TTL index is refused by FerretDB (code 238); expired sessions are filtered on read anyway.
+      autoRemove: 'disabled',
+      // Its documented lazy-touch setting: one read per request instead of a read and a write.
+      touchAfter: 24 * 60 * 60,
+    }),
+  });
+}
+
+declare module 'express-session' {
+  interface SessionData {
+    userId: string;
+  }
+}
+
+/** Case 3. */
+export function expressSessionApp(context: CaseContext): Express {
+  const app = express();
+  app.use(peerSessionMiddleware(context));
+  app.get('/whoami', (req, res) => {
+    if (!req.session.userId) {
+      res.status(401).json({ success: false, code: 'UNAUTHORIZED', message: 'Authentication required' });
+      return;
+    }
+    res.json({ success: true, userId: req.session.userId, sessionId: req.sessionID });
+  });
+  return app;
+}
+
+/** This project's session store and auth middleware, composed exactly as src/app.ts composes them. */
+function projectAuth({ config, connection }: CaseContext) {
+  const logger = createLogger(config.logLevel);
+  const models = createModels(connection);
+  const sessionCache = createSessionCache(models, config.sessionCache, logger);
+  const sessions = createSessionStore(models, config, sessionCache);
+  const tokenSettings = {
+    secret: config.jwt.accessSecret,
+    issuer: config.jwt.issuer,
+    audience: config.jwt.audience,
+    ttlSeconds: config.accessTokenTtlSeconds,
+  };
+  const authenticator = createAuthenticator(sessions, tokenSettings);
+  return { models, sessions, authenticator, tokenSettings };
+}
+
+/** Case 4 (and 6): the middleware the project's routes use, revocation check included. */
+export function projectAuthApp(context: CaseContext): Express {
+  const { authenticator } = projectAuth(context);
+  const app = express();
+  app.use(cookieParser());
+  app.get('/whoami', authenticator.requireAuth, (req, res) => {
+    const caller = authOf(req);
+    res.json({ success: true, userId: caller.userId, sessionId: caller.sessionId });
+  });
+  app.use(errorHandler);
+  return app;
+}
+
+/** Beside case 4: the whole API (helmet, CORS, request logging, the user read), for GET /api/v1/users/me. */
+export function fullApiApp({ config, connection }: CaseContext): Express {
+  return createApp({ config, connection, logger: createLogger(config.logLevel) });
+}
+
+/** Case 5, ours: the project's logout controller (authenticate, revoke, expire both cookies). */
+export function projectLogoutApp(context: CaseContext): Express {
+  const { models, sessions, authenticator, tokenSettings } = projectAuth(context);
+  const passwords = createPasswordHasher(context.config.passwordHash);
+  const auth = createAuthService({ User: models.User, sessions, passwords, tokenSettings });
+  const controller = createAuthController({ config: context.config, auth, sessions, authenticator });
+  const app = express();
+  app.use(cookieParser());
+  app.post('/logout', controller.logout);
+  app.use(errorHandler);
+  return app;
+}
+
+/** Case 5, the peer: express-session's destroy, and its cookie expired with the attributes it was set with. */
+export function expressSessionLogoutApp(context: CaseContext): Express {
+  const app = express();
+  app.use(peerSessionMiddleware(context));
+  app.post('/logout', (req, res, next) => {
+    if (!req.session.userId) {
+      res.status(401).json({ success: false, code: 'UNAUTHORIZED', message: 'Authentication required' });
+      return;
+    }
+    req.session.destroy((error) => {
+      if (error) return next(error);
+      res.clearCookie(PEER_COOKIE, { path: '/', httpOnly: true, sameSite: 'lax' });
+      res.json({ success: true, message: 'Logged out successfully' });
+    });
+  });
+  return app;
+}
+
+export const CASE_APPS = {
+  bare: bareApp,
+  'stateless-jwt': statelessJwtApp,
+  'express-session': expressSessionApp,
+  'project-auth': projectAuthApp,
+  'full-api': fullApiApp,
+  'project-logout': projectLogoutApp,
+  'express-session-logout': expressSessionLogoutApp,
+} satisfies Record<string, (context: CaseContext) => Express>;
+
+export type CaseAppName = keyof typeof CASE_APPS;

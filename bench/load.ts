@@ -1,0 +1,74 @@
+import autocannon from 'autocannon';
+import { CONNECTIONS, DURATION_SECONDS, WARMUP_SECONDS } from './settings';
+
+/** autocannon against one case server: a warm-up, then a fixed-duration measurement. */
+
+export interface LoadResult {
+  /** Successful (2xx) responses per second over the measured duration. */
+  requestsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  ok: number;
+  non2xx: number;
+  errors: number;
+  durationSeconds: number;
+}
+
+export interface LoadPlan {
+  url: string;
+  method: 'GET' | 'POST';
+  /** Cookie headers, one per request in turn. */
+  cookies: string[];
+  /** Each cookie is used once (logouts); otherwise the list is cycled. */
+  consume?: boolean;
+  /** Use every cookie once before the warm-up, as a server up for a while has seen its users (caches). */
+  warmEveryCredential?: boolean;
+}
+
+/** For `seconds`, or for exactly `amount` requests when given. */
+function attack(plan: LoadPlan, limit: { seconds: number } | { amount: number }, next: () => string | undefined): Promise<autocannon.Result> {
+  const url = new URL(plan.url);
+  let lastCookie = plan.cookies[0] ?? '';
+  return new Promise((resolve, reject) => {
+    const instance: autocannon.Instance = autocannon(
+      {
+        url: url.origin,
+        connections: CONNECTIONS,
+        ...('amount' in limit ? { amount: limit.amount } : { duration: limit.seconds }),
+        requests: [
+          {
+            method: plan.method,
+            path: url.pathname,
+            setupRequest: (req) => {
+              const cookie = next();
+              // Out of sessions to log out: end this measurement rather than send spent ones.
+              if (cookie === undefined) instance.stop();
+              else lastCookie = cookie;
+              return { ...req, headers: { ...req.headers, cookie: lastCookie } };
+            },
+          },
+        ],
+      },
+      (error, result) => (error ? reject(error) : resolve(result)),
+    );
+  });
+}
+
+export async function measure(plan: LoadPlan): Promise<LoadResult> {
+  let cursor = 0;
+  const next = plan.consume
+    ? () => plan.cookies[cursor++]
+    : () => plan.cookies[cursor++ % plan.cookies.length];
+  if (plan.warmEveryCredential) await attack(plan, { amount: Math.max(plan.cookies.length, CONNECTIONS) }, next);
+  await attack(plan, { seconds: WARMUP_SECONDS }, next);
+  const result = await attack(plan, { seconds: DURATION_SECONDS }, next);
+  return {
+    requestsPerSecond: Math.round(result['2xx'] / result.duration),
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    ok: result['2xx'],
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+    durationSeconds: result.duration,
+  };
+}

@@ -1,0 +1,178 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { connectDatabase } from '../src/db/connection';
+import { startEmbeddedDatabase } from '../src/db/embedded-ferretdb';
+import { createModels, ensureIndexes } from '../src/db/models';
+import { createLogger } from '../src/logger';
+import type { CaseAppName } from './case-apps';
+import { measure, type LoadPlan } from './load';
+import { formatTable, ratios, writeResults, type CaseResult } from './report';
+import { LOGOUT_POOL_USER_AGENT, seedPeerSessions, seedProjectSessions, seedUsers } from './seed';
+import * as settings from './settings';
+
+/**
+ * `npm run bench`: every case of issue 6 against one database (the embedded FerretDB unless MONGODB_URI
+ * is set), each case's server in a child process on 127.0.0.1, autocannon here. Prints a table and writes
+ * bench/results.json. See docs/PERFORMANCE.md.
+ */
+
+const RESULTS_PATH = path.join(__dirname, 'results.json');
+const started = Date.now();
+const progress = (message: string) => console.log(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(3)}s] ${message}`);
+
+interface Database {
+  uri: string;
+  description: string;
+  stop(): Promise<void>;
+}
+
+async function openDatabase(): Promise<Database> {
+  if (process.env.MONGODB_URI) {
+    return { uri: process.env.MONGODB_URI, description: 'MONGODB_URI', stop: async () => undefined };
+  }
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'auth-api-bench-db-'));
+  const embedded = await startEmbeddedDatabase({ dataDir, log: (line) => progress(line) });
+  return {
+    uri: embedded.uri,
+    description: 'embedded FerretDB v1.24.2 (SQLite), 127.0.0.1',
+    async stop() {
+      await embedded.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** One case's server, as its own process: `node --import tsx bench/case-server.ts <app>`. */
+function startCaseServer(app: CaseAppName, env: NodeJS.ProcessEnv): Promise<{ port: number; child: ChildProcess }> {
+  const child = fork(path.join(__dirname, 'case-server.ts'), [app], { env, execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  return new Promise((resolve, reject) => {
+    child.once('message', (message: { port: number }) => resolve({ port: message.port, child }));
+    child.once('exit', (code) => reject(new Error(`case server "${app}" exited with ${code} before listening`)));
+  });
+}
+
+function stopCaseServer(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+}
+
+async function main(): Promise<void> {
+  const loadAtStart = os.loadavg();
+  const database = await openDatabase();
+  progress(`database: ${database.description}`);
+  const secret = randomBytes(48).toString('base64url');
+  const peerSecret = randomBytes(32).toString('base64url');
+  const tokens = { secret, issuer: settings.JWT_ISSUER, audience: settings.JWT_AUDIENCE, ttlSeconds: 15 * 60 };
+  const connection = await connectDatabase(database.uri, { dbName: settings.DATABASE_NAME, operationTimeoutMs: 30_000 });
+  const results: Record<string, CaseResult> = {};
+
+  try {
+    await connection.dropDatabase();
+    const models = createModels(connection);
+    await ensureIndexes(models, createLogger('warn'));
+
+    progress(`seeding ${settings.POOL_SIZE} users, their sessions, and as many express-session sessions`);
+    const userIds = await seedUsers(models, settings.POOL_SIZE);
+    const ourCookies = await seedProjectSessions(models, tokens, userIds, settings.POOL_SIZE);
+    const peerCookies = await seedPeerSessions(connection, peerSecret, userIds, settings.POOL_SIZE);
+
+    const baseEnv = (stalenessMs: number): NodeJS.ProcessEnv => ({
+      PATH: process.env.PATH,
+      NODE_ENV: 'production',
+      MONGODB_URI: database.uri,
+      BENCH_DB_NAME: settings.DATABASE_NAME,
+      BENCH_PEER_SECRET: peerSecret,
+      JWT_ACCESS_SECRET: secret,
+      JWT_ISSUER: settings.JWT_ISSUER,
+      JWT_AUDIENCE: settings.JWT_AUDIENCE,
+      LOG_LEVEL: 'warn',
+      SESSION_CACHE_STALENESS_MS: String(stalenessMs),
+    });
+
+    async function runCase(id: string, label: string, app: CaseAppName, plan: Omit<LoadPlan, 'url'> & { path: string }, stalenessMs = 0) {
+      progress(`case ${id}: ${label}: warm-up ${settings.WARMUP_SECONDS}s, then ${settings.DURATION_SECONDS}s`);
+      const { port, child } = await startCaseServer(app, baseEnv(stalenessMs));
+      try {
+        const result = await measure({ ...plan, url: `http://127.0.0.1:${port}${plan.path}` });
+        results[id] = { id, label, ...result };
+        progress(`case ${id}: ${result.requestsPerSecond} req/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, non-2xx ${result.non2xx}, errors ${result.errors}`);
+      } finally {
+        await stopCaseServer(child);
+      }
+    }
+
+    const S = settings.TARGET_STALENESS_MS;
+    const whoami = { path: '/whoami', method: 'GET' as const };
+    await runCase('1', 'bare Express 5, small JSON', 'bare', { ...whoami, cookies: ourCookies });
+    await runCase('2', 'stateless JWT (jsonwebtoken verify)', 'stateless-jwt', { ...whoami, cookies: ourCookies });
+    await runCase('3', 'express-session + connect-mongo', 'express-session', { ...whoami, cookies: peerCookies });
+    await runCase('4-strict', 'ours, requireAuth, bound 0 (strict)', 'project-auth', { ...whoami, cookies: ourCookies }, 0);
+    await runCase('4-cached', `ours, requireAuth, bound ${S} ms`, 'project-auth', { ...whoami, cookies: ourCookies, warmEveryCredential: true }, S);
+    const me = { path: '/api/v1/users/me', method: 'GET' as const, cookies: ourCookies };
+    await runCase('me-strict', 'ours, whole GET /users/me, bound 0', 'full-api', me, 0);
+    await runCase('me-cached', `ours, whole GET /users/me, bound ${S} ms`, 'full-api', { ...me, warmEveryCredential: true }, S);
+
+    // Case 5 before case 6, so that both sides log out of collections of the same size.
+    progress(`case 5: seeding ${settings.LOGOUT_POOL_SIZE} sessions on each side to log out`);
+    const ourLogouts = await seedProjectSessions(models, tokens, userIds, settings.LOGOUT_POOL_SIZE, undefined, LOGOUT_POOL_USER_AGENT);
+    const peerLogouts = await seedPeerSessions(connection, peerSecret, userIds, settings.LOGOUT_POOL_SIZE);
+    const logout = { path: '/logout', method: 'POST' as const, consume: true };
+    await runCase('5-ours', `ours, POST logout (revoke + expire cookies), bound ${S} ms`, 'project-logout', { ...logout, cookies: ourLogouts }, S);
+    await runCase('5-peer', 'express-session destroy + clearCookie', 'express-session-logout', { ...logout, cookies: peerLogouts });
+    await models.Session.deleteMany({ userAgent: LOGOUT_POOL_USER_AGENT });
+    await models.SessionRevocation.deleteMany({});
+
+    // Case 6: case 4 with 10^3, 10^4, 10^5 sessions in the collection; its credentials inserted last each time.
+    let inCollection = settings.POOL_SIZE;
+    for (const size of settings.CURVE_SIZES) {
+      progress(`case 6: filling the sessions collection to ${size}`);
+      await seedProjectSessions(models, tokens, userIds, size - inCollection - settings.CURVE_POOL_SIZE, 0);
+      const curveCookies = await seedProjectSessions(models, tokens, userIds, settings.CURVE_POOL_SIZE);
+      inCollection = size;
+      const curve = { ...whoami, cookies: curveCookies };
+      // Cached first: on a database that scans, the strict run's abandoned reads keep it busy for a while.
+      await runCase(`6-cached-${size}`, `case 4 with ${size} sessions, bound ${S} ms`, 'project-auth', { ...curve, warmEveryCredential: true }, S);
+      await runCase(`6-strict-${size}`, `case 4 with ${size} sessions, bound 0`, 'project-auth', curve, 0);
+    }
+
+    const ordered = Object.values(results);
+    console.log(`\n${formatTable(ordered)}\n`);
+    const cached = ratios(results, 'cached');
+    const strict = ratios(results, 'strict');
+    console.log(`ratios at SESSION_CACHE_STALENESS_MS=${S}:`, JSON.stringify(cached, null, 1));
+    console.log('ratios at SESSION_CACHE_STALENESS_MS=0:', JSON.stringify(strict, null, 1));
+    writeResults(RESULTS_PATH, {
+      command: 'npm run bench',
+      startedAt: new Date(started).toISOString(),
+      finishedAt: new Date().toISOString(),
+      machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, node: process.version, loadAverageAtStart: loadAtStart, loadAverageAtEnd: os.loadavg() },
+      database: database.description,
+      settings: {
+        warmupSeconds: settings.WARMUP_SECONDS,
+        durationSeconds: settings.DURATION_SECONDS,
+        connections: settings.CONNECTIONS,
+        credentialsPerReadCase: settings.POOL_SIZE,
+        logoutSessionsPerSide: settings.LOGOUT_POOL_SIZE,
+        credentialsPerCurveCase: settings.CURVE_POOL_SIZE,
+        targetStalenessMs: S,
+      },
+      cases: results,
+      ratios: { [`stalenessBound${S}ms`]: cached, stalenessBound0: strict },
+    });
+    progress(`wrote ${path.relative(process.cwd(), RESULTS_PATH)}`);
+  } finally {
+    await connection.close();
+    await database.stop();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,37 @@
+import { createHmac } from 'node:crypto';
+
+/** Everything the benchmark run fixes in advance, in one place. */
+
+export const WARMUP_SECONDS = 2;
+export const DURATION_SECONDS = 6;
+export const CONNECTIONS = 20;
+/**
+ * Distinct credentials (users and sessions) each read case cycles through, so no case is measured on one
+ * hot key. The warm-up uses each of them once before its timed part.
+ */
+export const POOL_SIZE = 250;
+/** Sessions seeded per side for the logout case; each request logs out one of them, never twice. */
+export const LOGOUT_POOL_SIZE = 3_000;
+export const CURVE_SIZES = [1_000, 10_000, 100_000] as const;
+/**
+ * Case 6's credentials: inserted last at each size, where a database without a usable index (the embedded
+ * FerretDB scans) pays the most; few, because on such a database the first read of each is slow.
+ */
+export const CURVE_POOL_SIZE = 20;
+/** The staleness bound the targets are measured at (SESSION_CACHE_STALENESS_MS). */
+export const TARGET_STALENESS_MS = 1_000;
+export const DATABASE_NAME = 'auth_bench';
+
+export const JWT_ISSUER = 'logout-auth-api';
+export const JWT_AUDIENCE = 'logout-auth-api';
+
+/** The express-session peer: its cookie, its collection (apart from ours) and its signing secret. */
+export const PEER_COOKIE = 'connect.sid';
+export const PEER_COLLECTION = 'express_sessions';
+export const PEER_SESSION_MAX_AGE_MS = 7 * 24 * 60 * 60 * 1000;
+
+/** express-session's signed cookie value (cookie-signature): `s:` + id + `.` + base64 HMAC-SHA256, no padding. */
+export function signPeerSessionId(sessionId: string, secret: string): string {
+  const signature = createHmac('sha256', secret).update(sessionId).digest('base64').replace(/=+$/, '');
+  return `s:${sessionId}.${signature}`;
+}
