@@ -6,8 +6,9 @@ import { CONNECTIONS, DURATION_SECONDS, WARMUP_SECONDS } from './settings';
 export interface LoadResult {
   /** Successful (2xx) responses per second over the measured duration. */
   requestsPerSecond: number;
-  p50Ms: number;
-  p99Ms: number;
+  /** null when no request completed within the measured duration. */
+  p50Ms: number | null;
+  p99Ms: number | null;
   ok: number;
   non2xx: number;
   errors: number;
@@ -64,8 +65,8 @@ export async function measure(plan: LoadPlan): Promise<LoadResult> {
   const result = await attack(plan, { seconds: DURATION_SECONDS }, next);
   return {
     requestsPerSecond: Math.round(result['2xx'] / result.duration),
-    p50Ms: result.latency.p50,
-    p99Ms: result.latency.p99,
+    p50Ms: result['2xx'] > 0 ? result.latency.p50 : null,
+    p99Ms: result['2xx'] > 0 ? result.latency.p99 : null,
     ok: result['2xx'],
     non2xx: result.non2xx,
     errors: result.errors + result.timeouts,
