@@ -8,9 +8,8 @@ import { createApp } from '../src/app';
 import { createAuthController } from '../src/auth/auth-controller';
 import { createAuthService } from '../src/auth/auth-service';
 import { ACCESS_COOKIE } from '../src/auth/cookies';
-import { authOf, createAuthenticator } from '../src/auth/require-auth';
-import { createSessionCache } from '../src/auth/session-cache';
-import { createSessionStore } from '../src/auth/session-store';
+import { authOf } from '../src/auth/require-auth';
+import { createSessionAuth } from '../src/auth/session-auth';
 import type { Config } from '../src/config';
 import { createModels } from '../src/db/models';
 import { errorHandler } from '../src/http/error-handler';
@@ -98,20 +97,10 @@ export function expressSessionApp(context: CaseContext): Express {
   return app;
 }
 
-/** This project's session store and auth middleware, composed exactly as src/app.ts composes them. */
+/** This project's session store, cache and auth middleware, wired by the very function src/app.ts uses. */
 function projectAuth({ config, connection }: CaseContext) {
-  const logger = createLogger(config.logLevel);
   const models = createModels(connection);
-  const sessionCache = createSessionCache(models, config.sessionCache, logger);
-  const sessions = createSessionStore(models, config, sessionCache);
-  const tokenSettings = {
-    secret: config.jwt.accessSecret,
-    issuer: config.jwt.issuer,
-    audience: config.jwt.audience,
-    ttlSeconds: config.accessTokenTtlSeconds,
-  };
-  const authenticator = createAuthenticator(sessions, tokenSettings);
-  return { models, sessions, authenticator, tokenSettings };
+  return { models, ...createSessionAuth({ config, connection, models, logger: createLogger(config.logLevel) }) };
 }
 
 /** Case 4 (and 6): the middleware the project's routes use, revocation check included. */

@@ -10,9 +10,7 @@ import { createAuditLog } from './audit-log';
 import { createAuthController } from './auth/auth-controller';
 import { createAuthRoutes } from './auth/auth-routes';
 import { createAuthService } from './auth/auth-service';
-import { createAuthenticator } from './auth/require-auth';
-import { createSessionCache } from './auth/session-cache';
-import { createSessionStore } from './auth/session-store';
+import { createSessionAuth } from './auth/session-auth';
 import type { Config } from './config';
 import { isDatabaseReachable } from './db/connection';
 import { createModels } from './db/models';
@@ -43,18 +41,8 @@ const noStore: RequestHandler = (_req, res, next) => {
 /** Builds the whole API from its dependencies; the process (server.ts) and the tests both use this. */
 export function createApp({ config, connection, logger }: AppDeps): Express {
   const models = createModels(connection);
-  const sessionCache = createSessionCache(models, config.sessionCache, logger);
-  // The cache's revocation poller lives exactly as long as the database connection it polls.
-  connection.once('close', sessionCache.stop);
-  const sessions = createSessionStore(models, config, sessionCache);
+  const { sessions, tokenSettings, authenticator } = createSessionAuth({ config, connection, models, logger });
   const passwords = createPasswordHasher(config.passwordHash);
-  const tokenSettings = {
-    secret: config.jwt.accessSecret,
-    issuer: config.jwt.issuer,
-    audience: config.jwt.audience,
-    ttlSeconds: config.accessTokenTtlSeconds,
-  };
-  const authenticator = createAuthenticator(sessions, tokenSettings);
   const auth = createAuthService({ User: models.User, sessions, passwords, tokenSettings });
   const users = createUserService({ User: models.User, sessions, passwords });
   const audit = createAuditLog(logger);
