@@ -5,7 +5,6 @@ import { Types } from 'mongoose';
 import { connectDatabase } from '../src/db/connection';
 import { startEmbeddedDatabase } from '../src/db/embedded-ferretdb';
 import { createModels, ensureIndexes } from '../src/db/models';
-import { createLogger } from '../src/logger';
 import { seedProjectSessions, seedUsers } from './seed';
 
 /**
@@ -21,7 +20,7 @@ async function main(): Promise<void> {
   try {
     await connection.dropDatabase();
     const models = createModels(connection);
-    await ensureIndexes(models, createLogger('warn'));
+    await ensureIndexes(models);
     const userIds = await seedUsers(models, 100);
     await seedProjectSessions(models, { secret: 'x'.repeat(32), issuer: 'i', audience: 'a', ttlSeconds: 900 }, userIds, 10_000, 0);
     const session = await models.Session.findOne({}).sort({ _id: -1 }).lean();

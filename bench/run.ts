@@ -6,7 +6,6 @@ import path from 'node:path';
 import { connectDatabase } from '../src/db/connection';
 import { startEmbeddedDatabase } from '../src/db/embedded-ferretdb';
 import { createModels, ensureIndexes } from '../src/db/models';
-import { createLogger } from '../src/logger';
 import type { CaseAppName } from './case-apps';
 import { measure, type LoadPlan, type LoadResult } from './load';
 import { formatTable, ratios, writeResults, type CaseResult } from './report';
@@ -77,7 +76,7 @@ async function main(): Promise<void> {
   try {
     await connection.dropDatabase();
     const models = createModels(connection);
-    await ensureIndexes(models, createLogger('warn'));
+    await ensureIndexes(models);
 
     progress(`seeding ${settings.POOL_SIZE} users, their sessions, and as many express-session sessions`);
     const userIds = await seedUsers(models, settings.POOL_SIZE);

@@ -70,6 +70,13 @@ describe('session cache (SESSION_CACHE_STALENESS_MS > 0) on the instance that re
   });
 });
 
+describe('the revocation poll', () => {
+  it('has an index on session_revocations.revokedAt to read only recent revocations', async () => {
+    const indexes = await t.models.SessionRevocation.collection.indexes();
+    expect(indexes).toEqual(expect.arrayContaining([expect.objectContaining({ key: { revokedAt: 1 } })]));
+  });
+});
+
 describe('SESSION_CACHE_STALENESS_MS', () => {
   it('defaults to 0: no cache, every request reads the database', () => {
     expect(loadConfig({}).sessionCache).toEqual({ stalenessMs: 0, maxEntries: 100_000 });
