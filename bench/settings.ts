@@ -2,10 +2,10 @@ import { createHmac } from 'node:crypto';
 
 /** Everything the benchmark run fixes in advance, in one place. */
 
-export const WARMUP_SECONDS = 2;
+export const WARMUP_SECONDS = 1;
 export const DURATION_SECONDS = 4;
 /** Cases 1-4 are measured this many times, interleaved; each keeps its best round (see run.ts). */
-export const HEADLINE_ROUNDS = 2;
+export const HEADLINE_ROUNDS = 3;
 export const CONNECTIONS = 20;
 /**
  * Distinct credentials (users and sessions) each read case cycles through, so no case is measured on one
