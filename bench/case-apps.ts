@@ -6,6 +6,7 @@ import session from 'express-session';
 import jwt from 'jsonwebtoken';
 import type { Connection } from 'mongoose';
 import { createApp } from '../src/app';
+import { createAuditLog } from '../src/audit-log';
 import { createAuthController } from '../src/auth/auth-controller';
 import { createAuthService } from '../src/auth/auth-service';
 import { ACCESS_COOKIE } from '../src/auth/cookies';
@@ -13,6 +14,7 @@ import { authOf } from '../src/auth/require-auth';
 import { createSessionAuth } from '../src/auth/session-auth';
 import type { Config } from '../src/config';
 import { createModels } from '../src/db/models';
+import { rejectCrossSiteRequests } from '../src/http/csrf';
 import { errorHandler } from '../src/http/error-handler';
 import { createLogger } from '../src/logger';
 import { createPasswordHasher } from '../src/users/password';
@@ -127,15 +129,16 @@ export function fullApiApp({ config, connection }: CaseContext): Express {
   return createApp({ config, connection, logger: createLogger(config.logLevel) });
 }
 
-/** Case 5, ours: the project's logout controller (authenticate, revoke, expire both cookies). */
+/** Case 5, ours: what the project's logout route runs (CSRF check, authenticate, revoke, expire both cookies). */
 export function projectLogoutApp(context: CaseContext): Express {
   const { models, sessions, authenticator, tokenSettings } = projectAuth(context);
   const passwords = createPasswordHasher(context.config.passwordHash);
   const auth = createAuthService({ User: models.User, sessions, passwords, tokenSettings });
-  const controller = createAuthController({ config: context.config, auth, sessions, authenticator });
+  const audit = createAuditLog(createLogger(context.config.logLevel));
+  const controller = createAuthController({ config: context.config, auth, sessions, authenticator, audit });
   const app = express();
   app.use(cookieParser());
-  app.post('/logout', controller.logout);
+  app.post('/logout', rejectCrossSiteRequests(context.config.corsOrigins, audit), controller.logout);
   app.use(errorHandler);
   return app;
 }
