@@ -1,46 +1,13 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { findFreePort } from '../src/db/embedded-ferretdb';
+import { spawnApi, startApi } from '../scripts/api-process';
 
 /**
  * The real process, as `npm start` runs it (through tsx, so no build step is needed here): it starts its
  * own embedded database, serves over a real socket, and shuts everything down on SIGTERM.
  */
-
-const ROOT = path.resolve(__dirname, '..');
-const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
-
-interface Started {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-function startServer(env: Record<string, string>): Started {
-  const child = spawn(TSX, ['src/server.ts'], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, output: () => output, exited };
-}
-
-async function waitForReady(url: string, started: Started): Promise<void> {
-  for (let attempt = 0; attempt < 300; attempt++) {
-    if (started.child.exitCode !== null) throw new Error(`server exited early:\n${started.output()}`);
-    const ready = await fetch(`${url}/readyz`).then((r) => r.status === 200, () => false);
-    if (ready) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`server never became ready:\n${started.output()}`);
-}
 
 function isRunning(pid: number): boolean {
   try {
@@ -54,11 +21,9 @@ function isRunning(pid: number): boolean {
 describe('the server process', () => {
   it('starts on the embedded database, serves the logout flow over a socket, and stops cleanly on SIGTERM', async () => {
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'auth-api-process-'));
-    const port = await findFreePort();
-    const url = `http://127.0.0.1:${port}`;
-    const started = startServer({ NODE_ENV: 'development', PORT: String(port), EMBEDDED_DB_DIR: dataDir });
+    const started = await startApi({ NODE_ENV: 'development', EMBEDDED_DB_DIR: dataDir, LOG_LEVEL: 'info' });
+    const { url } = started;
     try {
-      await waitForReady(url, started);
       expect(started.output()).toContain('JWT_ACCESS_SECRET is not set');
 
       const registered = await fetch(`${url}/api/v1/auth/register`, {
@@ -82,13 +47,13 @@ describe('the server process', () => {
       expect(isRunning(ferretdbPid)).toBe(false);
       await expect(fetch(`${url}/healthz`)).rejects.toThrow();
     } finally {
-      started.child.kill('SIGKILL');
+      await started.stop();
       rmSync(dataDir, { recursive: true, force: true });
     }
   }, 60_000);
 
   it('refuses to start in production without MONGODB_URI, with one clear line per problem', async () => {
-    const started = startServer({ NODE_ENV: 'production' });
+    const started = spawnApi({ NODE_ENV: 'production' });
     expect(await started.exited).toBe(1);
     expect(started.output()).toMatch(/MONGODB_URI: required in production/);
     expect(started.output()).toMatch(/JWT_ACCESS_SECRET: required in production/);
@@ -100,7 +65,7 @@ describe('the server process', () => {
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
     const { port } = blocker.address() as net.AddressInfo;
     try {
-      const started = startServer({ NODE_ENV: 'development', PORT: String(port), EMBEDDED_DB_DIR: dataDir });
+      const started = spawnApi({ NODE_ENV: 'development', HOST: '127.0.0.1', PORT: String(port), EMBEDDED_DB_DIR: dataDir, LOG_LEVEL: 'info' });
       expect(await started.exited).toBe(1);
       expect(started.output()).toMatch(/EADDRINUSE/);
       const ferretdbPid = Number(/"ferretdbPid":(\d+)/.exec(started.output())?.[1]);
