@@ -109,9 +109,9 @@ describe('configuration', () => {
     const { loadConfig } = await import('../src/config');
     expect(loadConfig({}).rateLimits).toEqual({
       windowSeconds: 900,
-      loginPerIp: 50,
+      loginPerIp: 100,
       loginPerAccount: 10,
-      registerPerIp: 20,
+      registerPerIp: 100,
       refreshPerIp: 300,
     });
     expect(() => loadConfig({ RATE_LIMIT_LOGIN_PER_IP: '0' })).toThrow(/RATE_LIMIT_LOGIN_PER_IP/);
