@@ -1,4 +1,3 @@
-import { createSecretKey } from 'node:crypto';
 import MongoStore from 'connect-mongo';
 import cookieParser from 'cookie-parser';
 import express, { type Express } from 'express';
@@ -12,6 +11,7 @@ import { createAuthService } from '../src/auth/auth-service';
 import { ACCESS_COOKIE } from '../src/auth/cookies';
 import { authOf } from '../src/auth/require-auth';
 import { createSessionAuth } from '../src/auth/session-auth';
+import { accessTokenKey } from '../src/auth/tokens';
 import type { Config } from '../src/config';
 import { createModels } from '../src/db/models';
 import { rejectCrossSiteRequests } from '../src/http/csrf';
@@ -47,7 +47,7 @@ export function bareApp(): Express {
  * parse, and the comparison would measure that instead of revocation.
  */
 export function statelessJwtApp({ config }: CaseContext): Express {
-  const key = createSecretKey(Buffer.from(config.jwt.accessSecret, 'utf8'));
+  const key = accessTokenKey(config.jwt.accessSecret);
   const app = express();
   app.use(cookieParser());
   app.get('/whoami', (req, res) => {

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { accessTokenKey } from '../src/auth/tokens';
 import { connectDatabase } from '../src/db/connection';
 import { startEmbeddedDatabase } from '../src/db/embedded-ferretdb';
 import { createModels, ensureIndexes } from '../src/db/models';
@@ -69,7 +70,7 @@ async function main(): Promise<void> {
   progress(`database: ${database.description}`);
   const secret = randomBytes(48).toString('base64url');
   const peerSecret = randomBytes(32).toString('base64url');
-  const tokens = { secret, issuer: settings.JWT_ISSUER, audience: settings.JWT_AUDIENCE, ttlSeconds: 15 * 60 };
+  const tokens = { secret: accessTokenKey(secret), issuer: settings.JWT_ISSUER, audience: settings.JWT_AUDIENCE, ttlSeconds: 15 * 60 };
   const connection = await connectDatabase(database.uri, { dbName: settings.DATABASE_NAME, operationTimeoutMs: 30_000 });
   const results: Record<string, CaseResult> = {};
 

@@ -5,7 +5,7 @@ import type { Models } from '../db/models';
 import { createAuthenticator } from './require-auth';
 import { createSessionCache } from './session-cache';
 import { createSessionStore } from './session-store';
-import type { AccessTokenSettings } from './tokens';
+import { accessTokenKey, type AccessTokenSettings } from './tokens';
 
 /**
  * The session store, its cache and the auth middleware, wired together once: the app uses this, and so
@@ -18,7 +18,7 @@ export function createSessionAuth(deps: { config: Config; connection: Connection
   connection.once('close', sessionCache.stop);
   const sessions = createSessionStore(models, config, sessionCache);
   const tokenSettings: AccessTokenSettings = {
-    secret: config.jwt.accessSecret,
+    secret: accessTokenKey(config.jwt.accessSecret),
     issuer: config.jwt.issuer,
     audience: config.jwt.audience,
     ttlSeconds: config.accessTokenTtlSeconds,

@@ -3,7 +3,8 @@ import jwt from 'jsonwebtoken';
 import { isObjectIdHex } from '../db/object-id';
 
 export interface AccessTokenSettings {
-  secret: string;
+  /** From accessTokenKey(JWT_ACCESS_SECRET). */
+  secret: KeyObject;
   issuer: string;
   audience: string;
   ttlSeconds: number;
@@ -18,22 +19,16 @@ export interface AccessClaims {
 export const MAX_ACCESS_TOKEN_LENGTH = 8192;
 
 /**
- * The secret as a KeyObject, made once per secret. Given a string, jsonwebtoken first tries to parse it as
- * a PEM public key, and the exception that fails costs about 0.7 ms per verification here, fifty times the
- * HMAC itself (docs/PERFORMANCE.md).
+ * The HS256 secret as a KeyObject, made once when the settings are built. Given a string, jsonwebtoken
+ * first tries to parse it as a PEM public key, and the exception that fails costs about 0.7 ms per
+ * verification here, fifty times the HMAC itself (docs/PERFORMANCE.md).
  */
-const secretKeys = new Map<string, KeyObject>();
-function secretKey(secret: string): KeyObject {
-  let key = secretKeys.get(secret);
-  if (!key) {
-    key = createSecretKey(Buffer.from(secret, 'utf8'));
-    secretKeys.set(secret, key);
-  }
-  return key;
+export function accessTokenKey(secret: string): KeyObject {
+  return createSecretKey(Buffer.from(secret, 'utf8'));
 }
 
 export function signAccessToken(settings: AccessTokenSettings, claims: AccessClaims): string {
-  return jwt.sign({ sid: claims.sessionId }, secretKey(settings.secret), {
+  return jwt.sign({ sid: claims.sessionId }, settings.secret, {
     algorithm: 'HS256',
     expiresIn: settings.ttlSeconds,
     issuer: settings.issuer,
@@ -51,7 +46,7 @@ export function verifyAccessToken(settings: AccessTokenSettings, token: string):
   if (token.length === 0 || token.length > MAX_ACCESS_TOKEN_LENGTH) return undefined;
   let payload: string | jwt.JwtPayload;
   try {
-    payload = jwt.verify(token, secretKey(settings.secret), {
+    payload = jwt.verify(token, settings.secret, {
       algorithms: ['HS256'],
       issuer: settings.issuer,
       audience: settings.audience,
