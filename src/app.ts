@@ -12,12 +12,12 @@ import { createAuthRoutes } from './auth/auth-routes';
 import { createAuthService } from './auth/auth-service';
 import { createSessionAuth } from './auth/session-auth';
 import type { Config } from './config';
-import { isDatabaseReachable } from './db/connection';
 import { createModels } from './db/models';
 import { rejectCrossSiteRequests } from './http/csrf';
 import { errorHandler } from './http/error-handler';
 import { jsonBody } from './http/json-body';
 import { notFound } from './http/not-found';
+import { createProbeRoutes } from './http/probe-routes';
 import { createRateLimits } from './http/rate-limits';
 import { createDocsRoutes } from './openapi/docs-routes';
 import { createPasswordHasher } from './users/password';
@@ -82,15 +82,7 @@ export function createApp({ config, connection, logger }: AppDeps): Express {
   );
   app.use(cookieParser());
 
-  app.get('/healthz', (_req, res) => {
-    res.json({ success: true, status: 'ok' });
-  });
-  app.get('/readyz', async (_req, res) => {
-    const ready = await isDatabaseReachable(connection, Math.min(config.dbOperationTimeoutMs, 2000));
-    res.status(ready ? 200 : 503).json(
-      ready ? { success: true, status: 'ready' } : { success: false, code: 'SERVICE_UNAVAILABLE', message: 'Database is not reachable' },
-    );
-  });
+  app.use(createProbeRoutes(connection, config.dbOperationTimeoutMs));
 
   // GET /api/v1/openapi.json and the interactive page at /docs; cacheable, so outside the no-store router.
   app.use(createDocsRoutes());

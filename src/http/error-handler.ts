@@ -1,14 +1,24 @@
 import type { ErrorRequestHandler } from 'express';
 import { ApiError } from './api-error';
 
-/** Errors of the MongoDB driver that mean "the database cannot be reached right now", not "a bug". */
+/**
+ * Errors of the MongoDB driver that mean "the database cannot be reached right now", not "a bug". By
+ * name, since the pool's errors are not exported by the driver; the timeouts are the ones
+ * src/db/connection.ts sets, so a server that hangs ends here as surely as one that refuses.
+ */
 const UNAVAILABLE_ERRORS = new Set([
   'MongoServerSelectionError',
+  'MongooseServerSelectionError',
   'MongoNetworkError',
   'MongoNetworkTimeoutError',
   'MongoNotConnectedError',
   'MongoTopologyClosedError',
+  'MongoClientClosedError',
   'MongoPoolClearedError',
+  'PoolClearedOnNetworkError',
+  'MongoPoolClosedError',
+  'MongoWaitQueueTimeoutError',
+  'MongoOperationTimeoutError',
 ]);
 
 function isDatabaseUnavailable(error: unknown): boolean {
@@ -43,7 +53,7 @@ function toApiError(error: unknown): ApiError {
   const bodyError = fromBodyParser(error);
   if (bodyError) return bodyError;
   if (isDatabaseUnavailable(error)) {
-    return new ApiError(503, 'SERVICE_UNAVAILABLE', 'The service is temporarily unavailable; try again shortly', undefined, { 'Retry-After': '5' });
+    return ApiError.serviceUnavailable();
   }
   // Anything else from Express itself that carries a 4xx status (a malformed URL, say) stays a 4xx.
   const status = typeof error === 'object' && error !== null && 'status' in error ? Number(error.status) : 500;
