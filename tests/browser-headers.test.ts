@@ -67,6 +67,12 @@ describe('CORS', () => {
     expect(res.headers['access-control-allow-headers']).toBe('Content-Type,Authorization');
   });
 
+  it.each(['/healthz', '/api/v1/openapi.json'])('a preflight from an allowed origin to %s is still answered by CORS, not by the 405', async (path) => {
+    const res = await request(t.app).options(path).set('Origin', ALLOWED).set('Access-Control-Request-Method', 'GET');
+    expect(res.status).toBe(204);
+    expect(res.headers['access-control-allow-origin']).toBe(ALLOWED);
+  });
+
   it.each(['https://evil.example.net', 'null', `${ALLOWED}.evil.example.net`, 'http://app.example.com'])(
     'another origin (%s) gets no CORS headers, on requests and on preflights',
     async (origin) => {

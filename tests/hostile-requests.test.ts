@@ -173,6 +173,30 @@ describe('hostile URLs, methods and query strings', () => {
     expect(res.headers.allow).toBe(allow);
   });
 
+  it.each([
+    ['POST', '/healthz'],
+    ['OPTIONS', '/healthz'],
+    ['TRACE', '/healthz'],
+    ['DELETE', '/readyz'],
+    ['OPTIONS', '/readyz'],
+    ['TRACE', '/readyz'],
+    ['PUT', '/docs'],
+    ['OPTIONS', '/docs'],
+    ['TRACE', '/docs'],
+    ['POST', '/api/v1/openapi.json'],
+    ['OPTIONS', '/api/v1/openapi.json'],
+    ['TRACE', '/api/v1/openapi.json'],
+    ['PATCH', '/docs/assets/swagger-ui.css'],
+  ])('%s %s (probes and docs) → 405 JSON with Allow: GET, HEAD', async (method, path) => {
+    const res = await request(t.app)[method.toLowerCase() as 'get'](path);
+    expectJsonError(res, 405, 'METHOD_NOT_ALLOWED');
+    expect(res.headers.allow).toBe('GET, HEAD');
+  });
+
+  it('an unknown docs asset is still a 404, whatever the method', async () => {
+    expectJsonError(await request(t.app).get('/docs/assets/package.json'), 404, 'NOT_FOUND');
+  });
+
   it.each(['?scope=global&scope=local', '?scope=%E0%A4%A', '?scope=' + 'x'.repeat(5000), '?scope=GLOBAL'])(
     'a hostile logout query (%s) → 400 VALIDATION_ERROR and nothing revoked',
     async (query) => {

@@ -251,6 +251,9 @@ describe('the OpenAPI response check (tests/support/openapi-response-check.ts)',
     expect(check({ method: 'OPTIONS', path: '/api/v1/auth/login', status: 204, headers: {}, body: {} })).toEqual([]);
     expect(check({ method: 'OPTIONS', path: '/api/v1/auth/login', status: 405, headers: { ...json, allow: 'POST' }, body: wrongMethod })).toEqual([]);
     expect(check({ method: 'OPTIONS', path: '/api/v1/auth/login', status: 200, headers: json, body: {} }).join()).toMatch(/status 200 is not documented/);
+    // The probes and the docs too: a known path with another method is a 405, no longer a 404.
+    expect(check({ method: 'TRACE', path: '/healthz', status: 405, headers: { ...json, allow: 'GET, HEAD' }, body: wrongMethod })).toEqual([]);
+    expect(check({ method: 'TRACE', path: '/healthz', status: 404, headers: json, body: notFound }).join()).toMatch(/status 404 is not documented/);
   });
 
   it('fails the test when a real server answers differently from the document', async () => {
