@@ -37,6 +37,12 @@ describe('GET /api/v1/openapi.json', () => {
     expect(res.body.openapi).toBe('3.1.0');
   });
 
+  it('may be cached for five minutes, and names its version with an ETag to revalidate with', async () => {
+    const res = await request(t.app).get('/api/v1/openapi.json');
+    expect(res.headers['cache-control']).toBe('public, max-age=300');
+    expect(res.headers.etag).toMatch(/^W\/".+"$/);
+  });
+
   it('is valid against the official OpenAPI 3.1 schema', () => {
     const ajv = new Ajv2020({ strict: false, allErrors: true });
     addFormats(ajv);

@@ -41,6 +41,12 @@ const START_SCRIPT = `window.ui = SwaggerUIBundle({
 });
 `;
 
+/**
+ * The document changes only with a deployment: caches and clients may keep it for five minutes, and
+ * then revalidate with the ETag Express sends, so a new version is seen within five minutes of a deploy.
+ */
+const OPENAPI_DOCUMENT_CACHE_CONTROL = 'public, max-age=300';
+
 export function createDocsRoutes(): Router {
   const document = buildOpenApiDocument();
   const router = Router();
@@ -49,7 +55,7 @@ export function createDocsRoutes(): Router {
   router
     .route('/api/v1/openapi.json')
     .get((_req, res) => {
-      res.json(document);
+      res.set('Cache-Control', OPENAPI_DOCUMENT_CACHE_CONTROL).json(document);
     })
     .all(getOnly);
   router

@@ -44,7 +44,20 @@ export function registerServicePaths(registry: OpenAPIRegistry): void {
     tags: ['documentation'],
     summary: 'This document',
     security: [],
-    responses: { 200: { description: 'The OpenAPI 3.1 document', content: json(openApiDocumentSchema) }, 500: serverErrors[500] },
+    responses: {
+      200: {
+        description: 'The OpenAPI 3.1 document',
+        headers: {
+          'Cache-Control': {
+            description: 'Cacheable for five minutes, then revalidated with the ETag',
+            required: true,
+            schema: { type: 'string', example: 'public, max-age=300' },
+          },
+        },
+        content: json(openApiDocumentSchema),
+      },
+      500: serverErrors[500],
+    },
   });
 
   registry.registerPath({
