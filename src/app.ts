@@ -68,7 +68,9 @@ export function createApp({ config, connection, logger }: AppDeps): Express {
       autoLogging: config.env !== 'test',
     }),
   );
-  app.use(helmet());
+  // HSTS only in production: over plain-http development hosts it would pin browsers to https for a
+  // year on a name (localhost) that other projects serve over http too.
+  app.use(helmet({ strictTransportSecurity: config.env === 'production' }));
   app.use(
     cors({
       // Only listed origins get CORS headers (credentials included); everyone else gets none.

@@ -24,9 +24,19 @@ describe('security headers', () => {
     expect(res.headers['x-content-type-options']).toBe('nosniff');
     expect(res.headers['x-frame-options']).toBe('SAMEORIGIN');
     expect(res.headers['referrer-policy']).toBe('no-referrer');
-    expect(res.headers['strict-transport-security']).toMatch(/max-age=\d+/);
     expect(res.headers['x-powered-by']).toBeUndefined();
     expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('HSTS only in production: never on a development or test server, which may be plain http', async () => {
+    expect((await request(t.app).get('/healthz')).headers['strict-transport-security']).toBeUndefined();
+    const production = await startTestApp({ NODE_ENV: 'production' }, t.dbName);
+    try {
+      const res = await request(production.app).get('/healthz');
+      expect(res.headers['strict-transport-security']).toMatch(/^max-age=\d{7,}; includeSubDomains$/);
+    } finally {
+      await production.connection.close();
+    }
   });
 
   it.each([
