@@ -344,6 +344,14 @@ describe('requests Node refuses before Express sees them (a real socket)', () =>
     expectRawJsonError(await raw('GET /api/v1/users/me HTTP/1.1\r\n\r\n'), 400, 'BAD_REQUEST');
   });
 
+  it.each([
+    ['two different Host headers', 'GET /healthz HTTP/1.1\r\nHost: api.example.com\r\nHost: evil.example.net\r\n\r\n'],
+    ['the same Host twice', 'GET /healthz HTTP/1.1\r\nHost: x\r\nHost: x\r\n\r\n'],
+    ['two Host headers in HTTP/1.0', 'GET /healthz HTTP/1.0\r\nHost: x\r\nhost: y\r\n\r\n'],
+  ])('%s → 400 BAD_REQUEST JSON (RFC 9112 §3.2)', async (_case, payload) => {
+    expectRawJsonError(await raw(payload), 400, 'BAD_REQUEST');
+  });
+
   it('HTTP/1.0 without a Host still gets JSON', async () => {
     const res = await raw('GET /api/v1/nothing HTTP/1.0\r\n\r\n');
     expect(res.headers).toMatch(/^HTTP\/1\.1 404/);

@@ -50,13 +50,26 @@ function sendJsonError(res: ServerResponse, status: number, code: string, messag
   res.end(body);
 }
 
+/**
+ * RFC 9112 §3.2: a 400 for an HTTP/1.1 request without Host, and for any request with more than one.
+ * Node keeps the first of two Host headers; a proxy in front may have routed by the other, so which
+ * host was meant is ambiguous (and with it the CSRF check's own origin).
+ */
+function hostHeaderProblem(req: IncomingMessage): string | undefined {
+  let hosts = 0;
+  for (let i = 0; i < req.rawHeaders.length; i += 2) if (req.rawHeaders[i]!.toLowerCase() === 'host') hosts += 1;
+  if (hosts > 1) return 'A request must carry exactly one Host header';
+  if (hosts === 0 && req.httpVersion === '1.1') return 'HTTP/1.1 requests must carry a Host header';
+  return undefined;
+}
+
 /** `options` are Node's (timeouts, header size); tests shorten the timeouts. */
 export function createHttpServer(app: Express, logger: Logger, options: ServerOptions = {}): Server {
-  // HTTP/1.1 without Host must be a 400 (RFC 9112 §3.2). Node's own check answers it with an empty
-  // body, so the check is made here instead.
+  // Node's own Host check answers with an empty body, so the check is made here instead.
   const server = createServer({ ...options, requireHostHeader: false }, (req, res) => {
-    if (req.httpVersion === '1.1' && req.headers.host === undefined) {
-      sendJsonError(res, 400, 'BAD_REQUEST', 'HTTP/1.1 requests must carry a Host header');
+    const problem = hostHeaderProblem(req);
+    if (problem) {
+      sendJsonError(res, 400, 'BAD_REQUEST', problem);
       return;
     }
     app(req, res);
