@@ -56,6 +56,8 @@ const envSchema = z.object({
   PASSWORD_HASH_MEMORY_KIB: integer(8192, 1024 * 1024).default(19456),
   PASSWORD_HASH_ITERATIONS: integer(1, 10).default(2),
   DB_OPERATION_TIMEOUT_MS: integer(100, 60_000).default(5000),
+  HTTP_HEADERS_TIMEOUT_MS: integer(100, 600_000).default(10_000),
+  HTTP_REQUEST_TIMEOUT_MS: integer(100, 600_000).default(30_000),
   RATE_LIMIT_WINDOW: duration.default(15 * 60),
   RATE_LIMIT_LOGIN_PER_IP: integer(1, 1_000_000_000).default(100),
   RATE_LIMIT_LOGIN_PER_ACCOUNT: integer(1, 1_000_000_000).default(10),
@@ -84,6 +86,8 @@ export interface Config {
   logLevel: string;
   passwordHash: { memoryKib: number; iterations: number };
   dbOperationTimeoutMs: number;
+  /** How long a client may take to send its headers, and its whole request; see src/http/http-server.ts. */
+  http: { headersTimeoutMs: number; requestTimeoutMs: number };
   rateLimits: RateLimitSettings;
   /** See src/auth/session-cache.ts; stalenessMs 0 = every request reads the database. */
   sessionCache: { stalenessMs: number; maxEntries: number };
@@ -146,6 +150,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (e.ACCESS_TOKEN_TTL >= e.REFRESH_TOKEN_TTL) {
     problems.push('ACCESS_TOKEN_TTL: must be shorter than REFRESH_TOKEN_TTL');
   }
+  if (e.HTTP_HEADERS_TIMEOUT_MS > e.HTTP_REQUEST_TIMEOUT_MS) {
+    problems.push('HTTP_HEADERS_TIMEOUT_MS: must not be longer than HTTP_REQUEST_TIMEOUT_MS (the headers are part of the request)');
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   return {
@@ -172,6 +179,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     passwordHash: { memoryKib: e.PASSWORD_HASH_MEMORY_KIB, iterations: e.PASSWORD_HASH_ITERATIONS },
     dbOperationTimeoutMs: e.DB_OPERATION_TIMEOUT_MS,
+    http: { headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS, requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS },
     rateLimits: {
       windowSeconds: e.RATE_LIMIT_WINDOW,
       loginPerIp: e.RATE_LIMIT_LOGIN_PER_IP,

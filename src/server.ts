@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import { createApp } from './app';
 import { ConfigError, loadConfig, type Config } from './config';
 import { openDatabase } from './database';
-import { createHttpServer } from './http/http-server';
+import { createHttpServer, slowClientLimits } from './http/http-server';
 import { createLogger } from './logger';
 import { logProcessFaults } from './process-faults';
 
@@ -40,7 +40,7 @@ async function main(): Promise<void> {
   }
   const database = await openDatabase(config, logger);
   const app = createApp({ config, connection: database.connection, logger });
-  const server = createHttpServer(app, logger);
+  const server = createHttpServer(app, logger, slowClientLimits(config.http));
   // A port already taken must not leave the embedded database running behind a dead process.
   await listen(server, config.host, config.port).catch(async (error: unknown) => {
     await database.close();

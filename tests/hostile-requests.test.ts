@@ -4,8 +4,10 @@ import net, { type AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import pino from 'pino';
 import request from 'supertest';
-import { createHttpServer } from '../src/http/http-server';
+import { loadConfig } from '../src/config';
+import { createHttpServer, slowClientLimits } from '../src/http/http-server';
 import { bearer, PASSWORD, registerUser, uniqueEmail, type SignedInUser } from './support/auth-helpers';
+import { writeAndWaitForClose } from './support/raw-socket';
 import { startTestApp, type TestApp } from './support/test-app';
 
 /** Hostile requests: each gets a clear 4xx in the API's JSON error shape, never a 5xx, HTML or a stack. */
@@ -325,16 +327,32 @@ describe('requests Node refuses before Express sees them (a real socket)', () =>
     slow.listen(0, '127.0.0.1');
     await once(slow, 'listening');
     try {
-      const answer = await new Promise<string>((resolve, reject) => {
-        const socket = net.connect({ host: '127.0.0.1', port: (slow.address() as AddressInfo).port });
-        let data = '';
-        socket.on('data', (chunk) => (data += chunk.toString('latin1')));
-        socket.on('error', reject);
-        socket.on('close', () => resolve(data));
-        socket.write('GET /api/v1/users/me HTTP/1.1\r\nHost: x\r\nX-Slow: ');
-      });
+      const answer = await writeAndWaitForClose((slow.address() as AddressInfo).port, 'GET /api/v1/users/me HTTP/1.1\r\nHost: x\r\nX-Slow: ');
       expect(answer).toMatch(/^HTTP\/1\.1 408 /);
       expect(JSON.parse(answer.split('\r\n\r\n')[1]!)).toEqual({ success: false, code: 'REQUEST_TIMEOUT', message: expect.any(String) });
+    } finally {
+      await new Promise<void>((resolve) => slow.close(() => resolve()));
+    }
+  });
+
+  it('a client that stalls its body → 408 REQUEST_TIMEOUT JSON within HTTP_REQUEST_TIMEOUT_MS and Node\'s check interval', async () => {
+    const limits = loadConfig({ NODE_ENV: 'test', HTTP_HEADERS_TIMEOUT_MS: '200', HTTP_REQUEST_TIMEOUT_MS: '800' }).http;
+    const options = slowClientLimits(limits);
+    const slow = createHttpServer(t.app, pino({ level: 'silent' }), options);
+    slow.listen(0, '127.0.0.1');
+    await once(slow, 'listening');
+    try {
+      const started = performance.now();
+      // The headers are complete and the route is reading the body, of which 10 of 100 bytes ever come.
+      const answer = await writeAndWaitForClose(
+        (slow.address() as AddressInfo).port,
+        'POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"email":',
+      );
+      const elapsedMs = performance.now() - started;
+      expect(answer).toMatch(/^HTTP\/1\.1 408 /);
+      expect(JSON.parse(answer.split('\r\n\r\n')[1]!)).toEqual({ success: false, code: 'REQUEST_TIMEOUT', message: expect.any(String) });
+      // The documented bound; the margin is for scheduling on a loaded machine.
+      expect(elapsedMs).toBeLessThanOrEqual(limits.requestTimeoutMs + options.connectionsCheckingInterval! + 500);
     } finally {
       await new Promise<void>((resolve) => slow.close(() => resolve()));
     }

@@ -63,6 +63,20 @@ function hostHeaderProblem(req: IncomingMessage): string | undefined {
   return undefined;
 }
 
+/**
+ * Node's limits on slow clients, from the configuration. Node's own defaults (60 s for the headers, 300 s
+ * for the whole request) let a client that trickles or stalls its body hold a connection for minutes.
+ * Node checks for expired requests every `connectionsCheckingInterval` (30 s by default): at most 1 s
+ * here, so a late request is answered 408 within its limit plus that second.
+ */
+export function slowClientLimits(limits: { headersTimeoutMs: number; requestTimeoutMs: number }): ServerOptions {
+  return {
+    headersTimeout: limits.headersTimeoutMs,
+    requestTimeout: limits.requestTimeoutMs,
+    connectionsCheckingInterval: Math.max(10, Math.min(1_000, Math.floor(limits.headersTimeoutMs / 4))),
+  };
+}
+
 /** `options` are Node's (timeouts, header size); tests shorten the timeouts. */
 export function createHttpServer(app: Express, logger: Logger, options: ServerOptions = {}): Server {
   // Node's own Host check answers with an empty body, so the check is made here instead.
