@@ -13,7 +13,8 @@ import { z } from 'zod';
  * outside fuzzer found `1/0@b.dev` valid by `format: email` and refused here). The whitespace is spelled
  * out rather than `\s`, which means other characters in other regex dialects (Python's, a fuzzer's).
  */
-export const EMAIL_FIELD_PATTERN = new RegExp(`^[ \\t\\r\\n]*(?:${withoutAnchors(z.regexes.email)})[ \\t\\r\\n]*$`);
+export const EMAIL_ADDRESS_PATTERN = z.regexes.email;
+export const EMAIL_FIELD_PATTERN = new RegExp(`^[ \\t\\r\\n]*(?:${withoutAnchors(EMAIL_ADDRESS_PATTERN)})[ \\t\\r\\n]*$`);
 
 function withoutAnchors(pattern: RegExp): string {
   const { source, flags } = pattern;
