@@ -21,9 +21,18 @@ const UNAVAILABLE_ERRORS = new Set([
   'MongoOperationTimeoutError',
 ]);
 
+/**
+ * Socket errors the driver sometimes lets through unwrapped: writing a command to a pooled connection
+ * whose server has just gone away throws Node's own EPIPE ("This socket has been ended by the other
+ * party"), not a MongoNetworkError (seen with driver 7.8 when FerretDB is killed under load). Nothing
+ * else in a request handler opens a socket, so such an error is the database's.
+ */
+const SOCKET_ERROR_CODES = new Set(['EPIPE', 'ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ERR_STREAM_WRITE_AFTER_END', 'ERR_STREAM_DESTROYED']);
+
 function isDatabaseUnavailable(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   if (UNAVAILABLE_ERRORS.has(error.name)) return true;
+  if ('code' in error && typeof error.code === 'string' && SOCKET_ERROR_CODES.has(error.code)) return true;
   // mongoose refuses to queue operations while disconnected (bufferCommands: false)
   return error.name === 'MongooseError' && /before initial connection|not connected|connection .* closed/i.test(error.message);
 }
