@@ -179,6 +179,14 @@ describe('memory that cannot vouch for itself', () => {
     expect(memory.check(sessionId, userId)).toBe('active');
   });
 
+  it('lets a request share a read in flight only while that read began less than the lease ago', () => {
+    const read = memory.beginRead();
+    clock += LEASE_MS - 1;
+    expect(memory.mayShareRead(read.startedAt)).toBe(true);
+    clock += 1;
+    expect(memory.mayShareRead(read.startedAt)).toBe(false);
+  });
+
   it('a read that began before a revocation was learnt cannot remember the session as active again', () => {
     const ticket = memory.beginRead();
     memory.rememberRevoked(sessionId);

@@ -101,11 +101,21 @@ export function createSessionMemory(feed: RevocationFeed, settings: SessionMemor
   }
 
   /** Taken before a database read; the read's result may fill memory only if nothing was forgotten since. */
-  function beginRead(): number {
-    return seq;
+  function beginRead(): { ticket: number; startedAt: number } {
+    return { ticket: seq, startedAt: monotonicNow() };
   }
 
-  function rememberActive(sessionId: string, userId: string, expiresAt: Date, readTicket: number): void {
+  /**
+   * Whether a request may take the answer of a read another request began at `startedAt`. Only while that
+   * is less than a lease ago: a read that began before a revocation committed could answer "active", and
+   * a request that starts a lease after the commit (after the revoking request answered) must not get it.
+   */
+  function mayShareRead(startedAt: number): boolean {
+    return enabled && monotonicNow() - startedAt < settings.leaseMs;
+  }
+
+  function rememberActive(sessionId: string, userId: string, expiresAt: Date, read: { ticket: number }): void {
+    const readTicket = read.ticket;
     // A revocation learnt after the read began may concern this very session: the revoked map says so,
     // unless the mark was evicted, and then oldestAdmissibleRead has moved past the ticket.
     if (!enabled || readTicket < oldestAdmissibleRead || revoked.has(sessionId)) return;
@@ -253,8 +263,11 @@ export function createSessionMemory(feed: RevocationFeed, settings: SessionMemor
     return monotonicNow() - lastGoodPollStartedAt;
   }
 
+  // The first poll starts now, so that every read the instance makes is admissible once it has found the
+  // feed's end; later polls follow every leaseMs / 4.
+  if (enabled) void whenPolled();
   scheduleNextPoll();
-  return { enabled, check, whenPolled, beginRead, rememberActive, rememberRevoked, forgetUncertain, publishRevocations, feedLagMs, stop };
+  return { enabled, check, whenPolled, beginRead, mayShareRead, rememberActive, rememberRevoked, forgetUncertain, publishRevocations, feedLagMs, stop };
 }
 
 export type SessionMemory = ReturnType<typeof createSessionMemory>;

@@ -105,15 +105,31 @@ export function createSessionStore(models: SessionModels, settings: SessionStore
     }
     if (known === 'active') return true;
     if (known === 'revoked') return false;
-    const readTicket = memory.beginRead();
-    const session = await findLiveSession(sessionId);
+    const session = await readSessionOnce(sessionId);
     if (!session) {
       memory.rememberRevoked(sessionId);
       return false;
     }
-    if (session.userId.toString() !== userId) return false;
-    memory.rememberActive(sessionId, userId, session.expiresAt, readTicket);
-    return true;
+    return session.userId.toString() === userId;
+  }
+
+  /** Reads in flight by session id: concurrent first requests of one session share one read. */
+  const readsInFlight = new Map<string, { startedAt: number; result: Promise<SessionDocument | undefined> }>();
+
+  function readSessionOnce(sessionId: string): Promise<SessionDocument | undefined> {
+    const shared = readsInFlight.get(sessionId);
+    if (shared && memory.mayShareRead(shared.startedAt)) return shared.result;
+    const read = memory.beginRead();
+    const result = findLiveSession(sessionId)
+      .then((session) => {
+        if (session) memory.rememberActive(sessionId, session.userId.toString(), session.expiresAt, read);
+        return session;
+      })
+      .finally(() => {
+        if (readsInFlight.get(sessionId)?.result === result) readsInFlight.delete(sessionId);
+      });
+    readsInFlight.set(sessionId, { startedAt: read.startedAt, result });
+    return result;
   }
 
   async function findRefreshTokenRecord(refreshToken: string) {
