@@ -19,8 +19,8 @@ export const LOGOUT_LATENCY_SAMPLES = 100;
 /** Case 6: case 4 against a database holding this few and this many sessions (two databases, side by side). */
 export const CURVE_SIZES = [1_000, 100_000] as const;
 /**
- * Case 6's credentials: inserted last at each size, where a database without a usable index (the embedded
- * FerretDB scans) pays the most; few, because on such a database the first read of each is slow.
+ * Case 6's credentials, inserted last into each database, where a database that scans (the embedded one)
+ * pays the most to find them; few, because there each first read of one takes a scan of 10^5 documents.
  */
 export const CURVE_POOL_SIZE = 5;
 export const DATABASE_NAME = 'auth_bench';
