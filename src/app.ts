@@ -19,6 +19,10 @@ import { errorHandler } from './http/error-handler';
 import { jsonBody } from './http/json-body';
 import { notFound } from './http/not-found';
 import { createRateLimits } from './http/rate-limits';
+import { countAuditEvents } from './metrics/audit-metrics';
+import { countRevocations } from './metrics/counted-sessions';
+import { createMetrics, type Metrics } from './metrics/metrics';
+import { measureRequests } from './metrics/request-metrics';
 import { createDocsRoutes } from './openapi/docs-routes';
 import { createPasswordHasher } from './users/password';
 import { createUserController } from './users/user-controller';
@@ -29,6 +33,8 @@ export interface AppDeps {
   config: Config;
   connection: Connection;
   logger: Logger;
+  /** The instruments this app counts into; a fresh set when not given (served only where server.ts listens). */
+  metrics?: Metrics;
 }
 
 /** Auth responses must never be stored by a browser or a shared cache. */
@@ -39,13 +45,15 @@ const noStore: RequestHandler = (_req, res, next) => {
 };
 
 /** Builds the whole API from its dependencies; the process (server.ts) and the tests both use this. */
-export function createApp({ config, connection, logger }: AppDeps): Express {
+export function createApp({ config, connection, logger, metrics = createMetrics() }: AppDeps): Express {
   const models = createModels(connection);
-  const { sessions, tokenSettings, authenticator } = createSessionAuth({ config, connection, models, logger });
+  const sessionAuth = createSessionAuth({ config, connection, models, logger });
+  const { tokenSettings, authenticator } = sessionAuth;
+  const sessions = countRevocations(sessionAuth.sessions, metrics.sessionRevocations);
   const passwords = createPasswordHasher(config.passwordHash);
   const auth = createAuthService({ User: models.User, sessions, passwords, tokenSettings });
   const users = createUserService({ User: models.User, sessions, passwords });
-  const audit = createAuditLog(logger);
+  const audit = createAuditLog(logger, countAuditEvents(metrics));
   const guards = {
     jsonBody: jsonBody(config.bodyLimit),
     requireAuth: authenticator.requireAuth,
@@ -57,6 +65,7 @@ export function createApp({ config, connection, logger }: AppDeps): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
 
+  app.use(measureRequests(metrics.httpRequestDuration));
   app.use(
     pinoHttp({
       logger,

@@ -54,6 +54,23 @@ describe('audit events', () => {
     });
   });
 
+  it('registration: the new user id and session id', async () => {
+    const registered = remember(await registerUser(t.app));
+    expect(auditEntries('register')).toContainEqual(
+      expect.objectContaining({ level: 30, userId: registered.id, sessionId: registered.sessionId, reqId: registered.response.headers['x-request-id'] }),
+    );
+  });
+
+  it('refresh: the session, and whether its refresh token was rotated', async () => {
+    const user = remember(await registerUser(t.app));
+    const res = await request(t.app).post('/api/v1/auth/refresh').set('Cookie', `refreshToken=${user.refreshToken}`);
+    expect(res.status).toBe(200);
+    secrets.push(res.body.accessToken, cookiesOf(res).refreshToken!.value);
+    expect(auditEntries('refresh')).toContainEqual(
+      expect.objectContaining({ level: 30, userId: user.id, sessionId: user.sessionId, rotated: true, reqId: res.headers['x-request-id'] }),
+    );
+  });
+
   it('failed login: an account fingerprint, never the email or the password tried', async () => {
     const registered = remember(await registerUser(t.app));
     const res = await request(t.app).post('/api/v1/auth/login').send({ email: registered.email, password: 'a wrong guess 123' });

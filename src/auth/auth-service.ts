@@ -57,13 +57,11 @@ export function createAuthService(deps: {
   }
 
   /** A new access token always; a new refresh token only for the request that won the rotation. */
-  async function refresh(refreshToken: string): Promise<{ accessToken: string; refreshToken?: string }> {
+  async function refresh(refreshToken: string): Promise<{ userId: string; sessionId: string; accessToken: string; refreshToken?: string }> {
     const rotation = await sessions.rotateRefreshToken(refreshToken);
-    const accessToken = signAccessToken(tokenSettings, {
-      userId: rotation.session.userId.toString(),
-      sessionId: rotation.session._id.toString(),
-    });
-    return rotation.outcome === 'rotated' ? { accessToken, refreshToken: rotation.refreshToken } : { accessToken };
+    const ids = { userId: rotation.session.userId.toString(), sessionId: rotation.session._id.toString() };
+    const accessToken = signAccessToken(tokenSettings, ids);
+    return rotation.outcome === 'rotated' ? { ...ids, accessToken, refreshToken: rotation.refreshToken } : { ...ids, accessToken };
   }
 
   /** Revokes the caller's session, the others, or all; returns how many sessions this call revoked. */

@@ -42,7 +42,7 @@ export interface RefreshTokenRotationDocument {
   expiresAt: Date;
 }
 
-export type RevocationReason = 'logout' | 'logout_others' | 'logout_global' | 'session_revoked' | 'refresh_token_reused' | 'password_changed';
+export type RevocationReason = 'logout' | 'logout_others' | 'logout_global' | 'session_revoked' | 'refresh_token_reused' | 'password_changed' | 'admin_revoked';
 
 export interface SessionRevocationDocument {
   _id: Types.ObjectId;

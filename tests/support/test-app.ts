@@ -7,6 +7,7 @@ import { loadConfig, type Config } from '../../src/config';
 import { connectDatabase } from '../../src/db/connection';
 import { createModels, ensureIndexes, type Models } from '../../src/db/models';
 import { createLogger } from '../../src/logger';
+import { createMetrics, type Metrics } from '../../src/metrics/metrics';
 
 /** What every test app runs with unless a test says otherwise: fast hashing, quiet logs, a fixed secret. */
 export const TEST_SECRET = 'test-access-secret-that-is-at-least-32-bytes-long';
@@ -28,6 +29,8 @@ export interface TestApp {
   config: Config;
   connection: Connection;
   models: Models;
+  /** The app's own instruments; tests serve them with tests/support/metrics-scrape.ts. */
+  metrics: Metrics;
   dbName: string;
   close(): Promise<void>;
 }
@@ -47,6 +50,8 @@ export interface TestAppOptions {
   logDestination?: DestinationStream;
   /** Another database server than the run's shared one (a test that stops its own). */
   databaseUri?: string;
+  /** The metrics clock (the feed-lag gauge reads it at scrape time). */
+  metricsClock?: () => number;
 }
 
 /**
@@ -64,12 +69,14 @@ export async function startTestApp(
   const logger = createLogger(config.logLevel, options.logDestination);
   const models = createModels(connection);
   await ensureIndexes(models);
-  const app = createApp({ config, connection, logger });
+  const metrics = createMetrics(options.metricsClock ? { now: options.metricsClock } : {});
+  const app = createApp({ config, connection, logger, metrics });
   return {
     app,
     config,
     connection,
     models,
+    metrics,
     dbName,
     async close() {
       if (connection.readyState === 1) await connection.dropDatabase().catch(() => undefined);
