@@ -1,11 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import cookieParser from 'cookie-parser';
 import cors from 'cors';
 import express, { Router, type Express, type RequestHandler } from 'express';
 import helmet from 'helmet';
 import type { Connection } from 'mongoose';
 import type { Logger } from 'pino';
-import { pinoHttp } from 'pino-http';
 import { createAuditLog } from './audit-log';
 import { createAuthController } from './auth/auth-controller';
 import { createAuthRoutes } from './auth/auth-routes';
@@ -19,6 +17,7 @@ import { errorHandler } from './http/error-handler';
 import { jsonBody } from './http/json-body';
 import { notFound } from './http/not-found';
 import { createRateLimits } from './http/rate-limits';
+import { logRequests } from './http/request-logging';
 import { countAuditEvents } from './metrics/audit-metrics';
 import { countRevocations } from './metrics/counted-sessions';
 import { createMetrics, type Metrics } from './metrics/metrics';
@@ -66,17 +65,7 @@ export function createApp({ config, connection, logger, metrics = createMetrics(
   app.set('trust proxy', config.trustProxy);
 
   app.use(measureRequests(metrics.httpRequestDuration));
-  app.use(
-    pinoHttp({
-      logger,
-      genReqId: (req, res) => {
-        const id = randomUUID();
-        res.setHeader('X-Request-Id', id);
-        return id;
-      },
-      autoLogging: config.env !== 'test',
-    }),
-  );
+  app.use(logRequests(logger, config));
   app.use(helmet());
   app.use(
     cors({

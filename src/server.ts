@@ -34,7 +34,7 @@ function listen(server: Server, host: string, port: number): Promise<void> {
 
 async function main(): Promise<void> {
   const config = readConfig();
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, undefined, config.logFormat);
   if (config.jwt.secretWasGenerated) {
     logger.warn('JWT_ACCESS_SECRET is not set: using a random secret for this process; tokens will not survive a restart');
   }

@@ -6,7 +6,7 @@ import { startTestApp, type TestApp } from './support/test-app';
 /**
  * The real pino output, captured through a destination stream: audit events are there with the fields
  * an investigator needs, and no credential appears anywhere in the log, request logs included
- * (NODE_ENV=development turns pino-http's per-request lines on).
+ * (NODE_ENV=development turns pino-http's per-request lines on; LOG_FORMAT=json is what production writes).
  */
 
 const lines: string[] = [];
@@ -26,6 +26,7 @@ beforeAll(async () => {
   t = await startTestApp(
     {
       NODE_ENV: 'development',
+      LOG_FORMAT: 'json',
       LOG_LEVEL: 'info',
       REFRESH_REUSE_GRACE_SECONDS: '0',
       RATE_LIMIT_LOGIN_PER_ACCOUNT: '2',

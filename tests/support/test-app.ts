@@ -66,7 +66,7 @@ export async function startTestApp(
   const uri = options.databaseUri ?? testDatabaseUri();
   const config = loadConfig({ ...BASE_ENV, MONGODB_URI: uri, ...env });
   const connection = await connectDatabase(uri, { dbName, operationTimeoutMs: config.dbOperationTimeoutMs });
-  const logger = createLogger(config.logLevel, options.logDestination);
+  const logger = createLogger(config.logLevel, options.logDestination, config.logFormat);
   const models = createModels(connection);
   await ensureIndexes(models);
   const metrics = createMetrics(options.metricsClock ? { now: options.metricsClock } : {});
