@@ -79,6 +79,12 @@ describe('loadConfig', () => {
     expect(problemsOf({ LOG_FORMAT: 'yaml' })).toEqual([expect.stringMatching(/^LOG_FORMAT: /)]);
   });
 
+  it('serves metrics only when METRICS_PORT is set, on loopback unless METRICS_HOST says otherwise', () => {
+    expect(loadConfig({}).metrics).toEqual({ port: undefined, host: '127.0.0.1' });
+    expect(loadConfig({ METRICS_PORT: '9464', METRICS_HOST: '0.0.0.0' }).metrics).toEqual({ port: 9464, host: '0.0.0.0' });
+    expect(problemsOf({ METRICS_PORT: 'ninety' })).toEqual([expect.stringMatching(/^METRICS_PORT: /)]);
+  });
+
   it('treats empty variables as unset, as .env files write them', () => {
     expect(loadConfig({ MONGODB_URI: '', COOKIE_SECURE: '' }).mongodbUri).toBeUndefined();
   });
