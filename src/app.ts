@@ -47,8 +47,9 @@ const noStore: RequestHandler = (_req, res, next) => {
 export function createApp({ config, connection, logger, metrics = createMetrics() }: AppDeps): Express {
   const models = createModels(connection);
   const sessionAuth = createSessionAuth({ config, connection, models, logger });
-  const { tokenSettings, authenticator } = sessionAuth;
+  const { tokenSettings, authenticator, memory } = sessionAuth;
   const sessions = countRevocations(sessionAuth.sessions, metrics.sessionRevocations);
+  metrics.revocationFeedLag.measureWith(() => (memory.enabled ? memory.feedLagMs() : undefined));
   const passwords = createPasswordHasher(config.passwordHash);
   const auth = createAuthService({ User: models.User, sessions, passwords, tokenSettings });
   const users = createUserService({ User: models.User, sessions, passwords });

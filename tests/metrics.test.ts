@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { bearer, loginUser, PASSWORD, registerUser, uniqueEmail } from './support/auth-helpers';
+import { createMetrics } from '../src/metrics/metrics';
 import { scrape, serveMetrics, valueOf, type MetricsListener } from './support/metrics-scrape';
 import { startTestApp, type TestApp } from './support/test-app';
 
@@ -9,12 +10,11 @@ import { startTestApp, type TestApp } from './support/test-app';
  */
 
 const ALLOWED_ORIGIN = 'https://app.example.com';
-let clock = 0;
 let t: TestApp;
 let m: MetricsListener;
 
 beforeAll(async () => {
-  t = await startTestApp({ CORS_ORIGINS: ALLOWED_ORIGIN, RATE_LIMIT_LOGIN_PER_ACCOUNT: '2' }, undefined, { metricsClock: () => clock });
+  t = await startTestApp({ CORS_ORIGINS: ALLOWED_ORIGIN, RATE_LIMIT_LOGIN_PER_ACCOUNT: '2' });
   m = await serveMetrics(t.metrics);
 });
 afterAll(async () => {
@@ -217,15 +217,37 @@ describe('the revocation mechanism instruments', () => {
     expect(samples.has('auth_revocation_feed_lag_seconds')).toBe(true);
   });
 
-  it('the feed lag is the time since the last successful poll started, read at scrape time', async () => {
-    t.metrics.revocationFeedLag.recordSuccessfulPoll(10_000);
-    clock = 12_500;
-    expect(valueOf((await scrape(m.url)).samples, 'auth_revocation_feed_lag_seconds')).toBe(2.5);
-    // A poll that finishes late but started earlier does not move the lag backwards.
-    t.metrics.revocationFeedLag.recordSuccessfulPoll(12_000);
-    t.metrics.revocationFeedLag.recordSuccessfulPoll(11_000);
-    clock = 12_250;
-    expect(valueOf((await scrape(m.url)).samples, 'auth_revocation_feed_lag_seconds')).toBe(0.25);
+  it('the feed lag is read from its source when scraped, in seconds', async () => {
+    const metrics = createMetrics();
+    const listener = await serveMetrics(metrics);
+    const lag = async () => valueOf((await scrape(listener.url)).samples, 'auth_revocation_feed_lag_seconds');
+    try {
+      expect(await lag()).toBe(0);
+      let lagMs: number | undefined = 2500;
+      metrics.revocationFeedLag.measureWith(() => lagMs);
+      expect(await lag()).toBe(2.5);
+      lagMs = 250;
+      expect(await lag()).toBe(0.25);
+      // Before the first successful poll the session memory reports an infinite lag.
+      lagMs = Infinity;
+      expect(await lag()).toBe(Infinity);
+      lagMs = undefined;
+      expect(await lag()).toBe(0);
+    } finally {
+      await listener.close();
+    }
+  });
+
+  it('an instance without session memory (REVOCATION_LEASE_MS=0) runs no feed: its lag is 0', async () => {
+    const strict = await startTestApp({ REVOCATION_LEASE_MS: '0' });
+    const listener = await serveMetrics(strict.metrics);
+    try {
+      await registerUser(strict.app);
+      expect(valueOf((await scrape(listener.url)).samples, 'auth_revocation_feed_lag_seconds')).toBe(0);
+    } finally {
+      await listener.close();
+      await strict.close();
+    }
   });
 
   it('barrier waits and session checks count what they are given', async () => {

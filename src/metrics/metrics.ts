@@ -11,13 +11,15 @@ import type { RevocationReason } from '../auth/session-models';
 export interface MetricsOptions {
   /** The process's CPU, memory, event loop and GC metrics; only the server process wants them. */
   processMetrics?: boolean;
-  /** The clock the feed-lag gauge reads at scrape time (tests pin it). */
-  now?: () => number;
 }
 
-/** Fed by the revocation feed after each poll that succeeded; read as a lag when Prometheus scrapes. */
+/**
+ * The feed lag is read from its source when Prometheus scrapes, rather than pushed after every poll: a
+ * poller that has stopped succeeding pushes nothing, and the lag must still be seen to grow.
+ */
 export interface RevocationFeedLag {
-  recordSuccessfulPoll(pollStartedAtMs: number): void;
+  /** `lagMs` answers undefined when this instance runs no feed (the gauge then stays 0). */
+  measureWith(lagMs: () => number | undefined): void;
 }
 
 // Keyed by the type, so adding a reason to RevocationReason without listing it here fails to compile.
@@ -35,7 +37,6 @@ export const LOGOUT_SCOPES = ['local', 'others', 'global'] as const;
 export const SESSION_CHECK_SOURCES = ['memory', 'database', 'revoked_memory'] as const;
 
 export function createMetrics(options: MetricsOptions = {}) {
-  const now = options.now ?? Date.now;
   const registry = new Registry();
   const registers = [registry];
   if (options.processMetrics) collectDefaultMetrics({ register: registry });
@@ -74,18 +75,18 @@ export function createMetrics(options: MetricsOptions = {}) {
     help: 'How long a revoking request waited for every instance to have seen its revocation',
     registers,
   });
-  let lastSuccessfulPollStartedAtMs: number | undefined;
+  let feedLagMs: () => number | undefined = () => undefined;
   new Gauge({
     name: 'auth_revocation_feed_lag_seconds',
-    help: "How far behind the revocation feed this instance is: time since its last successful poll started (0 before the first)",
+    help: 'How far behind the revocation feed this instance is: time since its last successful poll started (+Inf before the first; 0 without a feed)',
     registers,
     collect() {
-      if (lastSuccessfulPollStartedAtMs !== undefined) this.set(Math.max(0, now() - lastSuccessfulPollStartedAtMs) / 1000);
+      this.set(Math.max(0, feedLagMs() ?? 0) / 1000);
     },
   });
   const revocationFeedLag: RevocationFeedLag = {
-    recordSuccessfulPoll(pollStartedAtMs) {
-      lastSuccessfulPollStartedAtMs = Math.max(lastSuccessfulPollStartedAtMs ?? pollStartedAtMs, pollStartedAtMs);
+    measureWith(lagMs) {
+      feedLagMs = lagMs;
     },
   };
   const sessionChecks = counter(
@@ -114,7 +115,7 @@ export function createMetrics(options: MetricsOptions = {}) {
     csrfRejections,
     /** Observe seconds (or use startTimer()) around the wait of each revoking request. */
     revocationBarrierWait,
-    /** Call recordSuccessfulPoll(startedAtMs) after each successful poll of the revocation feed. */
+    /** Given the feed's lag source once (src/app.ts: the session memory's feedLagMs). */
     revocationFeedLag,
     /** inc({ source }) once per authentication whose session was checked. */
     sessionChecks,

@@ -50,8 +50,6 @@ export interface TestAppOptions {
   logDestination?: DestinationStream;
   /** Another database server than the run's shared one (a test that stops its own). */
   databaseUri?: string;
-  /** The metrics clock (the feed-lag gauge reads it at scrape time). */
-  metricsClock?: () => number;
 }
 
 /**
@@ -69,7 +67,7 @@ export async function startTestApp(
   const logger = createLogger(config.logLevel, options.logDestination, config.logFormat);
   const models = createModels(connection);
   await ensureIndexes(models);
-  const metrics = createMetrics(options.metricsClock ? { now: options.metricsClock } : {});
+  const metrics = createMetrics();
   const app = createApp({ config, connection, logger, metrics });
   return {
     app,
