@@ -118,6 +118,8 @@ describe('npm run sessions, on MONGODB_URI', () => {
 
   it('revoke --session ends that session only: its tokens get 401 from the running API, the other device carries on', async () => {
     const { email, laptop, phone } = await userWithTwoDevices(api.url);
+    // Used once, so the API answers for it from its session memory: the revocation must reach that too.
+    expect(await meStatus(api.url, phone)).toBe(200);
     const { code, stdout, stderr } = await runSessionsCommand(['revoke', email, '--session', phone.sessionId], onDatabase());
     expect(code).toBe(0);
     expect(stdout).toBe(`revoked session ${phone.sessionId} of ${email}\n`);
@@ -136,6 +138,7 @@ describe('npm run sessions, on MONGODB_URI', () => {
   it('revoke without --session ends every session of the user, and only of that user', async () => {
     const { email, laptop, phone } = await userWithTwoDevices(api.url);
     const bystander = await userWithTwoDevices(api.url);
+    expect([await meStatus(api.url, laptop), await meStatus(api.url, phone)]).toEqual([200, 200]);
     const { code, stdout, stderr } = await runSessionsCommand(['revoke', email], onDatabase());
     expect(code).toBe(0);
     expect(stdout).toBe(`revoked 2 sessions of ${email}\n`);
@@ -211,6 +214,7 @@ describe('npm run sessions, next to a running npm start on the embedded database
     const api = await startApi({ NODE_ENV: 'development', EMBEDDED_DB_DIR: dataDir, LOG_LEVEL: 'warn', PASSWORD_HASH_MEMORY_KIB: '8192', PASSWORD_HASH_ITERATIONS: '1' }, 60_000);
     try {
       const { email, laptop, phone } = await userWithTwoDevices(api.url);
+      expect([await meStatus(api.url, laptop), await meStatus(api.url, phone)]).toEqual([200, 200]);
       // LOG_FORMAT '' counts as unset: the development default applies.
       const env = { NODE_ENV: 'development', LOG_FORMAT: '', EMBEDDED_DB_DIR: dataDir };
       const listed = await runSessionsCommand(['list', email], env);

@@ -61,11 +61,12 @@ async function connect(config: Config) {
 
 async function run(command: Command, config: Config): Promise<string> {
   const connection = await connect(config);
+  const logger = createLogger(config.logLevel, pino.destination({ dest: 2, sync: true }), config.logFormat);
+  const models = createModels(connection);
+  // The very store, session memory and revocation barrier the API builds (src/app.ts): a revocation
+  // here is announced on the revocation feed and waits out the lease, like a logout.
+  const { sessions, memory } = createSessionAuth({ config, connection, models, logger });
   try {
-    const logger = createLogger(config.logLevel, pino.destination({ dest: 2, sync: true }), config.logFormat);
-    const models = createModels(connection);
-    // The very store, cache and revocation path the API builds (src/app.ts).
-    const { sessions } = createSessionAuth({ config, connection, models, logger });
     const admin = createSessionAdmin({ User: models.User, sessions, audit: createAuditLog(logger), operator: operatorName() });
     if (command.action === 'list') {
       const { email, sessions: active } = await admin.listSessions(command.email);
@@ -76,6 +77,10 @@ async function run(command: Command, config: Config): Promise<string> {
     if (result.sessionId) return `revoked session ${result.sessionId} of ${result.email}`;
     return result.revoked === 0 ? `${result.email} has no active sessions; nothing to revoke` : `revoked ${result.revoked} session${result.revoked === 1 ? '' : 's'} of ${result.email}`;
   } finally {
+    // A feed poll still running when the connection closes would fail and log a warning: stop polling,
+    // let the last poll finish, then close.
+    memory.stop();
+    if (memory.enabled) await memory.whenPolled();
     await connection.close();
   }
 }
