@@ -1,11 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import cookieParser from 'cookie-parser';
 import cors from 'cors';
 import express, { Router, type Express, type RequestHandler } from 'express';
 import helmet from 'helmet';
 import type { Connection } from 'mongoose';
 import type { Logger } from 'pino';
-import { pinoHttp } from 'pino-http';
 import { createAuditLog } from './audit-log';
 import { createAuthController } from './auth/auth-controller';
 import { createAuthRoutes } from './auth/auth-routes';
@@ -21,6 +19,10 @@ import { errorHandler } from './http/error-handler';
 import { jsonBody } from './http/json-body';
 import { notFound } from './http/not-found';
 import { createRateLimits } from './http/rate-limits';
+import { logRequests } from './http/request-logging';
+import { countAuditEvents } from './metrics/audit-metrics';
+import { createMetrics, type Metrics } from './metrics/metrics';
+import { measureRequests } from './metrics/request-metrics';
 import { createDocsRoutes } from './openapi/docs-routes';
 import { createPasswordHasher } from './users/password';
 import { createUserController } from './users/user-controller';
@@ -33,6 +35,8 @@ export interface AppDeps {
   logger: Logger;
   /** The wall clock sessions and tokens are stamped and checked with; tests pass their own. */
   clock?: Clock;
+  /** The instruments this app counts into; a fresh set when not given (served only where server.ts listens). */
+  metrics?: Metrics;
 }
 
 /** Auth responses must never be stored by a browser or a shared cache. */
@@ -43,13 +47,25 @@ const noStore: RequestHandler = (_req, res, next) => {
 };
 
 /** Builds the whole API from its dependencies; the process (server.ts) and the tests both use this. */
-export function createApp({ config, connection, logger, clock }: AppDeps): Express {
+export function createApp({ config, connection, logger, clock, metrics = createMetrics() }: AppDeps): Express {
   const models = createModels(connection);
-  const { sessions, tokenSettings, authenticator } = createSessionAuth({ config, connection, models, logger, ...(clock ? { clock } : {}) });
+  const { sessions, tokenSettings, authenticator, memory } = createSessionAuth({
+    config,
+    connection,
+    models,
+    logger,
+    ...(clock ? { clock } : {}),
+    events: {
+      revoked: (reason, count) => metrics.sessionRevocations.inc({ reason }, count),
+      checked: (source) => metrics.sessionChecks.inc({ source }),
+      barrierPassed: (seconds) => metrics.revocationBarrierWait.observe(seconds),
+    },
+  });
+  metrics.revocationFeedLag.measureWith(() => (memory.enabled ? memory.feedLagMs() : undefined));
   const passwords = createPasswordHasher(config.passwordHash);
   const auth = createAuthService({ User: models.User, sessions, passwords, tokenSettings, sessionLimitPerUser: config.sessionLimitPerUser });
   const users = createUserService({ User: models.User, sessions, passwords });
-  const audit = createAuditLog(logger);
+  const audit = createAuditLog(logger, countAuditEvents(metrics));
   const guards = {
     jsonBody: jsonBody(config.bodyLimit),
     requireAuth: authenticator.requireAuth,
@@ -62,17 +78,8 @@ export function createApp({ config, connection, logger, clock }: AppDeps): Expre
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
 
-  app.use(
-    pinoHttp({
-      logger,
-      genReqId: (req, res) => {
-        const id = randomUUID();
-        res.setHeader('X-Request-Id', id);
-        return id;
-      },
-      autoLogging: config.env !== 'test',
-    }),
-  );
+  app.use(measureRequests(metrics.httpRequestDuration));
+  app.use(logRequests(logger, config));
   app.use(helmet());
   app.use(
     cors({

@@ -70,6 +70,9 @@ const envSchema = z.object({
   TRUST_PROXY: z.string().default('false'),
   BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)?$/i, 'must look like 10kb').default('10kb'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_FORMAT: z.enum(['pretty', 'json']).optional(),
+  METRICS_PORT: integer(0, 65535).optional(),
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   PASSWORD_HASH_MEMORY_KIB: integer(8192, 1024 * 1024).default(19456),
   PASSWORD_HASH_ITERATIONS: integer(1, 10).default(2),
   DB_OPERATION_TIMEOUT_MS: integer(100, 60_000).default(5000),
@@ -86,6 +89,7 @@ const envSchema = z.object({
 });
 
 export type CookieSameSite = 'lax' | 'strict' | 'none';
+export type LogFormat = 'pretty' | 'json';
 
 export interface Config {
   env: 'development' | 'test' | 'production';
@@ -109,6 +113,10 @@ export interface Config {
   trustProxy: boolean | number | string;
   bodyLimit: string;
   logLevel: string;
+  /** pretty: one readable line per event (development); json: one JSON object per line. */
+  logFormat: LogFormat;
+  /** Where GET /metrics is served; port undefined = no metrics listener. */
+  metrics: { port: number | undefined; host: string };
   passwordHash: { memoryKib: number; iterations: number };
   dbOperationTimeoutMs: number;
   rateLimits: RateLimitSettings;
@@ -207,6 +215,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: parseTrustProxy(e.TRUST_PROXY),
     bodyLimit: e.BODY_LIMIT,
     logLevel: e.LOG_LEVEL,
+    // People read development logs; machines read the others.
+    logFormat: e.LOG_FORMAT ?? (e.NODE_ENV === 'development' ? 'pretty' : 'json'),
+    metrics: { port: e.METRICS_PORT, host: e.METRICS_HOST },
     passwordHash: { memoryKib: e.PASSWORD_HASH_MEMORY_KIB, iterations: e.PASSWORD_HASH_ITERATIONS },
     dbOperationTimeoutMs: e.DB_OPERATION_TIMEOUT_MS,
     rateLimits: {

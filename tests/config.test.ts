@@ -69,6 +69,22 @@ describe('loadConfig', () => {
     expect(problemsOf({ ACCESS_TOKEN_TTL: '8d' })).toEqual([expect.stringMatching(/^ACCESS_TOKEN_TTL: /)]);
   });
 
+  it('logs for people in development and for machines elsewhere, unless LOG_FORMAT says otherwise', () => {
+    const production = { NODE_ENV: 'production', JWT_ACCESS_SECRET: SECRET, MONGODB_URI: 'mongodb://db:27017/auth' };
+    expect(loadConfig({}).logFormat).toBe('pretty');
+    expect(loadConfig({ NODE_ENV: 'test' }).logFormat).toBe('json');
+    expect(loadConfig(production).logFormat).toBe('json');
+    expect(loadConfig({ LOG_FORMAT: 'json' }).logFormat).toBe('json');
+    expect(loadConfig({ ...production, LOG_FORMAT: 'pretty' }).logFormat).toBe('pretty');
+    expect(problemsOf({ LOG_FORMAT: 'yaml' })).toEqual([expect.stringMatching(/^LOG_FORMAT: /)]);
+  });
+
+  it('serves metrics only when METRICS_PORT is set, on loopback unless METRICS_HOST says otherwise', () => {
+    expect(loadConfig({}).metrics).toEqual({ port: undefined, host: '127.0.0.1' });
+    expect(loadConfig({ METRICS_PORT: '9464', METRICS_HOST: '0.0.0.0' }).metrics).toEqual({ port: 9464, host: '0.0.0.0' });
+    expect(problemsOf({ METRICS_PORT: 'ninety' })).toEqual([expect.stringMatching(/^METRICS_PORT: /)]);
+  });
+
   it('treats empty variables as unset, as .env files write them', () => {
     expect(loadConfig({ MONGODB_URI: '', COOKIE_SECURE: '' }).mongodbUri).toBeUndefined();
   });

@@ -38,7 +38,9 @@ export function createAuthController(deps: {
 
   const register: RequestHandler = async (req, res) => {
     const input = parseInput(registerSchema, req.body ?? {});
-    sendSignedIn(req, res, 201, await auth.register(input, clientInfo(req)));
+    const signedIn = await auth.register(input, clientInfo(req));
+    audit.record(req, 'register', { userId: signedIn.user.id, sessionId: signedIn.sessionId });
+    sendSignedIn(req, res, 201, signedIn);
   };
 
   const login: RequestHandler = async (req, res) => {
@@ -68,6 +70,7 @@ export function createAuthController(deps: {
 
   const refresh: RequestHandler = async (req, res) => {
     const result = await refreshOrEndBrowserSession(req, res);
+    audit.record(req, 'refresh', { userId: result.userId, sessionId: result.sessionId, rotated: result.refreshToken !== undefined });
     setAccessCookie(res, config, result.accessToken, result.expiresIn);
     // Only the request that won the rotation sets the refresh cookie; concurrent ones keep the winner's.
     if (result.refreshToken) setRefreshCookie(res, config, result.refreshToken, result.refreshMaxAge);

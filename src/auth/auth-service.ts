@@ -88,9 +88,10 @@ export function createAuthService(deps: {
   }
 
   /** A new access token always; a new refresh token only for the request that won the rotation. */
-  async function refresh(refreshToken: string): Promise<IssuedTokens> {
+  async function refresh(refreshToken: string): Promise<IssuedTokens & { userId: string; sessionId: string }> {
     const rotation = await sessions.rotateRefreshToken(refreshToken);
-    return issueTokens(rotation.session, rotation.outcome === 'rotated' ? rotation.refreshToken : undefined);
+    const ids = { userId: rotation.session.userId.toString(), sessionId: rotation.session._id.toString() };
+    return { ...ids, ...issueTokens(rotation.session, rotation.outcome === 'rotated' ? rotation.refreshToken : undefined) };
   }
 
   /** Revokes the caller's session, the others, or all; returns how many sessions this call revoked. */

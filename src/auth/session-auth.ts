@@ -6,19 +6,33 @@ import type { Models } from '../db/models';
 import { createAuthenticator } from './require-auth';
 import { createRevocationFeed } from './revocation-feed';
 import { createSessionMemory } from './session-memory';
-import { createSessionStore } from './session-store';
+import { createSessionStore, type SessionEvents } from './session-store';
 import { accessTokenKey, type AccessTokenSettings } from './tokens';
 
 /**
  * The session store, its memory and the auth middleware, wired together once: the app uses this, and so
  * does the benchmark, so that what is measured is exactly what the routes run.
  */
-export function createSessionAuth(deps: { config: Config; connection: Connection; models: Models; logger: Logger; clock?: Clock }) {
-  const { config, connection, models, logger, clock = systemClock } = deps;
-  const memory = createSessionMemory(createRevocationFeed(models), config.sessionMemory, { logger, clock });
+export interface SessionAuthDeps {
+  config: Config;
+  connection: Connection;
+  models: Models;
+  logger: Logger;
+  clock?: Clock;
+  /** Hooks for metrics (src/app.ts wires them to the app's instruments). */
+  events?: SessionEvents & { barrierPassed?: (seconds: number) => void };
+}
+
+export function createSessionAuth(deps: SessionAuthDeps) {
+  const { config, connection, models, logger, clock = systemClock, events = {} } = deps;
+  const memory = createSessionMemory(createRevocationFeed(models), config.sessionMemory, {
+    logger,
+    clock,
+    ...(events.barrierPassed ? { onBarrierPassed: events.barrierPassed } : {}),
+  });
   // The memory's feed poller lives exactly as long as the database connection it polls.
   connection.once('close', memory.stop);
-  const sessions = createSessionStore(models, config, memory, clock);
+  const sessions = createSessionStore(models, config, memory, { clock, events });
   const tokenSettings: AccessTokenSettings = {
     secret: accessTokenKey(config.jwt.accessSecret),
     issuer: config.jwt.issuer,

@@ -57,9 +57,11 @@ export interface SessionMemoryOptions {
   now?: () => number;
   /** The wall clock, for sessions' expiry. */
   clock?: Clock;
+  /** Told how long each revoking request spent in the barrier (append and wait), in seconds. */
+  onBarrierPassed?: (seconds: number) => void;
 }
 
-export function createSessionMemory(feed: RevocationFeed, settings: SessionMemorySettings, { logger, now: monotonicNow = () => performance.now(), clock = systemClock }: SessionMemoryOptions = {}) {
+export function createSessionMemory(feed: RevocationFeed, settings: SessionMemorySettings, { logger, now: monotonicNow = () => performance.now(), clock = systemClock, onBarrierPassed }: SessionMemoryOptions = {}) {
   const enabled = settings.leaseMs > 0;
   const pollEveryMs = Math.max(1, Math.floor(settings.leaseMs / 4));
   const active = new Map<string, ActiveEntry>();
@@ -234,6 +236,7 @@ export function createSessionMemory(feed: RevocationFeed, settings: SessionMemor
     for (const sessionId of sessionIds) rememberRevoked(sessionId);
     // Announced even with memory off here: other processes (instances, the operator command) may remember.
     if (sessionIds.length === 0) return;
+    const startedAt = monotonicNow();
     let committedAt: number;
     try {
       await feed.append(sessionIds);
@@ -249,6 +252,7 @@ export function createSessionMemory(feed: RevocationFeed, settings: SessionMemor
     if (!enabled) return;
     const waitMs = committedAt + settings.leaseMs * LEASE_SAFETY_FACTOR + LEASE_SAFETY_MS - monotonicNow();
     if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
+    onBarrierPassed?.((monotonicNow() - startedAt) / 1000);
   }
 
   function scheduleNextPoll(): void {

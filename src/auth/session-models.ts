@@ -51,7 +51,8 @@ export type RevocationReason =
   | 'refresh_token_reused'
   | 'password_changed'
   | 'account_deleted'
-  | 'session_limit';
+  | 'session_limit'
+  | 'admin_revoked';
 
 export interface SessionRevocationDocument {
   _id: Types.ObjectId;

@@ -31,6 +31,14 @@ export type RotationResult =
   /** The token was rotated moments ago by a concurrent request (another tab): no new refresh token. */
   | { outcome: 'within-grace'; session: SessionDocument };
 
+/** What the session core reports as it works, for metrics; every hook is optional. */
+export interface SessionEvents {
+  /** `count` sessions were revoked by this call (already revoked ones are not counted). */
+  revoked?(reason: RevocationReason, count: number): void;
+  /** Where an authenticated request's session check was answered. */
+  checked?(source: 'memory' | 'revoked_memory' | 'database'): void;
+}
+
 /** Revocations outlive any session they guard, so an expired revocation never revives a session. */
 const REVOCATION_MARGIN_MS = 60 * 60 * 1000;
 
@@ -50,7 +58,12 @@ const invalidRefreshToken = () => ApiError.unauthorized('Refresh token is invali
  * With memory enabled, a known session costs no database round trip; the refresh path always reads the
  * database. Every revocation passes the memory's barrier before it returns (session-memory.ts).
  */
-export function createSessionStore(models: SessionModels, settings: SessionStoreSettings, memory: SessionMemory, clock: Clock = systemClock) {
+export function createSessionStore(
+  models: SessionModels,
+  settings: SessionStoreSettings,
+  memory: SessionMemory,
+  { clock = systemClock, events = {} }: { clock?: Clock; events?: SessionEvents } = {},
+) {
   const { Session, RefreshToken, RefreshTokenRotation, SessionRevocation } = models;
   const refreshTtlMs = settings.refreshTokenTtlSeconds * 1000;
   const graceMs = settings.refreshReuseGraceSeconds * 1000;
@@ -118,8 +131,11 @@ export function createSessionStore(models: SessionModels, settings: SessionStore
       await memory.whenPolled();
       known = memory.check(sessionId, userId);
     }
-    if (known === 'active') return true;
-    if (known === 'revoked') return false;
+    if (known === 'active' || known === 'revoked') {
+      events.checked?.(known === 'active' ? 'memory' : 'revoked_memory');
+      return known === 'active';
+    }
+    events.checked?.('database');
     const session = await readSessionOnce(sessionId);
     if (!session) {
       memory.rememberRevoked(sessionId);
@@ -194,9 +210,11 @@ export function createSessionStore(models: SessionModels, settings: SessionStore
     const failed = sessionIds.filter((_, i) => results[i]!.status === 'rejected');
     memory.forgetUncertain(failed);
     await memory.publishRevocations(committed);
+    const revoked = results.filter((result) => result.status === 'fulfilled' && result.value).length;
+    if (revoked > 0) events.revoked?.(reason, revoked);
     const failure = results.find((result) => result.status === 'rejected');
     if (failure) throw failure.reason;
-    return results.filter((result) => result.status === 'fulfilled' && result.value).length;
+    return revoked;
   }
 
   async function revokeSession(sessionId: string, userId: string, reason: RevocationReason): Promise<boolean> {

@@ -8,6 +8,7 @@ import { loadConfig, type Config } from '../../src/config';
 import { connectDatabase } from '../../src/db/connection';
 import { createModels, ensureIndexes, type Models } from '../../src/db/models';
 import { createLogger } from '../../src/logger';
+import { createMetrics, type Metrics } from '../../src/metrics/metrics';
 
 /** What every test app runs with unless a test says otherwise: fast hashing, quiet logs, a fixed secret. */
 export const TEST_SECRET = 'test-access-secret-that-is-at-least-32-bytes-long';
@@ -29,6 +30,8 @@ export interface TestApp {
   config: Config;
   connection: Connection;
   models: Models;
+  /** The app's own instruments; tests serve them with tests/support/metrics-scrape.ts. */
+  metrics: Metrics;
   dbName: string;
   close(): Promise<void>;
 }
@@ -64,15 +67,17 @@ export async function startTestApp(
   const uri = options.databaseUri ?? testDatabaseUri();
   const config = loadConfig({ ...BASE_ENV, MONGODB_URI: uri, ...env });
   const connection = await connectDatabase(uri, { dbName, operationTimeoutMs: config.dbOperationTimeoutMs });
-  const logger = createLogger(config.logLevel, options.logDestination);
+  const logger = createLogger(config.logLevel, options.logDestination, config.logFormat);
   const models = createModels(connection);
   await ensureIndexes(models);
-  const app = createApp({ config, connection, logger, ...(options.clock ? { clock: options.clock } : {}) });
+  const metrics = createMetrics();
+  const app = createApp({ config, connection, logger, metrics, ...(options.clock ? { clock: options.clock } : {}) });
   return {
     app,
     config,
     connection,
     models,
+    metrics,
     dbName,
     async close() {
       if (connection.readyState === 1) await connection.dropDatabase().catch(() => undefined);
