@@ -10,6 +10,7 @@ import { createAuditLog } from './audit-log';
 import { createAuthController } from './auth/auth-controller';
 import { createAuthRoutes } from './auth/auth-routes';
 import { createAuthService } from './auth/auth-service';
+import { createPasswordAttempts } from './auth/password-attempts';
 import { createSessionAuth } from './auth/session-auth';
 import type { Config } from './config';
 import { isDatabaseReachable } from './db/connection';
@@ -18,6 +19,7 @@ import { rejectCrossSiteRequests } from './http/csrf';
 import { errorHandler } from './http/error-handler';
 import { jsonBody } from './http/json-body';
 import { notFound } from './http/not-found';
+import { createSlidingWindow } from './http/rate-limit-hits';
 import { createRateLimits } from './http/rate-limits';
 import { createDocsRoutes } from './openapi/docs-routes';
 import { createPasswordHasher } from './users/password';
@@ -43,14 +45,17 @@ export function createApp({ config, connection, logger }: AppDeps): Express {
   const models = createModels(connection);
   const { sessions, tokenSettings, authenticator } = createSessionAuth({ config, connection, models, logger });
   const passwords = createPasswordHasher(config.passwordHash);
-  const auth = createAuthService({ User: models.User, sessions, passwords, tokenSettings });
-  const users = createUserService({ User: models.User, sessions, passwords });
+  // Rate-limit counters live in MongoDB, so every instance on the database shares them.
+  const limitWindow = createSlidingWindow(models.RateLimitHit, config.rateLimits.windowSeconds * 1000);
+  const passwordAttempts = createPasswordAttempts({ passwords, window: limitWindow, settings: config.rateLimits });
+  const auth = createAuthService({ User: models.User, sessions, passwords, passwordAttempts, tokenSettings });
+  const users = createUserService({ User: models.User, sessions, passwords, passwordAttempts });
   const audit = createAuditLog(logger);
   const guards = {
     jsonBody: jsonBody(config.bodyLimit),
     requireAuth: authenticator.requireAuth,
     csrf: rejectCrossSiteRequests(config.corsOrigins, audit),
-    rateLimits: createRateLimits(config.rateLimits, audit, logger),
+    rateLimits: createRateLimits(config.rateLimits, limitWindow, audit, logger),
   };
 
   const app = express();
@@ -98,7 +103,7 @@ export function createApp({ config, connection, logger }: AppDeps): Express {
   const api = Router();
   api.use(noStore);
   api.use('/auth', createAuthRoutes(createAuthController({ config, auth, sessions, authenticator, audit }), guards));
-  api.use('/users', createUserRoutes(createUserController(users), guards));
+  api.use('/users', createUserRoutes(createUserController(users, audit), guards));
   app.use('/api/v1', api);
 
   app.use(notFound);

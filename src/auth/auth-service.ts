@@ -2,6 +2,7 @@ import { ApiError } from '../http/api-error';
 import type { PasswordHasher } from '../users/password';
 import { toPublicUser, type PublicUser, type UserModel } from '../users/user-model';
 import type { LoginInput, LogoutScope, RegisterInput } from './auth-schemas';
+import type { PasswordAttempts } from './password-attempts';
 import type { AuthContext } from './require-auth';
 import type { SessionStore } from './session-store';
 import { signAccessToken, type AccessTokenSettings } from './tokens';
@@ -24,9 +25,10 @@ export function createAuthService(deps: {
   User: UserModel;
   sessions: SessionStore;
   passwords: PasswordHasher;
+  passwordAttempts: PasswordAttempts;
   tokenSettings: AccessTokenSettings;
 }) {
-  const { User, sessions, passwords, tokenSettings } = deps;
+  const { User, sessions, passwords, passwordAttempts, tokenSettings } = deps;
 
   async function startSession(user: Parameters<typeof toPublicUser>[0], client: ClientInfo): Promise<SignedIn> {
     const { session, refreshToken } = await sessions.createSession({ userId: user._id.toString(), ...client });
@@ -50,8 +52,8 @@ export function createAuthService(deps: {
 
   async function login(input: LoginInput, client: ClientInfo): Promise<SignedIn> {
     const user = await User.findOne({ email: input.email }).lean();
-    // Same work and same answer whether the email is unknown or the password wrong.
-    const valid = await passwords.verifyPassword(user?.passwordHash, input.password);
+    // Same work, same count and same answer whether the email is unknown or the password wrong.
+    const valid = await passwordAttempts.verify({ account: input.email, ip: client.ip }, user?.passwordHash, input.password);
     if (!user || !valid) throw new ApiError(401, 'INVALID_CREDENTIALS', 'Email or password is incorrect');
     return startSession(user, client);
   }

@@ -1,6 +1,15 @@
 import type { OpenAPIRegistry, ResponseConfig } from '@asteasolutions/zod-to-openapi';
 import { loginSchema, logoutQuerySchema, registerSchema, sessionIdParamsSchema } from '../auth/auth-schemas';
-import { badJsonBody, csrfRejected, errorResponse, errors, jsonBodyErrors, rateLimited, serverErrors } from './error-responses';
+import {
+  badJsonBody,
+  csrfRejected,
+  errorResponse,
+  errors,
+  jsonBodyErrors,
+  passwordAttemptsLimited,
+  rateLimited,
+  serverErrors,
+} from './error-responses';
 import { loggedOutSchema, refreshedSchema, sessionListSchema, sessionRevokedSchema, signedInSchema } from './response-schemas';
 import { accessTokenAuth, anyAuth, authCookiesExpired, authCookiesSet, json, refreshCookieAuth } from './openapi-parts';
 
@@ -51,7 +60,9 @@ export function registerAuthPaths(registry: OpenAPIRegistry): void {
     operationId: 'login',
     tags: ['auth'],
     summary: 'Sign in with email and password',
-    description: 'Every login is a new session (a device) of its own.',
+    description:
+      'Every login is a new session (a device) of its own. Wrong passwords are limited per account and address, ' +
+      'and per account from all addresses together; past a limit the password is not checked (429).',
     security: [],
     request: { body: { required: true, content: { 'application/json': { schema: loginRequest } } } },
     responses: {
@@ -59,7 +70,7 @@ export function registerAuthPaths(registry: OpenAPIRegistry): void {
       400: badJsonBody,
       401: errorResponse('Unknown email or wrong password; the answer does not say which', [errors.INVALID_CREDENTIALS]),
       ...jsonBodyErrors,
-      429: rateLimited,
+      429: passwordAttemptsLimited,
       ...serverErrors,
     },
   });

@@ -124,6 +124,14 @@ export const rateLimited = errorResponse('Too many attempts from this client', [
   'Retry-After': retryAfterHeader,
 });
 
+/** Routes that check a password the user types: its failures are limited per account (and address). */
+export const passwordAttemptsLimited = errorResponse(
+  'Too many attempts from this client, or too many wrong passwords for this account (from this address, or from all ' +
+    'addresses together); the password was not checked',
+  [errors.RATE_LIMITED],
+  { 'Retry-After': retryAfterHeader },
+);
+
 /** For JSON bodies parsed by src/http/json-body.ts. */
 export const jsonBodyErrors = {
   413: errorResponse('The body is larger than BODY_LIMIT', [errors.PAYLOAD_TOO_LARGE]),

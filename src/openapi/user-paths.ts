@@ -1,6 +1,6 @@
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { changePasswordSchema } from '../users/user-schemas';
-import { badJsonBody, csrfRejected, errorResponse, errors, jsonBodyErrors, serverErrors } from './error-responses';
+import { badJsonBody, csrfRejected, errorResponse, errors, jsonBodyErrors, passwordAttemptsLimited, serverErrors } from './error-responses';
 import { currentUserSchema, passwordChangedSchema } from './response-schemas';
 import { accessTokenAuth, json } from './openapi-parts';
 
@@ -32,7 +32,9 @@ export function registerUserPaths(registry: OpenAPIRegistry): void {
     operationId: 'changePassword',
     tags: ['users'],
     summary: 'Change the password and sign every other session out',
-    description: "The caller's own session stays signed in; every other session is revoked.",
+    description:
+      "The caller's own session stays signed in; every other session is revoked. A wrong current password counts " +
+      'against the same per-account failure limits as a failed login.',
     security: accessTokenAuth,
     request: { body: { required: true, content: { 'application/json': { schema: changePasswordRequest } } } },
     responses: {
@@ -41,6 +43,7 @@ export function registerUserPaths(registry: OpenAPIRegistry): void {
       401: errorResponse('Not signed in, or the current password is wrong', [errors.UNAUTHORIZED, errors.WRONG_CURRENT_PASSWORD]),
       403: csrfRejected,
       ...jsonBodyErrors,
+      429: passwordAttemptsLimited,
       ...serverErrors,
     },
   });

@@ -1,10 +1,16 @@
+import type { PasswordAttempts } from '../auth/password-attempts';
 import type { SessionStore } from '../auth/session-store';
 import { ApiError } from '../http/api-error';
 import type { PasswordHasher } from './password';
 import { toPublicUser, type PublicUser, type UserModel } from './user-model';
 
-export function createUserService(deps: { User: UserModel; sessions: SessionStore; passwords: PasswordHasher }) {
-  const { User, sessions, passwords } = deps;
+export function createUserService(deps: {
+  User: UserModel;
+  sessions: SessionStore;
+  passwords: PasswordHasher;
+  passwordAttempts: PasswordAttempts;
+}) {
+  const { User, sessions, passwords, passwordAttempts } = deps;
 
   async function getUser(userId: string): Promise<PublicUser> {
     const user = await User.findById(userId).lean();
@@ -13,11 +19,20 @@ export function createUserService(deps: { User: UserModel; sessions: SessionStor
     return toPublicUser(user);
   }
 
-  /** Changes the password and signs every other device out; the caller's own session stays. */
-  async function changePassword(userId: string, sessionId: string, input: { currentPassword: string; newPassword: string }) {
+  /**
+   * Changes the password and signs every other device out; the caller's own session stays. A wrong
+   * current password counts against the account like a failed login: a stolen session must not become
+   * an unlimited password oracle.
+   */
+  async function changePassword(
+    userId: string,
+    sessionId: string,
+    input: { currentPassword: string; newPassword: string },
+    client: { ip: string },
+  ) {
     const user = await User.findById(userId).lean();
     if (!user) throw ApiError.unauthorized();
-    if (!(await passwords.verifyPassword(user.passwordHash, input.currentPassword))) {
+    if (!(await passwordAttempts.verify({ account: user.email, ip: client.ip }, user.passwordHash, input.currentPassword))) {
       throw new ApiError(401, 'INVALID_CREDENTIALS', 'Current password is incorrect');
     }
     await User.updateOne({ _id: user._id }, { $set: { passwordHash: await passwords.hashPassword(input.newPassword) } });
