@@ -1,4 +1,5 @@
 import { ApiError } from '../http/api-error';
+import { refuseBreachedPassword } from '../users/breached-passwords';
 import type { PasswordHasher } from '../users/password';
 import { toPublicUser, type PublicUser, type UserModel } from '../users/user-model';
 import type { LoginInput, LogoutScope, RegisterInput } from './auth-schemas';
@@ -37,6 +38,7 @@ export function createAuthService(deps: {
   }
 
   async function register(input: RegisterInput, client: ClientInfo): Promise<SignedIn> {
+    refuseBreachedPassword(input.password);
     const passwordHash = await passwords.hashPassword(input.password);
     try {
       const user = await User.create({ email: input.email, passwordHash, ...(input.name ? { name: input.name } : {}) });

@@ -2,6 +2,7 @@ import type { OpenAPIRegistry, ResponseConfig } from '@asteasolutions/zod-to-ope
 import { loginSchema, logoutQuerySchema, registerSchema, sessionIdParamsSchema } from '../auth/auth-schemas';
 import {
   badJsonBody,
+  badNewPassword,
   csrfRejected,
   errorResponse,
   errors,
@@ -41,12 +42,14 @@ export function registerAuthPaths(registry: OpenAPIRegistry): void {
     operationId: 'register',
     tags: ['auth'],
     summary: 'Create an account and sign in',
-    description: 'Starts a session: the tokens come back in the body and as HttpOnly cookies.',
+    description:
+      'Starts a session: the tokens come back in the body and as HttpOnly cookies. A password known from data ' +
+      'breaches is refused with 400 WEAK_PASSWORD.',
     security: [],
     request: { body: { required: true, content: { 'application/json': { schema: registerRequest } } } },
     responses: {
       201: signedIn('Account created and signed in'),
-      400: badJsonBody,
+      400: badNewPassword,
       409: errorResponse('The email is already registered', [errors.EMAIL_TAKEN]),
       ...jsonBodyErrors,
       429: rateLimited,

@@ -1,6 +1,6 @@
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { changePasswordSchema } from '../users/user-schemas';
-import { badJsonBody, csrfRejected, errorResponse, errors, jsonBodyErrors, passwordAttemptsLimited, serverErrors } from './error-responses';
+import { badNewPassword, csrfRejected, errorResponse, errors, jsonBodyErrors, passwordAttemptsLimited, serverErrors } from './error-responses';
 import { currentUserSchema, passwordChangedSchema } from './response-schemas';
 import { accessTokenAuth, json } from './openapi-parts';
 
@@ -34,12 +34,12 @@ export function registerUserPaths(registry: OpenAPIRegistry): void {
     summary: 'Change the password and sign every other session out',
     description:
       "The caller's own session stays signed in; every other session is revoked. A wrong current password counts " +
-      'against the same per-account failure limits as a failed login.',
+      'against the same per-account failure limits as a failed login. A new password known from data breaches is refused.',
     security: accessTokenAuth,
     request: { body: { required: true, content: { 'application/json': { schema: changePasswordRequest } } } },
     responses: {
       200: { description: 'Password changed', content: json(passwordChangedSchema) },
-      400: badJsonBody,
+      400: badNewPassword,
       401: errorResponse('Not signed in, or the current password is wrong', [errors.UNAUTHORIZED, errors.WRONG_CURRENT_PASSWORD]),
       403: csrfRejected,
       ...jsonBodyErrors,

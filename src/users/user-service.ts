@@ -1,6 +1,7 @@
 import type { PasswordAttempts } from '../auth/password-attempts';
 import type { SessionStore } from '../auth/session-store';
 import { ApiError } from '../http/api-error';
+import { refuseBreachedPassword } from './breached-passwords';
 import type { PasswordHasher } from './password';
 import { toPublicUser, type PublicUser, type UserModel } from './user-model';
 
@@ -22,7 +23,7 @@ export function createUserService(deps: {
   /**
    * Changes the password and signs every other device out; the caller's own session stays. A wrong
    * current password counts against the account like a failed login: a stolen session must not become
-   * an unlimited password oracle.
+   * an unlimited password oracle. The new password is judged first, so a refused one costs no guess.
    */
   async function changePassword(
     userId: string,
@@ -30,6 +31,7 @@ export function createUserService(deps: {
     input: { currentPassword: string; newPassword: string },
     client: { ip: string },
   ) {
+    refuseBreachedPassword(input.newPassword);
     const user = await User.findById(userId).lean();
     if (!user) throw ApiError.unauthorized();
     if (!(await passwordAttempts.verify({ account: user.email, ip: client.ip }, user.passwordHash, input.currentPassword))) {
