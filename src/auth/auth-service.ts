@@ -1,3 +1,4 @@
+import { isDuplicateKeyError } from '../db/errors';
 import { ApiError } from '../http/api-error';
 import { refuseBreachedPassword } from '../users/breached-passwords';
 import type { PasswordHasher } from '../users/password';
@@ -19,8 +20,6 @@ export interface SignedIn {
   accessToken: string;
   refreshToken: string;
 }
-
-const DUPLICATE_KEY = 11000;
 
 export function createAuthService(deps: {
   User: UserModel;
@@ -45,7 +44,7 @@ export function createAuthService(deps: {
       return await startSession(user, client);
     } catch (error) {
       // The unique index decides, so two racing registrations of one email cannot both succeed.
-      if ((error as { code?: unknown }).code === DUPLICATE_KEY) {
+      if (isDuplicateKeyError(error)) {
         throw new ApiError(409, 'EMAIL_TAKEN', 'An account with this email already exists');
       }
       throw error;
