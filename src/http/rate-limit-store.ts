@@ -18,10 +18,13 @@ export function createSharedStore(window: SlidingWindow, name: string): Store {
       if (options.windowMs !== window.windowMs) throw new Error(`rate limiter ${name}: windowMs differs from the store's window`);
       limit = options.limit;
     },
-    /** Without a resetTime (an allowed request) the RateLimit header's `t` is the whole window: an upper bound. */
+    /**
+     * An allowed request is told the whole window as its reset time (the RateLimit header's `t`): an upper
+     * bound, since the exact one costs another query and only a refusal (Retry-After) needs it.
+     */
     async increment(key: string): Promise<ClientRateLimitInfo> {
       const [count] = (await window.take([{ name, key, limit }])).counts;
-      return { totalHits: count!.count, resetTime: count!.resetTime };
+      return { totalHits: count!.count, resetTime: count!.resetTime ?? new Date(Date.now() + window.windowMs) };
     },
     async decrement(key: string) {
       await window.releaseNewest({ name, key });
