@@ -166,6 +166,23 @@ describe('POST /api/v1/users/me/password', () => {
   });
 });
 
+describe('the shared store', () => {
+  it('serves allowed and refused requests without a warning from express-rate-limit', async () => {
+    const lines: string[] = [];
+    const t = await startTestApp(
+      { RATE_LIMIT_WINDOW: '10m', RATE_LIMIT_LOGIN_PER_IP: '1', LOG_LEVEL: 'warn' },
+      undefined,
+      { logDestination: { write: (line: string) => void lines.push(line) } },
+    );
+    apps.push(t);
+    const allowed = await login(t, { email: uniqueEmail(), password: 'wrong password' });
+    expect(allowed.headers['ratelimit']).toMatch(/"login-per-ip"; r=0; t=600/);
+    expectRateLimited(await login(t, { email: uniqueEmail(), password: 'wrong password' }));
+    // The refusal itself is an audit warning; nothing else may be logged.
+    expect(lines.map((line) => JSON.parse(line) as { audit?: string }).filter((entry) => entry.audit !== 'rate_limited')).toEqual([]);
+  });
+});
+
 describe('hostile input to the limiters', () => {
   it('odd client addresses and account spellings are keys like any other: never a 5xx', async () => {
     const t = await appWith({ RATE_LIMIT_LOGIN_PER_IP: '50', RATE_LIMIT_LOGIN_PER_ACCOUNT_AND_IP: '50', TRUST_PROXY: 'true' });
