@@ -180,7 +180,8 @@ export function projectLogoutApp(context: CaseContext): Express {
   const passwords = createPasswordHasher(context.config.passwordHash);
   const window = createSlidingWindow(models.RateLimitHit, context.config.rateLimits.windowSeconds * 1000);
   const passwordAttempts = createPasswordAttempts({ passwords, window, settings: context.config.rateLimits });
-  const auth = createAuthService({ User: models.User, sessions, passwords, passwordAttempts, tokenSettings });
+  const { sessionLimitPerUser } = context.config;
+  const auth = createAuthService({ User: models.User, sessions, passwords, passwordAttempts, tokenSettings, sessionLimitPerUser });
   const audit = createAuditLog(createLogger(context.config.logLevel));
   const controller = createAuthController({ config: context.config, auth, sessions, authenticator, audit });
   const app = express();

@@ -11,7 +11,9 @@ import { createAuthController } from './auth/auth-controller';
 import { createAuthRoutes } from './auth/auth-routes';
 import { createAuthService } from './auth/auth-service';
 import { createPasswordAttempts } from './auth/password-attempts';
+import { expireCookiesOnUnauthenticated } from './auth/cookies';
 import { createSessionAuth } from './auth/session-auth';
+import type { Clock } from './clock';
 import type { Config } from './config';
 import { isDatabaseReachable } from './db/connection';
 import { createModels } from './db/models';
@@ -31,6 +33,8 @@ export interface AppDeps {
   config: Config;
   connection: Connection;
   logger: Logger;
+  /** The wall clock sessions and tokens are stamped and checked with; tests pass their own. */
+  clock?: Clock;
 }
 
 /** Auth responses must never be stored by a browser or a shared cache. */
@@ -41,14 +45,21 @@ const noStore: RequestHandler = (_req, res, next) => {
 };
 
 /** Builds the whole API from its dependencies; the process (server.ts) and the tests both use this. */
-export function createApp({ config, connection, logger }: AppDeps): Express {
+export function createApp({ config, connection, logger, clock }: AppDeps): Express {
   const models = createModels(connection);
-  const { sessions, tokenSettings, authenticator } = createSessionAuth({ config, connection, models, logger });
+  const { sessions, tokenSettings, authenticator } = createSessionAuth({ config, connection, models, logger, ...(clock ? { clock } : {}) });
   const passwords = createPasswordHasher(config.passwordHash);
   // Rate-limit counters live in MongoDB, so every instance on the database shares them.
   const limitWindow = createSlidingWindow(models.RateLimitHit, config.rateLimits.windowSeconds * 1000);
   const passwordAttempts = createPasswordAttempts({ passwords, window: limitWindow, settings: config.rateLimits });
-  const auth = createAuthService({ User: models.User, sessions, passwords, passwordAttempts, tokenSettings });
+  const auth = createAuthService({
+    User: models.User,
+    sessions,
+    passwords,
+    passwordAttempts,
+    tokenSettings,
+    sessionLimitPerUser: config.sessionLimitPerUser,
+  });
   const users = createUserService({ User: models.User, sessions, passwords, passwordAttempts });
   const audit = createAuditLog(logger);
   const guards = {
@@ -56,6 +67,7 @@ export function createApp({ config, connection, logger }: AppDeps): Express {
     requireAuth: authenticator.requireAuth,
     csrf: rejectCrossSiteRequests(config.corsOrigins, audit),
     rateLimits: createRateLimits(config.rateLimits, limitWindow, audit, logger),
+    expireCookiesOnUnauthenticated: expireCookiesOnUnauthenticated(config),
   };
 
   const app = express();
@@ -103,7 +115,7 @@ export function createApp({ config, connection, logger }: AppDeps): Express {
   const api = Router();
   api.use(noStore);
   api.use('/auth', createAuthRoutes(createAuthController({ config, auth, sessions, authenticator, audit }), guards));
-  api.use('/users', createUserRoutes(createUserController(users, audit), guards));
+  api.use('/users', createUserRoutes(createUserController({ config, users, audit }), guards));
   app.use('/api/v1', api);
 
   app.use(notFound);

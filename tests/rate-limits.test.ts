@@ -197,6 +197,18 @@ describe('hostile input to the limiters', () => {
   });
 });
 
+describe('DELETE /api/v1/users/me', () => {
+  it('a wrong password counts like a failed login: past the budget the right one is refused and the account stays', async () => {
+    const t = await appWith({ RATE_LIMIT_LOGIN_PER_ACCOUNT_AND_IP: '2' });
+    const user = await registerUser(t.app);
+    const deleteAccount = (password: string) => request(t.app).delete('/api/v1/users/me').set(...bearer(user)).send({ password });
+    expect((await deleteAccount('wrong password')).status).toBe(401);
+    expect((await login(t, { email: user.email, password: 'wrong password' })).status).toBe(401);
+    expectRateLimited(await deleteAccount(PASSWORD));
+    expect(await t.models.User.exists({ email: user.email })).not.toBeNull();
+  });
+});
+
 describe('POST /api/v1/auth/register', () => {
   it('limits registrations per IP, and the refused one creates no user', async () => {
     const t = await appWith({ RATE_LIMIT_REGISTER_PER_IP: '2' });

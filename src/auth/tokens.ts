@@ -1,5 +1,6 @@
 import { createHash, createSecretKey, randomBytes, randomUUID, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
+import { systemClock, type Clock } from '../clock';
 import { isObjectIdHex } from '../db/object-id';
 
 export interface AccessTokenSettings {
@@ -8,6 +9,8 @@ export interface AccessTokenSettings {
   issuer: string;
   audience: string;
   ttlSeconds: number;
+  /** The wall clock tokens are stamped and checked against (the system's, or a test's). */
+  clock?: Clock;
 }
 
 export interface AccessClaims {
@@ -27,15 +30,24 @@ export function accessTokenKey(secret: string): KeyObject {
   return createSecretKey(Buffer.from(secret, 'utf8'));
 }
 
-export function signAccessToken(settings: AccessTokenSettings, claims: AccessClaims): string {
-  return jwt.sign({ sid: claims.sessionId }, settings.secret, {
+/** A signed access token and its lifetime in seconds. */
+export interface SignedAccessToken {
+  token: string;
+  expiresIn: number;
+}
+
+/** `notAfterMs`: the session's end; the token's `exp` never reaches past it (SESSION_ABSOLUTE_LIFETIME). */
+export function signAccessToken(settings: AccessTokenSettings, claims: AccessClaims, notAfterMs = Number.POSITIVE_INFINITY): SignedAccessToken {
+  const iat = Math.floor((settings.clock ?? systemClock)() / 1000);
+  const exp = Math.min(iat + settings.ttlSeconds, Math.floor(notAfterMs / 1000));
+  const token = jwt.sign({ sid: claims.sessionId, iat, exp }, settings.secret, {
     algorithm: 'HS256',
-    expiresIn: settings.ttlSeconds,
     issuer: settings.issuer,
     audience: settings.audience,
     subject: claims.userId,
     jwtid: randomUUID(),
   });
+  return { token, expiresIn: exp - iat };
 }
 
 /**
@@ -50,6 +62,7 @@ export function verifyAccessToken(settings: AccessTokenSettings, token: string):
       algorithms: ['HS256'],
       issuer: settings.issuer,
       audience: settings.audience,
+      clockTimestamp: Math.floor((settings.clock ?? systemClock)() / 1000),
     });
   } catch {
     return undefined;

@@ -12,7 +12,7 @@ import {
   serverErrors,
 } from './error-responses';
 import { loggedOutSchema, refreshedSchema, sessionListSchema, sessionRevokedSchema, signedInSchema } from './response-schemas';
-import { accessTokenAuth, anyAuth, authCookiesExpired, authCookiesSet, json, refreshCookieAuth } from './openapi-parts';
+import { accessTokenAuth, anyAuth, authCookiesExpired, authCookiesSet, clearSiteData, json, refreshCookieAuth } from './openapi-parts';
 
 /** The operations of src/auth/auth-routes.ts, with every status their controller and middleware can answer. */
 
@@ -120,7 +120,10 @@ export function registerAuthPaths(registry: OpenAPIRegistry): void {
     responses: {
       200: {
         description: 'Logged out; the sessions are revoked in the database and their tokens stop working at once',
-        headers: { 'Set-Cookie': { ...authCookiesExpired, required: false, description: 'Both auth cookies expired (not for scope=others)' } },
+        headers: {
+          'Set-Cookie': { ...authCookiesExpired, required: false, description: 'Both auth cookies expired (not for scope=others)' },
+          'Clear-Site-Data': { ...clearSiteData, description: `${clearSiteData.description}; not for scope=others` },
+        },
         content: {
           'application/json': {
             schema: loggedOutSchema,
@@ -169,7 +172,10 @@ export function registerAuthPaths(registry: OpenAPIRegistry): void {
     responses: {
       200: {
         description: 'Session revoked',
-        headers: { 'Set-Cookie': { ...authCookiesExpired, required: false, description: 'Both auth cookies expired, when the revoked session is the caller\'s own' } },
+        headers: {
+          'Set-Cookie': { ...authCookiesExpired, required: false, description: 'Both auth cookies expired, when the revoked session is the caller\'s own' },
+          'Clear-Site-Data': { ...clearSiteData, description: `${clearSiteData.description}; only when the revoked session is the caller's own` },
+        },
         content: json(sessionRevokedSchema),
       },
       400: errorResponse('The id is not a session id, or the path cannot be decoded', [
