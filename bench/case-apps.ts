@@ -12,6 +12,7 @@ import { createApp } from '../src/app';
 import { createAuditLog } from '../src/audit-log';
 import { createAuthController } from '../src/auth/auth-controller';
 import { createAuthService } from '../src/auth/auth-service';
+import { createPasswordAttempts } from '../src/auth/password-attempts';
 import { ACCESS_COOKIE } from '../src/auth/cookies';
 import { authOf } from '../src/auth/require-auth';
 import { createSessionAuth } from '../src/auth/session-auth';
@@ -20,6 +21,7 @@ import type { Config } from '../src/config';
 import { createModels } from '../src/db/models';
 import { rejectCrossSiteRequests } from '../src/http/csrf';
 import { errorHandler } from '../src/http/error-handler';
+import { createSlidingWindow } from '../src/http/rate-limit-hits';
 import { createLogger } from '../src/logger';
 import { createPasswordHasher } from '../src/users/password';
 import { toPublicUser } from '../src/users/user-model';
@@ -176,7 +178,10 @@ export function routePeerApp({ config, connection }: CaseContext): Express {
 export function projectLogoutApp(context: CaseContext): Express {
   const { models, sessions, authenticator, tokenSettings } = projectAuth(context);
   const passwords = createPasswordHasher(context.config.passwordHash);
-  const auth = createAuthService({ User: models.User, sessions, passwords, tokenSettings, sessionLimitPerUser: context.config.sessionLimitPerUser });
+  const window = createSlidingWindow(models.RateLimitHit, context.config.rateLimits.windowSeconds * 1000);
+  const passwordAttempts = createPasswordAttempts({ passwords, window, settings: context.config.rateLimits });
+  const { sessionLimitPerUser } = context.config;
+  const auth = createAuthService({ User: models.User, sessions, passwords, passwordAttempts, tokenSettings, sessionLimitPerUser });
   const audit = createAuditLog(createLogger(context.config.logLevel));
   const controller = createAuthController({ config: context.config, auth, sessions, authenticator, audit });
   const app = express();

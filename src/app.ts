@@ -8,6 +8,7 @@ import { createAuditLog } from './audit-log';
 import { createAuthController } from './auth/auth-controller';
 import { createAuthRoutes } from './auth/auth-routes';
 import { createAuthService } from './auth/auth-service';
+import { createPasswordAttempts } from './auth/password-attempts';
 import { expireCookiesOnUnauthenticated } from './auth/cookies';
 import { createSessionAuth } from './auth/session-auth';
 import type { Clock } from './clock';
@@ -18,6 +19,7 @@ import { rejectCrossSiteRequests } from './http/csrf';
 import { errorHandler } from './http/error-handler';
 import { jsonBody } from './http/json-body';
 import { notFound } from './http/not-found';
+import { createSlidingWindow } from './http/rate-limit-hits';
 import { createRateLimits } from './http/rate-limits';
 import { logRequests } from './http/request-logging';
 import { countAuditEvents } from './metrics/audit-metrics';
@@ -63,14 +65,24 @@ export function createApp({ config, connection, logger, clock, metrics = createM
   });
   metrics.revocationFeedLag.measureWith(() => (memory.enabled ? memory.feedLagMs() : undefined));
   const passwords = createPasswordHasher(config.passwordHash);
-  const auth = createAuthService({ User: models.User, sessions, passwords, tokenSettings, sessionLimitPerUser: config.sessionLimitPerUser });
-  const users = createUserService({ User: models.User, sessions, passwords });
+  // Rate-limit counters live in MongoDB, so every instance on the database shares them.
+  const limitWindow = createSlidingWindow(models.RateLimitHit, config.rateLimits.windowSeconds * 1000);
+  const passwordAttempts = createPasswordAttempts({ passwords, window: limitWindow, settings: config.rateLimits });
+  const auth = createAuthService({
+    User: models.User,
+    sessions,
+    passwords,
+    passwordAttempts,
+    tokenSettings,
+    sessionLimitPerUser: config.sessionLimitPerUser,
+  });
+  const users = createUserService({ User: models.User, sessions, passwords, passwordAttempts });
   const audit = createAuditLog(logger, countAuditEvents(metrics));
   const guards = {
     jsonBody: jsonBody(config.bodyLimit),
     requireAuth: authenticator.requireAuth,
     csrf: rejectCrossSiteRequests(config.corsOrigins, audit),
-    rateLimits: createRateLimits(config.rateLimits, audit, logger),
+    rateLimits: createRateLimits(config.rateLimits, limitWindow, audit, logger),
     expireCookiesOnUnauthenticated: expireCookiesOnUnauthenticated(config),
   };
 

@@ -77,10 +77,12 @@ const envSchema = z.object({
   PASSWORD_HASH_ITERATIONS: integer(1, 10).default(2),
   DB_OPERATION_TIMEOUT_MS: integer(100, 60_000).default(5000),
   RATE_LIMIT_WINDOW: duration.default(15 * 60),
-  RATE_LIMIT_LOGIN_PER_IP: integer(1, 1_000_000_000).default(100),
-  RATE_LIMIT_LOGIN_PER_ACCOUNT: integer(1, 1_000_000_000).default(10),
-  RATE_LIMIT_REGISTER_PER_IP: integer(1, 1_000_000_000).default(100),
-  RATE_LIMIT_REFRESH_PER_IP: integer(1, 1_000_000_000).default(300),
+  // 0 turns a limiter off (test runs, fuzzing): every counted request costs database work.
+  RATE_LIMIT_LOGIN_PER_IP: integer(0, 1_000_000_000).default(100),
+  RATE_LIMIT_LOGIN_PER_ACCOUNT: integer(0, 1_000_000_000).default(100),
+  RATE_LIMIT_LOGIN_PER_ACCOUNT_AND_IP: integer(0, 1_000_000_000).default(10),
+  RATE_LIMIT_REGISTER_PER_IP: integer(0, 1_000_000_000).default(100),
+  RATE_LIMIT_REFRESH_PER_IP: integer(0, 1_000_000_000).default(300),
   REVOCATION_LEASE_MS: integer(0, 60_000).default(150),
   SESSION_MEMORY_MAX_ENTRIES: integer(1, 10_000_000).default(100_000),
   /** Replaced by REVOCATION_LEASE_MS; refused so that a deployment still setting it learns what changed. */
@@ -124,12 +126,17 @@ export interface Config {
   sessionMemory: { leaseMs: number; maxEntries: number };
 }
 
-/** Requests allowed per client (IP or account) within one window; see src/http/rate-limits.ts. */
+/**
+ * Requests allowed per client within one window, counted in MongoDB across instances; 0 = not limited.
+ * See src/http/rate-limits.ts and src/auth/password-attempts.ts.
+ */
 export interface RateLimitSettings {
   windowSeconds: number;
   loginPerIp: number;
-  /** Failed logins per normalised email. */
+  /** Failed password checks (login, password change, account deletion) per normalised email, from any address. */
   loginPerAccount: number;
+  /** Failed password checks per normalised email from one address (IPv6: one /56). */
+  loginPerAccountAndIp: number;
   registerPerIp: number;
   refreshPerIp: number;
 }
@@ -178,6 +185,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (e.COOKIE_SAMESITE === 'none' && !secure) {
     problems.push('COOKIE_SAMESITE: "none" requires Secure cookies (set COOKIE_SECURE=true or NODE_ENV=production); browsers reject SameSite=None without Secure');
   }
+  // The failed-password budgets are the defence against guessing; the per-IP ones may be left to a balancer.
+  for (const name of ['RATE_LIMIT_LOGIN_PER_ACCOUNT', 'RATE_LIMIT_LOGIN_PER_ACCOUNT_AND_IP'] as const) {
+    if (isProduction && e[name] === 0) problems.push(`${name}: 0 (off) is refused in production`);
+  }
   if (e.ACCESS_TOKEN_TTL >= e.REFRESH_TOKEN_TTL) {
     problems.push('ACCESS_TOKEN_TTL: must be shorter than REFRESH_TOKEN_TTL');
   }
@@ -224,6 +235,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       windowSeconds: e.RATE_LIMIT_WINDOW,
       loginPerIp: e.RATE_LIMIT_LOGIN_PER_IP,
       loginPerAccount: e.RATE_LIMIT_LOGIN_PER_ACCOUNT,
+      loginPerAccountAndIp: e.RATE_LIMIT_LOGIN_PER_ACCOUNT_AND_IP,
       registerPerIp: e.RATE_LIMIT_REGISTER_PER_IP,
       refreshPerIp: e.RATE_LIMIT_REFRESH_PER_IP,
     },

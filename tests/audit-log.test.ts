@@ -125,6 +125,17 @@ describe('audit events', () => {
       expect.objectContaining({ limiter: 'login-per-account', path: '/api/v1/auth/login', ip: expect.any(String) }),
     );
   });
+
+  it('rate limited password change: the budget a wrong current password drew on', async () => {
+    const user = remember(await registerUser(t.app));
+    const change = () =>
+      request(t.app).post('/api/v1/users/me/password').set(...bearer(user)).send({ currentPassword: 'guess number two', newPassword: 'a brand new password' });
+    for (let i = 0; i < 3; i++) await change();
+    secrets.push('guess number two');
+    expect(auditEntries('rate_limited')).toContainEqual(
+      expect.objectContaining({ limiter: 'login-per-account', path: '/api/v1/users/me/password', method: 'POST' }),
+    );
+  });
 });
 
 describe('what never reaches the log', () => {

@@ -47,7 +47,7 @@ describe('the server process', () => {
       const registered = await fetch(`${url}/api/v1/auth/register`, {
         method: 'POST',
         headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ email: 'process@example.com', password: 'password123' }),
+        body: JSON.stringify({ email: 'process@example.com', password: 'a process passphrase' }),
       });
       expect(registered.status).toBe(201);
       const { accessToken } = (await registered.json()) as { accessToken: string };

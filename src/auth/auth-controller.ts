@@ -2,6 +2,7 @@ import type { Request, RequestHandler, Response } from 'express';
 import { emailFingerprint, type AuditLog } from '../audit-log';
 import type { Config } from '../config';
 import { ApiError } from '../http/api-error';
+import { RateLimitedError, recordRateLimited } from '../http/rate-limits';
 import { parseInput } from '../http/validate';
 import { loginSchema, logoutQuerySchema, registerSchema, sessionIdParamsSchema } from './auth-schemas';
 import type { AuthService, ClientInfo, SignedIn } from './auth-service';
@@ -47,6 +48,7 @@ export function createAuthController(deps: {
     const input = parseInput(loginSchema, req.body ?? {});
     const signedIn = await auth.login(input, clientInfo(req)).catch((error: unknown) => {
       if (isInvalidCredentials(error)) audit.record(req, 'login_failed', { account: emailFingerprint(input.email) });
+      if (error instanceof RateLimitedError) recordRateLimited(audit, req, error.limiter);
       throw error;
     });
     audit.record(req, 'login', { userId: signedIn.user.id, sessionId: signedIn.sessionId });

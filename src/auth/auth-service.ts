@@ -1,8 +1,10 @@
 import { isDuplicateKeyError } from '../db/errors';
 import { ApiError } from '../http/api-error';
+import { refuseBreachedPassword } from '../users/breached-passwords';
 import type { PasswordHasher } from '../users/password';
 import { toPublicUser, type PublicUser, type UserModel } from '../users/user-model';
 import type { LoginInput, LogoutScope, RegisterInput } from './auth-schemas';
+import type { PasswordAttempts } from './password-attempts';
 import type { AuthContext } from './require-auth';
 import type { SessionDocument } from './session-models';
 import type { SessionStore } from './session-store';
@@ -38,10 +40,11 @@ export function createAuthService(deps: {
   User: UserModel;
   sessions: SessionStore;
   passwords: PasswordHasher;
+  passwordAttempts: PasswordAttempts;
   tokenSettings: AccessTokenSettings;
   sessionLimitPerUser: number;
 }) {
-  const { User, sessions, passwords, tokenSettings, sessionLimitPerUser } = deps;
+  const { User, sessions, passwords, passwordAttempts, tokenSettings, sessionLimitPerUser } = deps;
 
   function issueTokens(session: SessionDocument, refreshToken?: string): IssuedTokens {
     const claims = { userId: session.userId.toString(), sessionId: session._id.toString() };
@@ -66,6 +69,7 @@ export function createAuthService(deps: {
   }
 
   async function register(input: RegisterInput, client: ClientInfo): Promise<SignedIn> {
+    refuseBreachedPassword(input.password);
     const passwordHash = await passwords.hashPassword(input.password);
     try {
       const user = await User.create({ email: input.email, passwordHash, ...(input.name ? { name: input.name } : {}) });
@@ -81,8 +85,8 @@ export function createAuthService(deps: {
 
   async function login(input: LoginInput, client: ClientInfo): Promise<SignedIn> {
     const user = await User.findOne({ email: input.email }).lean();
-    // Same work and same answer whether the email is unknown or the password wrong.
-    const valid = await passwords.verifyPassword(user?.passwordHash, input.password);
+    // Same work, same count and same answer whether the email is unknown or the password wrong.
+    const valid = await passwordAttempts.verify({ account: input.email, ip: client.ip }, user?.passwordHash, input.password);
     if (!user || !valid) throw invalidCredentials();
     return startSession(user, client);
   }

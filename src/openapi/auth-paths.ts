@@ -1,6 +1,16 @@
 import type { OpenAPIRegistry, ResponseConfig } from '@asteasolutions/zod-to-openapi';
 import { loginSchema, logoutQuerySchema, registerSchema, sessionIdParamsSchema } from '../auth/auth-schemas';
-import { badJsonBody, csrfRejected, errorResponse, errors, jsonBodyErrors, rateLimited, serverErrors } from './error-responses';
+import {
+  badJsonBody,
+  badNewPassword,
+  csrfRejected,
+  errorResponse,
+  errors,
+  jsonBodyErrors,
+  passwordAttemptsLimited,
+  rateLimited,
+  serverErrors,
+} from './error-responses';
 import { loggedOutSchema, refreshedSchema, sessionListSchema, sessionRevokedSchema, signedInSchema } from './response-schemas';
 import { accessTokenAuth, anyAuth, authCookiesExpired, authCookiesSet, clearSiteData, json, refreshCookieAuth } from './openapi-parts';
 
@@ -32,12 +42,14 @@ export function registerAuthPaths(registry: OpenAPIRegistry): void {
     operationId: 'register',
     tags: ['auth'],
     summary: 'Create an account and sign in',
-    description: 'Starts a session: the tokens come back in the body and as HttpOnly cookies.',
+    description:
+      'Starts a session: the tokens come back in the body and as HttpOnly cookies. A password known from data ' +
+      'breaches is refused with 400 WEAK_PASSWORD.',
     security: [],
     request: { body: { required: true, content: { 'application/json': { schema: registerRequest } } } },
     responses: {
       201: signedIn('Account created and signed in'),
-      400: badJsonBody,
+      400: badNewPassword,
       409: errorResponse('The email is already registered', [errors.EMAIL_TAKEN]),
       ...jsonBodyErrors,
       429: rateLimited,
@@ -51,7 +63,9 @@ export function registerAuthPaths(registry: OpenAPIRegistry): void {
     operationId: 'login',
     tags: ['auth'],
     summary: 'Sign in with email and password',
-    description: 'Every login is a new session (a device) of its own.',
+    description:
+      'Every login is a new session (a device) of its own. Wrong passwords are limited per account and address, ' +
+      'and per account from all addresses together; past a limit the password is not checked (429).',
     security: [],
     request: { body: { required: true, content: { 'application/json': { schema: loginRequest } } } },
     responses: {
@@ -59,7 +73,7 @@ export function registerAuthPaths(registry: OpenAPIRegistry): void {
       400: badJsonBody,
       401: errorResponse('Unknown email or wrong password; the answer does not say which', [errors.INVALID_CREDENTIALS]),
       ...jsonBodyErrors,
-      429: rateLimited,
+      429: passwordAttemptsLimited,
       ...serverErrors,
     },
   });

@@ -29,6 +29,10 @@ export const errors = {
     code: 'REFRESH_TOKEN_REUSED',
     message: 'This refresh token was already used; the session has been revoked',
   },
+  WEAK_PASSWORD: {
+    code: 'WEAK_PASSWORD',
+    message: 'This password appears in lists of passwords leaked in data breaches, so attackers try it first; choose another one',
+  },
   INVALID_CREDENTIALS: { code: 'INVALID_CREDENTIALS', message: 'Email or password is incorrect' },
   WRONG_CURRENT_PASSWORD: { code: 'INVALID_CREDENTIALS', message: 'Current password is incorrect' },
   WRONG_PASSWORD: { code: 'INVALID_CREDENTIALS', message: 'Password is incorrect' },
@@ -125,17 +129,30 @@ export const rateLimited = errorResponse('Too many attempts from this client', [
   'Retry-After': retryAfterHeader,
 });
 
+/** Routes that check a password the user types: its failures are limited per account (and address). */
+export const passwordAttemptsLimited = errorResponse(
+  'Too many attempts from this client, or too many wrong passwords for this account (from this address, or from all ' +
+    'addresses together); the password was not checked',
+  [errors.RATE_LIMITED],
+  { 'Retry-After': retryAfterHeader },
+);
+
 /** For JSON bodies parsed by src/http/json-body.ts. */
 export const jsonBodyErrors = {
   413: errorResponse('The body is larger than BODY_LIMIT', [errors.PAYLOAD_TOO_LARGE]),
   415: errorResponse('The body is not application/json, or not in a supported encoding', [errors.UNSUPPORTED_MEDIA_TYPE]),
 };
 
-export const badJsonBody = errorResponse('The body is missing fields, has unknown ones, or is not JSON', [
-  errors.VALIDATION_ERROR,
-  errors.INVALID_JSON,
-  errors.BODY_UNREADABLE,
-]);
+const badJsonBodyExamples = [errors.VALIDATION_ERROR, errors.INVALID_JSON, errors.BODY_UNREADABLE];
+
+export const badJsonBody = errorResponse('The body is missing fields, has unknown ones, or is not JSON', badJsonBodyExamples);
+
+/** Where a new password is chosen, a password known from breaches is refused too (src/users/breached-passwords.ts). */
+export const badNewPassword = errorResponse(
+  'The body is missing fields, has unknown ones or is not JSON (VALIDATION_ERROR, INVALID_JSON, BAD_REQUEST), or the ' +
+    'new password is one known from data breaches (WEAK_PASSWORD): choose another',
+  [...badJsonBodyExamples, errors.WEAK_PASSWORD],
+);
 
 /** Answers for requests outside the documented operations (src/http/not-found.ts). */
 export const unknownRoute = errorResponseComponent('No route has this path', [errors.NOT_FOUND]);

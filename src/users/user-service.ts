@@ -1,10 +1,17 @@
+import type { PasswordAttempts } from '../auth/password-attempts';
 import type { SessionStore } from '../auth/session-store';
 import { ApiError } from '../http/api-error';
+import { refuseBreachedPassword } from './breached-passwords';
 import type { PasswordHasher } from './password';
 import { toPublicUser, type PublicUser, type UserModel } from './user-model';
 
-export function createUserService(deps: { User: UserModel; sessions: SessionStore; passwords: PasswordHasher }) {
-  const { User, sessions, passwords } = deps;
+export function createUserService(deps: {
+  User: UserModel;
+  sessions: SessionStore;
+  passwords: PasswordHasher;
+  passwordAttempts: PasswordAttempts;
+}) {
+  const { User, sessions, passwords, passwordAttempts } = deps;
 
   async function getUser(userId: string): Promise<PublicUser> {
     const user = await User.findById(userId).lean();
@@ -13,11 +20,21 @@ export function createUserService(deps: { User: UserModel; sessions: SessionStor
     return toPublicUser(user);
   }
 
-  /** Changes the password and signs every other device out; the caller's own session stays. */
-  async function changePassword(userId: string, sessionId: string, input: { currentPassword: string; newPassword: string }) {
+  /**
+   * Changes the password and signs every other device out; the caller's own session stays. A wrong
+   * current password counts against the account like a failed login: a stolen session must not become
+   * an unlimited password oracle. The new password is judged first, so a refused one costs no guess.
+   */
+  async function changePassword(
+    userId: string,
+    sessionId: string,
+    input: { currentPassword: string; newPassword: string },
+    client: { ip: string },
+  ) {
+    refuseBreachedPassword(input.newPassword);
     const user = await User.findById(userId).lean();
     if (!user) throw ApiError.unauthorized();
-    if (!(await passwords.verifyPassword(user.passwordHash, input.currentPassword))) {
+    if (!(await passwordAttempts.verify({ account: user.email, ip: client.ip }, user.passwordHash, input.currentPassword))) {
       throw new ApiError(401, 'INVALID_CREDENTIALS', 'Current password is incorrect');
     }
     await User.updateOne({ _id: user._id }, { $set: { passwordHash: await passwords.hashPassword(input.newPassword) } });
@@ -30,10 +47,11 @@ export function createUserService(deps: { User: UserModel; sessions: SessionStor
    * then the sessions' own records. Revocations stay until they expire: the feed and any database read
    * still need them to answer "revoked".
    */
-  async function deleteAccount(userId: string, password: string): Promise<void> {
+  async function deleteAccount(userId: string, password: string, client: { ip: string }): Promise<void> {
     const user = await User.findById(userId).lean();
     if (!user) throw ApiError.unauthorized();
-    if (!(await passwords.verifyPassword(user.passwordHash, password))) {
+    // A guess like a failed login: counted against the account (password-attempts.ts).
+    if (!(await passwordAttempts.verify({ account: user.email, ip: client.ip }, user.passwordHash, password))) {
       throw new ApiError(401, 'INVALID_CREDENTIALS', 'Password is incorrect');
     }
     await User.deleteOne({ _id: user._id });
