@@ -38,12 +38,27 @@ export function signAccessToken(settings: AccessTokenSettings, claims: AccessCla
   });
 }
 
+/** The token's JOSE header as an object, read without trusting anything in it yet. */
+function headerOf(token: string): Record<string, unknown> | undefined {
+  const end = token.indexOf('.');
+  if (end < 0) return undefined;
+  try {
+    const header: unknown = JSON.parse(Buffer.from(token.slice(0, end), 'base64url').toString('utf8'));
+    return typeof header === 'object' && header !== null && !Array.isArray(header) ? (header as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Verifies signature, algorithm, issuer, audience, exp and nbf (RFC 8725: the algorithm is pinned, never
  * taken from the token). Returns undefined for anything that is not a token this server issued.
  */
 export function verifyAccessToken(settings: AccessTokenSettings, token: string): AccessClaims | undefined {
   if (token.length === 0 || token.length > MAX_ACCESS_TOKEN_LENGTH) return undefined;
+  const header = headerOf(token);
+  // RFC 7515 §4.1.11: `crit` names extensions a recipient must understand or reject; this server knows none.
+  if (!header || 'crit' in header) return undefined;
   let payload: string | jwt.JwtPayload;
   try {
     payload = jwt.verify(token, settings.secret, {
@@ -55,7 +70,9 @@ export function verifyAccessToken(settings: AccessTokenSettings, token: string):
     return undefined;
   }
   if (typeof payload !== 'object') return undefined;
-  const { sub, sid, jti } = payload as { sub?: unknown; sid?: unknown; jti?: unknown };
+  const { sub, sid, jti, exp } = payload as { sub?: unknown; sid?: unknown; jti?: unknown; exp?: unknown };
+  // jsonwebtoken checks exp only when it is there; a token without one would never expire.
+  if (typeof exp !== 'number') return undefined;
   if (typeof sub !== 'string' || typeof sid !== 'string' || typeof jti !== 'string') return undefined;
   if (!isObjectIdHex(sub) || !isObjectIdHex(sid)) return undefined;
   return { userId: sub, sessionId: sid };
