@@ -11,7 +11,7 @@ import { createAuthService } from '../src/auth/auth-service';
 import { ACCESS_COOKIE } from '../src/auth/cookies';
 import { authOf } from '../src/auth/require-auth';
 import { createSessionAuth } from '../src/auth/session-auth';
-import { accessTokenKey } from '../src/auth/tokens';
+import { accessTokenSettings } from '../src/auth/tokens';
 import type { Config } from '../src/config';
 import { createModels } from '../src/db/models';
 import { rejectCrossSiteRequests } from '../src/http/csrf';
@@ -43,11 +43,11 @@ export function bareApp(): Express {
 
 /**
  * Case 2: stateless JWT, the speed peer that cannot revoke. Its secret is a KeyObject, as the project's is
- * (src/auth/tokens.ts): with a plain string jsonwebtoken would lose ~0.7 ms per request to a failed PEM
+ * (src/auth/access-keys.ts): with a plain string jsonwebtoken would lose ~0.7 ms per request to a failed PEM
  * parse, and the comparison would measure that instead of revocation.
  */
 export function statelessJwtApp({ config }: CaseContext): Express {
-  const key = accessTokenKey(config.jwt.accessSecret);
+  const key = accessTokenSettings(config).keys.signingKey;
   const app = express();
   app.use(cookieParser());
   app.get('/whoami', (req, res) => {

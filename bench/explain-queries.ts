@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Types } from 'mongoose';
-import { accessTokenKey } from '../src/auth/tokens';
+import { accessTokenSettings } from '../src/auth/tokens';
+import { loadConfig } from '../src/config';
 import { connectDatabase } from '../src/db/connection';
 import { startEmbeddedDatabase } from '../src/db/embedded-ferretdb';
 import { createModels, ensureIndexes } from '../src/db/models';
@@ -23,7 +24,7 @@ async function main(): Promise<void> {
     const models = createModels(connection);
     await ensureIndexes(models);
     const userIds = await seedUsers(models, 100);
-    await seedProjectSessions(models, { secret: accessTokenKey('x'.repeat(32)), issuer: 'i', audience: 'a', ttlSeconds: 900 }, userIds, 10_000, 0);
+    await seedProjectSessions(models, accessTokenSettings(loadConfig({ JWT_ACCESS_SECRET: 'x'.repeat(32) })), userIds, 10_000, 0);
     const session = await models.Session.findOne({}).sort({ _id: -1 }).lean();
     const now = new Date();
     const queries: Array<[string, Record<string, unknown>]> = [

@@ -3,7 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { accessTokenKey } from '../src/auth/tokens';
+import { accessTokenSettings } from '../src/auth/tokens';
+import { loadConfig } from '../src/config';
 import { connectDatabase } from '../src/db/connection';
 import { startEmbeddedDatabase } from '../src/db/embedded-ferretdb';
 import { createModels, ensureIndexes } from '../src/db/models';
@@ -70,7 +71,16 @@ async function main(): Promise<void> {
   progress(`database: ${database.description}`);
   const secret = randomBytes(48).toString('base64url');
   const peerSecret = randomBytes(32).toString('base64url');
-  const tokens = { secret: accessTokenKey(secret), issuer: settings.JWT_ISSUER, audience: settings.JWT_AUDIENCE, ttlSeconds: 15 * 60 };
+  // The seeded tokens are what the case servers, configured by baseEnv, will accept.
+  const tokens = accessTokenSettings(
+    loadConfig({
+      NODE_ENV: 'production',
+      MONGODB_URI: database.uri,
+      JWT_ACCESS_SECRET: secret,
+      JWT_ISSUER: settings.JWT_ISSUER,
+      JWT_AUDIENCE: settings.JWT_AUDIENCE,
+    }),
+  );
   const connection = await connectDatabase(database.uri, { dbName: settings.DATABASE_NAME, operationTimeoutMs: 30_000 });
   const results: Record<string, CaseResult> = {};
 

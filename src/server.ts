@@ -36,7 +36,7 @@ async function main(): Promise<void> {
   const config = readConfig();
   const logger = createLogger(config.logLevel);
   if (config.jwt.secretWasGenerated) {
-    logger.warn('JWT_ACCESS_SECRET is not set: using a random secret for this process; tokens will not survive a restart');
+    logger.warn('JWT_ACCESS_SECRET is not set, nor JWT_ACCESS_KEYS: using a random secret for this process; tokens will not survive a restart');
   }
   const database = await openDatabase(config, logger);
   const app = createApp({ config, connection: database.connection, logger });

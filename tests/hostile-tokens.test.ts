@@ -76,6 +76,8 @@ const hostileTokens: Array<[string, () => string]> = [
   ['a valid signature with a crit header naming an unknown extension (RFC 7515 §4.1.11)', () =>
     forgeHs({ alg: 'HS256', crit: ['urn:example:bound'], 'urn:example:bound': true }, genuinePayload(), TEST_SECRET)],
   ['a valid signature with an empty crit header', () => forgeHs({ alg: 'HS256', crit: [] }, genuinePayload(), TEST_SECRET)],
+  ['a valid signature with a kid this server does not know', () => forgeHs({ alg: 'HS256', kid: 'k-unknown' }, genuinePayload(), TEST_SECRET)],
+  ['a valid signature with a kid that is not a string', () => forgeHs({ alg: 'HS256', kid: 1 }, genuinePayload(), TEST_SECRET)],
 ];
 
 const authRoutes: Array<[string, (r: ReturnType<typeof request>) => request.Test]> = [

@@ -5,7 +5,7 @@ import type { Models } from '../db/models';
 import { createAuthenticator } from './require-auth';
 import { createSessionCache } from './session-cache';
 import { createSessionStore } from './session-store';
-import { accessTokenKey, type AccessTokenSettings } from './tokens';
+import { accessTokenSettings } from './tokens';
 
 /**
  * The session store, its cache and the auth middleware, wired together once: the app uses this, and so
@@ -17,12 +17,7 @@ export function createSessionAuth(deps: { config: Config; connection: Connection
   // The cache's revocation poller lives exactly as long as the database connection it polls.
   connection.once('close', sessionCache.stop);
   const sessions = createSessionStore(models, config, sessionCache);
-  const tokenSettings: AccessTokenSettings = {
-    secret: accessTokenKey(config.jwt.accessSecret),
-    issuer: config.jwt.issuer,
-    audience: config.jwt.audience,
-    ttlSeconds: config.accessTokenTtlSeconds,
-  };
+  const tokenSettings = accessTokenSettings(config);
   const authenticator = createAuthenticator(sessions, tokenSettings);
   return { sessions, tokenSettings, authenticator };
 }

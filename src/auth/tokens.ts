@@ -1,10 +1,11 @@
-import { createHash, createSecretKey, randomBytes, randomUUID, type KeyObject } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import jwt from 'jsonwebtoken';
+import type { Config } from '../config';
 import { isObjectIdHex } from '../db/object-id';
+import { accessKeysFrom, verificationKeyFor, type AccessKeys } from './access-keys';
 
 export interface AccessTokenSettings {
-  /** From accessTokenKey(JWT_ACCESS_SECRET). */
-  secret: KeyObject;
+  keys: AccessKeys;
   issuer: string;
   audience: string;
   ttlSeconds: number;
@@ -18,18 +19,21 @@ export interface AccessClaims {
 /** Longer than any token this server issues; larger ones are rejected before any parsing work. */
 export const MAX_ACCESS_TOKEN_LENGTH = 8192;
 
-/**
- * The HS256 secret as a KeyObject, made once when the settings are built. Given a string, jsonwebtoken
- * first tries to parse it as a PEM public key, and the exception that fails costs about 0.7 ms per
- * verification here, fifty times the HMAC itself (docs/PERFORMANCE.md).
- */
-export function accessTokenKey(secret: string): KeyObject {
-  return createSecretKey(Buffer.from(secret, 'utf8'));
+/** Built once per app: the keys become KeyObjects here, not on every sign or verify. */
+export function accessTokenSettings(config: Pick<Config, 'jwt' | 'accessTokenTtlSeconds'>): AccessTokenSettings {
+  return {
+    keys: accessKeysFrom(config.jwt),
+    issuer: config.jwt.issuer,
+    audience: config.jwt.audience,
+    ttlSeconds: config.accessTokenTtlSeconds,
+  };
 }
 
 export function signAccessToken(settings: AccessTokenSettings, claims: AccessClaims): string {
-  return jwt.sign({ sid: claims.sessionId }, settings.secret, {
+  const { signingKey, signingKid } = settings.keys;
+  return jwt.sign({ sid: claims.sessionId }, signingKey, {
     algorithm: 'HS256',
+    ...(signingKid === undefined ? {} : { keyid: signingKid }),
     expiresIn: settings.ttlSeconds,
     issuer: settings.issuer,
     audience: settings.audience,
@@ -52,16 +56,19 @@ function headerOf(token: string): Record<string, unknown> | undefined {
 
 /**
  * Verifies signature, algorithm, issuer, audience, exp and nbf (RFC 8725: the algorithm is pinned, never
- * taken from the token). Returns undefined for anything that is not a token this server issued.
+ * taken from the token), with the one key the token's `kid` names. Returns undefined for anything that is
+ * not a token this server issued.
  */
 export function verifyAccessToken(settings: AccessTokenSettings, token: string): AccessClaims | undefined {
   if (token.length === 0 || token.length > MAX_ACCESS_TOKEN_LENGTH) return undefined;
   const header = headerOf(token);
   // RFC 7515 §4.1.11: `crit` names extensions a recipient must understand or reject; this server knows none.
   if (!header || 'crit' in header) return undefined;
+  const key = verificationKeyFor(settings.keys, header.kid);
+  if (!key) return undefined;
   let payload: string | jwt.JwtPayload;
   try {
-    payload = jwt.verify(token, settings.secret, {
+    payload = jwt.verify(token, key, {
       algorithms: ['HS256'],
       issuer: settings.issuer,
       audience: settings.audience,
