@@ -8,7 +8,7 @@ import { createApp } from '../src/app';
 import { createAuditLog } from '../src/audit-log';
 import { createAuthController } from '../src/auth/auth-controller';
 import { createAuthService } from '../src/auth/auth-service';
-import { ACCESS_COOKIE } from '../src/auth/cookies';
+import { authCookieNames } from '../src/auth/cookies';
 import { authOf } from '../src/auth/require-auth';
 import { createSessionAuth } from '../src/auth/session-auth';
 import { accessTokenSettings } from '../src/auth/tokens';
@@ -48,11 +48,12 @@ export function bareApp(): Express {
  */
 export function statelessJwtApp({ config }: CaseContext): Express {
   const key = accessTokenSettings(config).keys.signingKey;
+  const cookieName = authCookieNames(config.cookies).access;
   const app = express();
   app.use(cookieParser());
   app.get('/whoami', (req, res) => {
     try {
-      const claims = jwt.verify(String(req.cookies[ACCESS_COOKIE]), key, {
+      const claims = jwt.verify(String(req.cookies[cookieName]), key, {
         algorithms: ['HS256'],
         issuer: config.jwt.issuer,
         audience: config.jwt.audience,

@@ -24,7 +24,8 @@ async function main(): Promise<void> {
     const models = createModels(connection);
     await ensureIndexes(models);
     const userIds = await seedUsers(models, 100);
-    await seedProjectSessions(models, accessTokenSettings(loadConfig({ JWT_ACCESS_SECRET: 'x'.repeat(32) })), userIds, 10_000, 0);
+    const tokens = accessTokenSettings(loadConfig({ JWT_ACCESS_SECRET: 'x'.repeat(32) }));
+    await seedProjectSessions(models, { tokens, accessCookieName: 'accessToken' }, userIds, 10_000, 0);
     const session = await models.Session.findOne({}).sort({ _id: -1 }).lean();
     const now = new Date();
     const queries: Array<[string, Record<string, unknown>]> = [

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { authCookieNames } from '../src/auth/cookies';
 import { accessTokenSettings } from '../src/auth/tokens';
 import { loadConfig } from '../src/config';
 import { connectDatabase } from '../src/db/connection';
@@ -71,16 +72,15 @@ async function main(): Promise<void> {
   progress(`database: ${database.description}`);
   const secret = randomBytes(48).toString('base64url');
   const peerSecret = randomBytes(32).toString('base64url');
-  // The seeded tokens are what the case servers, configured by baseEnv, will accept.
-  const tokens = accessTokenSettings(
-    loadConfig({
-      NODE_ENV: 'production',
-      MONGODB_URI: database.uri,
-      JWT_ACCESS_SECRET: secret,
-      JWT_ISSUER: settings.JWT_ISSUER,
-      JWT_AUDIENCE: settings.JWT_AUDIENCE,
-    }),
-  );
+  // The seeded tokens and cookies are what the case servers, configured by baseEnv, will accept.
+  const apiConfig = loadConfig({
+    NODE_ENV: 'production',
+    MONGODB_URI: database.uri,
+    JWT_ACCESS_SECRET: secret,
+    JWT_ISSUER: settings.JWT_ISSUER,
+    JWT_AUDIENCE: settings.JWT_AUDIENCE,
+  });
+  const credentials = { tokens: accessTokenSettings(apiConfig), accessCookieName: authCookieNames(apiConfig.cookies).access };
   const connection = await connectDatabase(database.uri, { dbName: settings.DATABASE_NAME, operationTimeoutMs: 30_000 });
   const results: Record<string, CaseResult> = {};
 
@@ -91,7 +91,7 @@ async function main(): Promise<void> {
 
     progress(`seeding ${settings.POOL_SIZE} users, their sessions, and as many express-session sessions`);
     const userIds = await seedUsers(models, settings.POOL_SIZE);
-    const ourCookies = await seedProjectSessions(models, tokens, userIds, settings.POOL_SIZE);
+    const ourCookies = await seedProjectSessions(models, credentials, userIds, settings.POOL_SIZE);
     const peerCookies = await seedPeerSessions(connection, peerSecret, userIds, settings.POOL_SIZE);
 
     const baseEnv = (stalenessMs: number): NodeJS.ProcessEnv => ({
@@ -153,7 +153,7 @@ async function main(): Promise<void> {
 
     // Case 5 before case 6, so that both sides log out of collections of the same size.
     progress(`case 5: seeding ${settings.LOGOUT_POOL_SIZE} sessions on each side to log out`);
-    const ourLogouts = await seedProjectSessions(models, tokens, userIds, settings.LOGOUT_POOL_SIZE, undefined, LOGOUT_POOL_USER_AGENT);
+    const ourLogouts = await seedProjectSessions(models, credentials, userIds, settings.LOGOUT_POOL_SIZE, undefined, LOGOUT_POOL_USER_AGENT);
     const peerLogouts = await seedPeerSessions(connection, peerSecret, userIds, settings.LOGOUT_POOL_SIZE);
     const logout = { path: '/logout', method: 'POST' as const, consume: true };
     await runCase('5-ours', `ours, POST logout (revoke + expire cookies), bound ${S} ms`, 'project-logout', { ...logout, cookies: ourLogouts }, S);
@@ -165,8 +165,8 @@ async function main(): Promise<void> {
     let inCollection = settings.POOL_SIZE;
     for (const size of settings.CURVE_SIZES) {
       progress(`case 6: filling the sessions collection to ${size}`);
-      await seedProjectSessions(models, tokens, userIds, size - inCollection - settings.CURVE_POOL_SIZE, 0);
-      const curveCookies = await seedProjectSessions(models, tokens, userIds, settings.CURVE_POOL_SIZE);
+      await seedProjectSessions(models, credentials, userIds, size - inCollection - settings.CURVE_POOL_SIZE, 0);
+      const curveCookies = await seedProjectSessions(models, credentials, userIds, settings.CURVE_POOL_SIZE);
       inCollection = size;
       const curve = { ...whoami, cookies: curveCookies };
       // Cached first: on a database that scans, the strict run's abandoned reads keep it busy for a while.

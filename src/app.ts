@@ -10,6 +10,7 @@ import { createAuditLog } from './audit-log';
 import { createAuthController } from './auth/auth-controller';
 import { createAuthRoutes } from './auth/auth-routes';
 import { createAuthService } from './auth/auth-service';
+import { authCookieNames } from './auth/cookies';
 import { createSessionAuth } from './auth/session-auth';
 import type { Config } from './config';
 import { isDatabaseReachable } from './db/connection';
@@ -93,7 +94,7 @@ export function createApp({ config, connection, logger }: AppDeps): Express {
   });
 
   // GET /api/v1/openapi.json and the interactive page at /docs; cacheable, so outside the no-store router.
-  app.use(createDocsRoutes());
+  app.use(createDocsRoutes(authCookieNames(config.cookies)));
 
   const api = Router();
   api.use(noStore);

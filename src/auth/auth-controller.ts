@@ -5,7 +5,7 @@ import { ApiError } from '../http/api-error';
 import { parseInput } from '../http/validate';
 import { loginSchema, logoutQuerySchema, registerSchema, sessionIdParamsSchema } from './auth-schemas';
 import type { AuthService, ClientInfo, SignedIn } from './auth-service';
-import { expireAuthCookies, REFRESH_COOKIE, setAccessCookie, setRefreshCookie } from './cookies';
+import { authCookieNames, expireAuthCookies, setAccessCookie, setRefreshCookie } from './cookies';
 import { authOf, type Authenticator } from './require-auth';
 import { RefreshTokenReusedError, type SessionStore } from './session-store';
 import { looksLikeRefreshToken } from './tokens';
@@ -52,7 +52,7 @@ export function createAuthController(deps: {
   /** A refresh token that does not work is of no use to the browser: its cookies are expired with the 401. */
   async function refreshOrEndBrowserSession(req: Request, res: Response) {
     try {
-      const refreshToken: unknown = req.cookies?.[REFRESH_COOKIE];
+      const refreshToken: unknown = req.cookies?.[authCookieNames(config.cookies).refresh];
       if (!looksLikeRefreshToken(refreshToken)) throw ApiError.unauthorized('Refresh token is missing or malformed');
       return await auth.refresh(refreshToken);
     } catch (error) {

@@ -1,6 +1,7 @@
 import type { Request, RequestHandler } from 'express';
+import type { Config } from '../config';
 import { ApiError } from '../http/api-error';
-import { ACCESS_COOKIE, REFRESH_COOKIE } from './cookies';
+import { authCookieNames } from './cookies';
 import type { SessionStore } from './session-store';
 import { looksLikeRefreshToken, verifyAccessToken, type AccessTokenSettings } from './tokens';
 
@@ -27,7 +28,7 @@ type TokenSource = { token: string; via: 'bearer' | 'access-cookie' } | { invali
  * The header must be exactly `Bearer <token>`: other schemes, spacing or a repeated header are refused
  * rather than guessed at, so no two parsers along the way can disagree on which token was meant.
  */
-function readAccessToken(req: Request): TokenSource {
+function readAccessToken(req: Request, cookieName: string): TokenSource {
   const headerCount = req.rawHeaders.filter((_, i) => i % 2 === 0 && req.rawHeaders[i]!.toLowerCase() === 'authorization').length;
   if (headerCount > 1) return { invalid: true };
   const header = req.headers.authorization;
@@ -35,14 +36,16 @@ function readAccessToken(req: Request): TokenSource {
     const match = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$/.exec(header);
     return match ? { token: match[1]!, via: 'bearer' } : { invalid: true };
   }
-  const cookie: unknown = req.cookies?.[ACCESS_COOKIE];
+  const cookie: unknown = req.cookies?.[cookieName];
   return typeof cookie === 'string' && cookie.length > 0 ? { token: cookie, via: 'access-cookie' } : undefined;
 }
 
-export function createAuthenticator(sessions: SessionStore, tokenSettings: AccessTokenSettings) {
+export function createAuthenticator(sessions: SessionStore, tokenSettings: AccessTokenSettings, config: Pick<Config, 'cookies'>) {
+  const cookieNames = authCookieNames(config.cookies);
+
   /** The caller identified by a valid access token whose session is still active, if any. */
   async function authenticateAccessToken(req: Request): Promise<AuthContext | undefined> {
-    const source = readAccessToken(req);
+    const source = readAccessToken(req, cookieNames.access);
     if (!source || 'invalid' in source) return undefined;
     const claims = verifyAccessToken(tokenSettings, source.token);
     if (!claims) return undefined;
@@ -53,7 +56,7 @@ export function createAuthenticator(sessions: SessionStore, tokenSettings: Acces
   async function authenticateForLogout(req: Request): Promise<AuthContext | undefined> {
     const byAccessToken = await authenticateAccessToken(req);
     if (byAccessToken) return byAccessToken;
-    const refreshToken: unknown = req.cookies?.[REFRESH_COOKIE];
+    const refreshToken: unknown = req.cookies?.[cookieNames.refresh];
     if (!looksLikeRefreshToken(refreshToken)) return undefined;
     const session = await sessions.findSessionByRefreshToken(refreshToken);
     return session ? { userId: session.userId.toString(), sessionId: session._id.toString(), via: 'refresh-cookie' } : undefined;

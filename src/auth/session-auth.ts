@@ -18,6 +18,6 @@ export function createSessionAuth(deps: { config: Config; connection: Connection
   connection.once('close', sessionCache.stop);
   const sessions = createSessionStore(models, config, sessionCache);
   const tokenSettings = accessTokenSettings(config);
-  const authenticator = createAuthenticator(sessions, tokenSettings);
+  const authenticator = createAuthenticator(sessions, tokenSettings, config);
   return { sessions, tokenSettings, authenticator };
 }
