@@ -139,7 +139,7 @@ export function projectLogoutApp(context: CaseContext): Express {
   const controller = createAuthController({ config: context.config, auth, sessions, authenticator, audit });
   const app = express();
   app.use(cookieParser());
-  app.post('/logout', rejectCrossSiteRequests(context.config.corsOrigins, audit), controller.logout);
+  app.post('/logout', rejectCrossSiteRequests(context.config.corsOrigins, audit, authenticator.carriesSignedBearerToken), controller.logout);
   app.use(errorHandler);
   return app;
 }

@@ -50,7 +50,8 @@ export function createApp({ config, connection, logger }: AppDeps): Express {
   const guards = {
     jsonBody: jsonBody(config.bodyLimit),
     requireAuth: authenticator.requireAuth,
-    csrf: rejectCrossSiteRequests(config.corsOrigins, audit),
+    csrf: rejectCrossSiteRequests(config.corsOrigins, audit, authenticator.carriesSignedBearerToken),
+    refreshCsrf: rejectCrossSiteRequests(config.corsOrigins, audit),
     rateLimits: createRateLimits(config.rateLimits, audit, logger),
   };
 

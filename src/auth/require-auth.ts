@@ -24,18 +24,25 @@ declare global {
 type TokenSource = { token: string; via: 'bearer' | 'access-cookie' } | { invalid: true } | undefined;
 
 /**
- * Where the access token comes from. The Authorization header wins over the cookie when both are sent.
- * The header must be exactly `Bearer <token>`: other schemes, spacing or a repeated header are refused
- * rather than guessed at, so no two parsers along the way can disagree on which token was meant.
+ * The Bearer token; undefined only when there is no Authorization header at all. The header must be
+ * exactly `Bearer <token>`: other schemes, spacing or a repeated header are refused rather than guessed
+ * at, so no two parsers along the way can disagree on which token was meant.
+ */
+function readBearerToken(req: Request): TokenSource {
+  const headerCount = req.rawHeaders.filter((value, i) => i % 2 === 0 && value.toLowerCase() === 'authorization').length;
+  if (headerCount === 0) return undefined;
+  if (headerCount > 1) return { invalid: true };
+  const match = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$/.exec(req.headers.authorization ?? '');
+  return match ? { token: match[1]!, via: 'bearer' } : { invalid: true };
+}
+
+/**
+ * Where the access token comes from. An Authorization header, whatever it holds, is the only credential
+ * looked at: the cookie is not consulted once one is present.
  */
 function readAccessToken(req: Request, cookieName: string): TokenSource {
-  const headerCount = req.rawHeaders.filter((_, i) => i % 2 === 0 && req.rawHeaders[i]!.toLowerCase() === 'authorization').length;
-  if (headerCount > 1) return { invalid: true };
-  const header = req.headers.authorization;
-  if (header !== undefined) {
-    const match = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$/.exec(header);
-    return match ? { token: match[1]!, via: 'bearer' } : { invalid: true };
-  }
+  const bearer = readBearerToken(req);
+  if (bearer) return bearer;
   const cookie: unknown = req.cookies?.[cookieName];
   return typeof cookie === 'string' && cookie.length > 0 ? { token: cookie, via: 'access-cookie' } : undefined;
 }
@@ -52,10 +59,23 @@ export function createAuthenticator(sessions: SessionStore, tokenSettings: Acces
     return (await sessions.isSessionActive(claims.sessionId, claims.userId)) ? { ...claims, via: source.via } : undefined;
   }
 
-  /** Logout also accepts the refresh cookie of an active session, for clients that hold nothing else. */
+  /**
+   * A Bearer token this server signed, judged without the database. Enough to exempt a request from the
+   * CSRF check: a browser never attaches one by itself, and since the header is then the only credential
+   * looked at, the request acts with this token or not at all (an inactive session gets 401).
+   */
+  function carriesSignedBearerToken(req: Request): boolean {
+    const source = readBearerToken(req);
+    return source !== undefined && 'token' in source && verifyAccessToken(tokenSettings, source.token) !== undefined;
+  }
+
+  /**
+   * Logout also accepts the refresh cookie of an active session, for clients that hold nothing else; but
+   * not once an Authorization header is present, which is then the only credential looked at.
+   */
   async function authenticateForLogout(req: Request): Promise<AuthContext | undefined> {
     const byAccessToken = await authenticateAccessToken(req);
-    if (byAccessToken) return byAccessToken;
+    if (byAccessToken || readBearerToken(req)) return byAccessToken;
     const refreshToken: unknown = req.cookies?.[cookieNames.refresh];
     if (!looksLikeRefreshToken(refreshToken)) return undefined;
     const session = await sessions.findSessionByRefreshToken(refreshToken);
@@ -69,7 +89,7 @@ export function createAuthenticator(sessions: SessionStore, tokenSettings: Acces
     next();
   };
 
-  return { authenticateAccessToken, authenticateForLogout, requireAuth };
+  return { authenticateAccessToken, authenticateForLogout, carriesSignedBearerToken, requireAuth };
 }
 
 export type Authenticator = ReturnType<typeof createAuthenticator>;

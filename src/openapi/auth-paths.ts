@@ -98,9 +98,9 @@ export function registerAuthPaths(registry: OpenAPIRegistry): void {
     tags: ['auth'],
     summary: 'Log out this session, the other sessions, or all of them',
     description:
-      'Accepts a Bearer token, the accessToken cookie, or the refreshToken cookie alone. scope=local and global expire ' +
-      'both auth cookies first, so the browser is logged out even if the revocation fails; scope=others keeps the ' +
-      'caller signed in. Any body is ignored.',
+      'Accepts a Bearer token, the accessToken cookie, or the refreshToken cookie alone; with an Authorization header ' +
+      'only the header counts. scope=local and global expire both auth cookies first, so the browser is logged out ' +
+      'even if the revocation fails; scope=others keeps the caller signed in. Any body is ignored.',
     security: anyAuth,
     request: { query: logoutQuerySchema },
     responses: {

@@ -116,7 +116,9 @@ export const serverErrors = {
 };
 
 export const csrfRejected = errorResponse(
-  'A cookie-authenticated state-changing request that failed the cross-site request checks',
+  'A cookie-authenticated state-changing request that failed the cross-site request checks. Only a Bearer token this ' +
+    'server signed exempts a request from them (never on refresh, which reads only its cookie); any other ' +
+    'Authorization header exempts nothing',
   [errors.CSRF_REJECTED],
 );
 

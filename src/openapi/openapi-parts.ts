@@ -13,7 +13,7 @@ export const securitySchemes = (names: AuthCookieNames = PLAIN_COOKIE_NAMES) => 
     type: 'http' as const,
     scheme: 'bearer',
     bearerFormat: 'JWT',
-    description: 'The accessToken from the login/register/refresh body, as `Authorization: Bearer <token>`. Wins over the cookie when both are sent.',
+    description: 'The accessToken from the login/register/refresh body, as `Authorization: Bearer <token>`. When an Authorization header is sent, the cookies are not consulted.',
   },
   accessCookie: {
     type: 'apiKey' as const,
