@@ -116,7 +116,6 @@ function projectAuth({ config, connection }: CaseContext) {
 export function projectAuthApp(context: CaseContext): Express {
   const { authenticator } = projectAuth(context);
   const app = express();
-  app.use(cookieParser());
   app.get('/whoami', authenticator.requireAuth, (req, res) => {
     const caller = authOf(req);
     res.json({ success: true, userId: caller.userId, sessionId: caller.sessionId });
@@ -138,7 +137,6 @@ export function projectLogoutApp(context: CaseContext): Express {
   const audit = createAuditLog(createLogger(context.config.logLevel));
   const controller = createAuthController({ config: context.config, auth, sessions, authenticator, audit });
   const app = express();
-  app.use(cookieParser());
   app.post('/logout', rejectCrossSiteRequests(context.config.corsOrigins, audit, authenticator.carriesSignedBearerToken), controller.logout);
   app.use(errorHandler);
   return app;

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import cookieParser from 'cookie-parser';
 import cors from 'cors';
 import express, { Router, type Express, type RequestHandler } from 'express';
 import helmet from 'helmet';
@@ -82,7 +81,6 @@ export function createApp({ config, connection, logger }: AppDeps): Express {
       maxAge: 600,
     }),
   );
-  app.use(cookieParser());
 
   app.get('/healthz', (_req, res) => {
     res.json({ success: true, status: 'ok' });

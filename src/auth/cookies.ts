@@ -1,5 +1,6 @@
-import type { CookieOptions, Response } from 'express';
+import type { CookieOptions, Request, Response } from 'express';
 import type { Config } from '../config';
+import { cookieValues } from '../http/cookie-header';
 
 /**
  * Cookie names and attributes live here and nowhere else, so a cookie is always cleared with exactly the
@@ -9,6 +10,12 @@ import type { Config } from '../config';
 
 /** The refresh token travels only to the auth routes that consume it. */
 export const REFRESH_COOKIE_PATH = '/api/v1/auth';
+
+/**
+ * More values of one name than this are not looked at: a browser holds one of each, a few more mean
+ * planted cookies, and each value looked at may cost a database read.
+ */
+export const MAX_VALUES_PER_COOKIE = 4;
 
 type CookieSettings = Pick<Config, 'cookies' | 'accessTokenTtlSeconds' | 'refreshTokenTtlSeconds'>;
 
@@ -68,4 +75,14 @@ export function expireAuthCookies(res: Response, config: CookieSettings): void {
   const names = authCookieNames(config.cookies);
   res.clearCookie(names.access, accessCookieOptions(config));
   res.clearCookie(names.refresh, refreshCookieOptions(config));
+}
+
+/** Every distinct access-cookie value the request carries (at most MAX_VALUES_PER_COOKIE). */
+export function readAccessCookies(req: Request, config: Pick<Config, 'cookies'>): string[] {
+  return cookieValues(req, authCookieNames(config.cookies).access, MAX_VALUES_PER_COOKIE);
+}
+
+/** Every distinct refresh-cookie value the request carries (at most MAX_VALUES_PER_COOKIE). */
+export function readRefreshCookies(req: Request, config: Pick<Config, 'cookies'>): string[] {
+  return cookieValues(req, authCookieNames(config.cookies).refresh, MAX_VALUES_PER_COOKIE);
 }

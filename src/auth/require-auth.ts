@@ -1,7 +1,7 @@
 import type { Request, RequestHandler } from 'express';
 import type { Config } from '../config';
 import { ApiError } from '../http/api-error';
-import { authCookieNames } from './cookies';
+import { readAccessCookies, readRefreshCookies } from './cookies';
 import type { SessionStore } from './session-store';
 import { looksLikeRefreshToken, verifyAccessToken, type AccessTokenSettings } from './tokens';
 
@@ -36,27 +36,38 @@ function readBearerToken(req: Request): TokenSource {
   return match ? { token: match[1]!, via: 'bearer' } : { invalid: true };
 }
 
-/**
- * Where the access token comes from. An Authorization header, whatever it holds, is the only credential
- * looked at: the cookie is not consulted once one is present.
- */
-function readAccessToken(req: Request, cookieName: string): TokenSource {
-  const bearer = readBearerToken(req);
-  if (bearer) return bearer;
-  const cookie: unknown = req.cookies?.[cookieName];
-  return typeof cookie === 'string' && cookie.length > 0 ? { token: cookie, via: 'access-cookie' } : undefined;
-}
-
 export function createAuthenticator(sessions: SessionStore, tokenSettings: AccessTokenSettings, config: Pick<Config, 'cookies'>) {
-  const cookieNames = authCookieNames(config.cookies);
+  /**
+   * Where the access token comes from. An Authorization header, whatever it holds, is the only credential
+   * looked at: the cookies are not consulted once one is present. Two different access cookies (one
+   * planted by a sibling subdomain) are ambiguous, so neither is trusted.
+   */
+  function readAccessToken(req: Request): TokenSource {
+    const bearer = readBearerToken(req);
+    if (bearer) return bearer;
+    const values = readAccessCookies(req, config);
+    if (values.length > 1) return { invalid: true };
+    return values.length === 1 ? { token: values[0]!, via: 'access-cookie' } : undefined;
+  }
 
   /** The caller identified by a valid access token whose session is still active, if any. */
   async function authenticateAccessToken(req: Request): Promise<AuthContext | undefined> {
-    const source = readAccessToken(req, cookieNames.access);
+    const source = readAccessToken(req);
     if (!source || 'invalid' in source) return undefined;
-    const claims = verifyAccessToken(tokenSettings, source.token);
+    return authenticateToken(source.token, source.via);
+  }
+
+  async function authenticateToken(token: string, via: AuthContext['via']): Promise<AuthContext | undefined> {
+    const claims = verifyAccessToken(tokenSettings, token);
     if (!claims) return undefined;
-    return (await sessions.isSessionActive(claims.sessionId, claims.userId)) ? { ...claims, via: source.via } : undefined;
+    return (await sessions.isSessionActive(claims.sessionId, claims.userId)) ? { ...claims, via } : undefined;
+  }
+
+  /** The session whose current refresh token this is (or was, within the rotation grace period). */
+  async function authenticateRefreshToken(token: string): Promise<AuthContext | undefined> {
+    if (!looksLikeRefreshToken(token)) return undefined;
+    const session = await sessions.findSessionByRefreshToken(token);
+    return session ? { userId: session.userId.toString(), sessionId: session._id.toString(), via: 'refresh-cookie' } : undefined;
   }
 
   /**
@@ -70,16 +81,23 @@ export function createAuthenticator(sessions: SessionStore, tokenSettings: Acces
   }
 
   /**
-   * Logout also accepts the refresh cookie of an active session, for clients that hold nothing else; but
-   * not once an Authorization header is present, which is then the only credential looked at.
+   * Every active session a logout request proves. With an Authorization header, only the header counts.
+   * Otherwise every access cookie value and then every refresh cookie value is tried (a bounded few): a
+   * planted cookie, valid or not, in front of the real one must not make the real session survive the
+   * logout. Logout also accepts the refresh cookie alone, for clients that hold nothing else.
    */
-  async function authenticateForLogout(req: Request): Promise<AuthContext | undefined> {
-    const byAccessToken = await authenticateAccessToken(req);
-    if (byAccessToken || readBearerToken(req)) return byAccessToken;
-    const refreshToken: unknown = req.cookies?.[cookieNames.refresh];
-    if (!looksLikeRefreshToken(refreshToken)) return undefined;
-    const session = await sessions.findSessionByRefreshToken(refreshToken);
-    return session ? { userId: session.userId.toString(), sessionId: session._id.toString(), via: 'refresh-cookie' } : undefined;
+  async function authenticateForLogout(req: Request): Promise<AuthContext[]> {
+    if (readBearerToken(req)) {
+      const byHeader = await authenticateAccessToken(req);
+      return byHeader ? [byHeader] : [];
+    }
+    const proven = new Map<string, AuthContext>();
+    const remember = (caller: AuthContext | undefined) => {
+      if (caller && !proven.has(caller.sessionId)) proven.set(caller.sessionId, caller);
+    };
+    for (const token of readAccessCookies(req, config)) remember(await authenticateToken(token, 'access-cookie'));
+    for (const token of readRefreshCookies(req, config)) remember(await authenticateRefreshToken(token));
+    return [...proven.values()];
   }
 
   const requireAuth: RequestHandler = async (req, _res, next) => {

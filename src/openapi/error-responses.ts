@@ -25,6 +25,7 @@ export const errors = {
   UNAUTHORIZED: { code: 'UNAUTHORIZED', message: 'Authentication required' },
   REFRESH_MISSING: { code: 'UNAUTHORIZED', message: 'Refresh token is missing or malformed' },
   REFRESH_INVALID: { code: 'UNAUTHORIZED', message: 'Refresh token is invalid, expired or revoked' },
+  REFRESH_AMBIGUOUS: { code: 'UNAUTHORIZED', message: 'Several different refresh tokens were sent; sign in again' },
   REFRESH_REUSED: {
     code: 'REFRESH_TOKEN_REUSED',
     message: 'This refresh token was already used; the session has been revoked',
