@@ -1,7 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import MongoStore from 'connect-mongo';
 import cookieParser from 'cookie-parser';
 import express, { type Express } from 'express';
 import session from 'express-session';
+import helmet from 'helmet';
+import cors from 'cors';
+import { pinoHttp } from 'pino-http';
 import jwt from 'jsonwebtoken';
 import type { Connection } from 'mongoose';
 import { createApp } from '../src/app';
@@ -18,6 +22,7 @@ import { rejectCrossSiteRequests } from '../src/http/csrf';
 import { errorHandler } from '../src/http/error-handler';
 import { createLogger } from '../src/logger';
 import { createPasswordHasher } from '../src/users/password';
+import { toPublicUser } from '../src/users/user-model';
 import { PEER_COLLECTION, PEER_COOKIE, PEER_SESSION_MAX_AGE_MS } from './settings';
 
 /**
@@ -129,6 +134,45 @@ export function fullApiApp({ config, connection }: CaseContext): Express {
   return createApp({ config, connection, logger: createLogger(config.logLevel) });
 }
 
+/**
+ * The peer of the whole route: GET /api/v1/users/me as a stateless-JWT API would serve it, with the same
+ * middleware the project's app runs in front of it (request log, helmet, CORS, cookies, no-store), the
+ * same token check as case 2 and the same user read and answer; only the revocation check is missing.
+ */
+export function routePeerApp({ config, connection }: CaseContext): Express {
+  const key = accessTokenSettings(config).keys.signingKey;
+  const cookieName = authCookieNames(config.cookies).access;
+  const User = createModels(connection).User;
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(pinoHttp({ logger: createLogger(config.logLevel), genReqId: () => randomUUID() }));
+  app.use(helmet());
+  app.use(cors({ origin: (origin, callback) => callback(null, origin !== undefined && config.corsOrigins.includes(origin)), credentials: true }));
+  app.use(cookieParser());
+  app.get('/api/v1/users/me', async (req, res) => {
+    res.set('Cache-Control', 'no-store');
+    let userId: string | undefined;
+    try {
+      const header = req.headers.authorization?.replace(/^Bearer /, '');
+      const claims = jwt.verify(header ?? String(req.cookies[cookieName]), key, {
+        algorithms: ['HS256'],
+        issuer: config.jwt.issuer,
+        audience: config.jwt.audience,
+      }) as jwt.JwtPayload;
+      userId = claims.sub;
+    } catch {
+      // answered below
+    }
+    const user = userId ? await User.findById(userId).lean() : null;
+    if (!user) {
+      res.status(401).json({ success: false, code: 'UNAUTHORIZED', message: 'Authentication required' });
+      return;
+    }
+    res.json({ success: true, user: toPublicUser(user) });
+  });
+  return app;
+}
+
 /** Case 5, ours: what the project's logout route runs (CSRF check, authenticate, revoke, expire both cookies). */
 export function projectLogoutApp(context: CaseContext): Express {
   const { models, sessions, authenticator, tokenSettings } = projectAuth(context);
@@ -166,6 +210,7 @@ export const CASE_APPS = {
   'express-session': expressSessionApp,
   'project-auth': projectAuthApp,
   'full-api': fullApiApp,
+  'route-peer': routePeerApp,
   'project-logout': projectLogoutApp,
   'express-session-logout': expressSessionLogoutApp,
 } satisfies Record<string, (context: CaseContext) => Express>;

@@ -29,10 +29,10 @@ async function main(): Promise<void> {
     const session = await models.Session.findOne({}).sort({ _id: -1 }).lean();
     const now = new Date();
     const queries: Array<[string, Record<string, unknown>]> = [
-      ['session by id (every request without cache, refresh, logout)', { find: 'sessions', filter: { _id: session!._id }, limit: 1 }],
+      ['session by id (a session an instance does not know yet, refresh, logout)', { find: 'sessions', filter: { _id: session!._id }, limit: 1 }],
       ['revocation by session id (same)', { find: 'session_revocations', filter: { _id: session!._id }, limit: 1 }],
       ['refresh token by hash (refresh, logout by cookie)', { find: 'refresh_tokens', filter: { _id: 'f'.repeat(64) }, limit: 1 }],
-      ['session cache poll', { find: 'session_revocations', filter: { revokedAt: { $gte: now } }, projection: { _id: 1 } }],
+      ['revocation feed poll', { find: 'revocation_feed', filter: { _id: { $gte: 41 } }, projection: { _id: 1, sessionIds: 1 }, sort: { _id: 1 } }],
       ['active sessions of a user (GET /auth/sessions, logout others/global)', { find: 'sessions', filter: { userId: session!.userId, expiresAt: { $gt: now } }, sort: { createdAt: -1, _id: -1 } }],
       ['user by id (GET /users/me)', { find: 'users', filter: { _id: new Types.ObjectId(userIds[0]) }, limit: 1 }],
       ['user by email (login)', { find: 'users', filter: { email: 'bench@example.com' }, limit: 1 }],

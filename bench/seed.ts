@@ -40,7 +40,6 @@ function sessionDocument(userId: Types.ObjectId, now: Date, userAgent: string): 
   return {
     _id: new Types.ObjectId(),
     userId,
-    refreshTokenHash: randomBytes(32).toString('hex'),
     createdAt: now,
     lastUsedAt: now,
     expiresAt: new Date(now.getTime() + WEEK_MS),

@@ -91,8 +91,11 @@ const envSchema = z.object({
   RATE_LIMIT_LOGIN_PER_ACCOUNT: integer(1, 1_000_000_000).default(10),
   RATE_LIMIT_REGISTER_PER_IP: integer(1, 1_000_000_000).default(100),
   RATE_LIMIT_REFRESH_PER_IP: integer(1, 1_000_000_000).default(300),
-  SESSION_CACHE_STALENESS_MS: integer(0, 60 * 60 * 1000).default(0),
-  SESSION_CACHE_MAX_ENTRIES: integer(1, 10_000_000).default(100_000),
+  REVOCATION_LEASE_MS: integer(0, 60_000).default(150),
+  SESSION_MEMORY_MAX_ENTRIES: integer(1, 10_000_000).default(100_000),
+  /** Replaced by REVOCATION_LEASE_MS; refused so that a deployment still setting it learns what changed. */
+  SESSION_CACHE_STALENESS_MS: z.string().optional(),
+  SESSION_CACHE_MAX_ENTRIES: z.string().optional(),
 });
 
 export type CookieSameSite = 'lax' | 'strict' | 'none';
@@ -115,8 +118,8 @@ export interface Config {
   passwordHash: { memoryKib: number; iterations: number };
   dbOperationTimeoutMs: number;
   rateLimits: RateLimitSettings;
-  /** See src/auth/session-cache.ts; stalenessMs 0 = every request reads the database. */
-  sessionCache: { stalenessMs: number; maxEntries: number };
+  /** See src/auth/session-memory.ts; leaseMs 0 = no memory, every request reads the database. */
+  sessionMemory: { leaseMs: number; maxEntries: number };
 }
 
 /** How access tokens are signed and verified; src/auth/access-keys.ts turns the secrets into keys. */
@@ -192,6 +195,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (e.ACCESS_TOKEN_TTL >= e.REFRESH_TOKEN_TTL) {
     problems.push('ACCESS_TOKEN_TTL: must be shorter than REFRESH_TOKEN_TTL');
   }
+  if (e.SESSION_CACHE_STALENESS_MS !== undefined || e.SESSION_CACHE_MAX_ENTRIES !== undefined) {
+    problems.push(
+      'SESSION_CACHE_STALENESS_MS and SESSION_CACHE_MAX_ENTRIES were replaced: revocation is now strict on every instance with memory on ' +
+        '(REVOCATION_LEASE_MS, SESSION_MEMORY_MAX_ENTRIES; see .env.example); remove them',
+    );
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   return {
@@ -226,6 +235,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       registerPerIp: e.RATE_LIMIT_REGISTER_PER_IP,
       refreshPerIp: e.RATE_LIMIT_REFRESH_PER_IP,
     },
-    sessionCache: { stalenessMs: e.SESSION_CACHE_STALENESS_MS, maxEntries: e.SESSION_CACHE_MAX_ENTRIES },
+    sessionMemory: { leaseMs: e.REVOCATION_LEASE_MS, maxEntries: e.SESSION_MEMORY_MAX_ENTRIES },
   };
 }

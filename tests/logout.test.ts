@@ -149,8 +149,7 @@ describe('POST /api/v1/auth/logout', () => {
 
   it('stores only the SHA-256 of the refresh token, never the token itself', async () => {
     const user = await registerUser(t.app);
-    const session = await t.models.Session.findById(user.sessionId).lean();
-    expect(session?.refreshTokenHash).toBe(hashToken(user.refreshToken));
+    expect(await t.models.RefreshToken.exists({ _id: hashToken(user.refreshToken), sessionId: user.sessionId })).toBeTruthy();
     const raw = JSON.stringify(await t.connection.db!.collection('sessions').find({}).toArray());
     expect(raw).not.toContain(user.refreshToken);
     expect(JSON.stringify(await t.connection.db!.collection('refresh_tokens').find({}).toArray())).not.toContain(user.refreshToken);
@@ -160,7 +159,7 @@ describe('POST /api/v1/auth/logout', () => {
     // A session document that violates the schema (expiresAt stored as text) makes validation throw.
     const userId = new Types.ObjectId();
     const sessionId = new Types.ObjectId();
-    await t.connection.db!.collection('sessions').insertOne({ _id: sessionId, userId, refreshTokenHash: 'x', createdAt: new Date(), lastUsedAt: new Date(), expiresAt: 'not a date', userAgent: '', ip: '' });
+    await t.connection.db!.collection('sessions').insertOne({ _id: sessionId, userId, createdAt: new Date(), lastUsedAt: new Date(), expiresAt: 'not a date', userAgent: '', ip: '' });
     const token = jwt.sign({ sid: sessionId.toString() }, TEST_SECRET, {
       algorithm: 'HS256', subject: userId.toString(), issuer: t.config.jwt.issuer, audience: t.config.jwt.audience, jwtid: 'j', expiresIn: 60,
     });

@@ -1,3 +1,4 @@
+import { isDuplicateKeyError } from '../db/errors';
 import { ApiError } from '../http/api-error';
 import type { PasswordHasher } from '../users/password';
 import { toPublicUser, type PublicUser, type UserModel } from '../users/user-model';
@@ -17,8 +18,6 @@ export interface SignedIn {
   accessToken: string;
   refreshToken: string;
 }
-
-const DUPLICATE_KEY = 11000;
 
 export function createAuthService(deps: {
   User: UserModel;
@@ -41,7 +40,7 @@ export function createAuthService(deps: {
       return await startSession(user, client);
     } catch (error) {
       // The unique index decides, so two racing registrations of one email cannot both succeed.
-      if ((error as { code?: unknown }).code === DUPLICATE_KEY) {
+      if (isDuplicateKeyError(error)) {
         throw new ApiError(409, 'EMAIL_TAKEN', 'An account with this email already exists');
       }
       throw error;

@@ -3,21 +3,22 @@ import type { Logger } from 'pino';
 import type { Config } from '../config';
 import type { Models } from '../db/models';
 import { createAuthenticator } from './require-auth';
-import { createSessionCache } from './session-cache';
+import { createRevocationFeed } from './revocation-feed';
+import { createSessionMemory } from './session-memory';
 import { createSessionStore } from './session-store';
 import { accessTokenSettings } from './tokens';
 
 /**
- * The session store, its cache and the auth middleware, wired together once: the app uses this, and so
+ * The session store, its memory and the auth middleware, wired together once: the app uses this, and so
  * does the benchmark, so that what is measured is exactly what the routes run.
  */
 export function createSessionAuth(deps: { config: Config; connection: Connection; models: Models; logger: Logger }) {
   const { config, connection, models, logger } = deps;
-  const sessionCache = createSessionCache(models, config.sessionCache, logger);
-  // The cache's revocation poller lives exactly as long as the database connection it polls.
-  connection.once('close', sessionCache.stop);
-  const sessions = createSessionStore(models, config, sessionCache);
+  const memory = createSessionMemory(createRevocationFeed(models), config.sessionMemory, { logger });
+  // The memory's feed poller lives exactly as long as the database connection it polls.
+  connection.once('close', memory.stop);
+  const sessions = createSessionStore(models, config, memory);
   const tokenSettings = accessTokenSettings(config);
   const authenticator = createAuthenticator(sessions, tokenSettings, config);
-  return { sessions, tokenSettings, authenticator };
+  return { sessions, memory, tokenSettings, authenticator };
 }

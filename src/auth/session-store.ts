@@ -1,6 +1,7 @@
 import { Types } from 'mongoose';
 import { ApiError } from '../http/api-error';
-import type { SessionCache } from './session-cache';
+import { isDuplicateKeyError } from '../db/errors';
+import type { SessionMemory } from './session-memory';
 import type { RevocationReason, SessionDocument, SessionModels } from './session-models';
 import { generateRefreshToken, hashToken } from './tokens';
 
@@ -26,13 +27,8 @@ export type RotationResult =
   /** The token was rotated moments ago by a concurrent request (another tab): no new refresh token. */
   | { outcome: 'within-grace'; session: SessionDocument };
 
-const DUPLICATE_KEY = 11000;
 /** Revocations outlive any session they guard, so an expired revocation never revives a session. */
 const REVOCATION_MARGIN_MS = 60 * 60 * 1000;
-
-function isDuplicateKey(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && 'code' in error && error.code === DUPLICATE_KEY;
-}
 
 /** Carries which session was revoked, for the audit log; the client sees only the ApiError. */
 export class RefreshTokenReusedError extends ApiError {
@@ -46,8 +42,11 @@ export class RefreshTokenReusedError extends ApiError {
 
 const invalidRefreshToken = () => ApiError.unauthorized('Refresh token is invalid, expired or revoked');
 
-/** Without a cache every check reads the database; the refresh path always does, with or without one. */
-export function createSessionStore(models: SessionModels, settings: SessionStoreSettings, cache?: SessionCache) {
+/**
+ * With memory enabled, a known session costs no database round trip; the refresh path always reads the
+ * database. Every revocation passes the memory's barrier before it returns (session-memory.ts).
+ */
+export function createSessionStore(models: SessionModels, settings: SessionStoreSettings, memory: SessionMemory) {
   const { Session, RefreshToken, RefreshTokenRotation, SessionRevocation } = models;
   const refreshTtlMs = settings.refreshTokenTtlSeconds * 1000;
   const graceMs = settings.refreshReuseGraceSeconds * 1000;
@@ -68,10 +67,9 @@ export function createSessionStore(models: SessionModels, settings: SessionStore
   async function createSession(input: NewSession): Promise<{ session: SessionDocument; refreshToken: string }> {
     const now = new Date();
     const ids = { _id: new Types.ObjectId(), userId: new Types.ObjectId(input.userId) };
-    const { refreshToken, tokenHash } = await issueRefreshToken(ids, now);
+    const { refreshToken } = await issueRefreshToken(ids, now);
     const session: SessionDocument = {
       ...ids,
-      refreshTokenHash: tokenHash,
       createdAt: now,
       lastUsedAt: now,
       expiresAt: new Date(now.getTime() + refreshTtlMs),
@@ -82,34 +80,56 @@ export function createSessionStore(models: SessionModels, settings: SessionStore
     return { session, refreshToken };
   }
 
-  /** The session if it exists, belongs to the user (when given), has not expired and was never revoked. */
-  async function findActiveSession(sessionId: string, userId?: string): Promise<SessionDocument | undefined> {
+  /** The session if it exists, has not expired and was never revoked: undefined means dead for good. */
+  async function findLiveSession(sessionId: string): Promise<SessionDocument | undefined> {
     const [session, revoked] = await Promise.all([
       Session.findById(sessionId).lean<SessionDocument>(),
       SessionRevocation.exists({ _id: sessionId }),
     ]);
-    if (!session || revoked) return undefined;
-    if (session.expiresAt.getTime() <= Date.now()) return undefined;
-    if (userId !== undefined && session.userId.toString() !== userId) return undefined;
+    if (!session || revoked || session.expiresAt.getTime() <= Date.now()) return undefined;
     return session;
   }
 
-  /**
-   * The per-request check behind the auth middleware: the session cache when it may answer (see
-   * session-cache.ts for its staleness bound), the database otherwise.
-   */
+  /** The live session, if it belongs to the user (when given). */
+  async function findActiveSession(sessionId: string, userId?: string): Promise<SessionDocument | undefined> {
+    const session = await findLiveSession(sessionId);
+    return session && (userId === undefined || session.userId.toString() === userId) ? session : undefined;
+  }
+
+  /** The per-request check behind the auth middleware: memory when it may answer, the database otherwise. */
   async function isSessionActive(sessionId: string, userId: string): Promise<boolean> {
-    if (!cache?.enabled) return (await findActiveSession(sessionId, userId)) !== undefined;
-    let known = cache.check(sessionId, userId);
+    let known = memory.check(sessionId, userId);
     if (known === 'unverified') {
-      await cache.whenPolled();
-      known = cache.check(sessionId, userId);
+      await memory.whenPolled();
+      known = memory.check(sessionId, userId);
     }
     if (known === 'active') return true;
-    const readTicket = cache.beginRead();
-    const session = await findActiveSession(sessionId, userId);
-    if (session) cache.rememberActive(sessionId, userId, session.expiresAt, readTicket);
-    return session !== undefined;
+    if (known === 'revoked') return false;
+    const session = await readSessionOnce(sessionId);
+    if (!session) {
+      memory.rememberRevoked(sessionId);
+      return false;
+    }
+    return session.userId.toString() === userId;
+  }
+
+  /** Reads in flight by session id: concurrent first requests of one session share one read. */
+  const readsInFlight = new Map<string, { startedAt: number; result: Promise<SessionDocument | undefined> }>();
+
+  function readSessionOnce(sessionId: string): Promise<SessionDocument | undefined> {
+    const shared = readsInFlight.get(sessionId);
+    if (shared && memory.mayShareRead(shared.startedAt)) return shared.result;
+    const read = memory.beginRead();
+    const result = findLiveSession(sessionId)
+      .then((session) => {
+        if (session) memory.rememberActive(sessionId, session.userId.toString(), session.expiresAt, read);
+        return session;
+      })
+      .finally(() => {
+        if (readsInFlight.get(sessionId)?.result === result) readsInFlight.delete(sessionId);
+      });
+    readsInFlight.set(sessionId, { startedAt: read.startedAt, result });
+    return result;
   }
 
   async function findRefreshTokenRecord(refreshToken: string) {
@@ -131,7 +151,8 @@ export function createSessionStore(models: SessionModels, settings: SessionStore
     return findActiveSession(found.record.sessionId.toString());
   }
 
-  async function revokeSession(sessionId: string, userId: string, reason: RevocationReason): Promise<boolean> {
+  /** True when this call revoked it, false when it was revoked already. */
+  async function insertRevocation(sessionId: string, userId: string, reason: RevocationReason): Promise<boolean> {
     const now = new Date();
     try {
       await SessionRevocation.create({
@@ -143,12 +164,28 @@ export function createSessionStore(models: SessionModels, settings: SessionStore
       });
       return true;
     } catch (error) {
-      if (isDuplicateKey(error)) return false; // already revoked: revocation is idempotent
+      if (isDuplicateKeyError(error)) return false; // already revoked: revocation is idempotent
       throw error;
-    } finally {
-      // After the insert, so that a read begun before it cannot re-cache the session (session-cache.ts).
-      cache?.forget(sessionId);
     }
+  }
+
+  /**
+   * Revokes the sessions and returns, once no instance can accept them any more, how many this call
+   * revoked. Sessions revoked before are announced again: a retry after a failed announcement completes it.
+   */
+  async function revokeSessions(userId: string, sessionIds: string[], reason: RevocationReason): Promise<number> {
+    const results = await Promise.allSettled(sessionIds.map((sessionId) => insertRevocation(sessionId, userId, reason)));
+    const committed = sessionIds.filter((_, i) => results[i]!.status === 'fulfilled');
+    const failed = sessionIds.filter((_, i) => results[i]!.status === 'rejected');
+    memory.forgetUncertain(failed);
+    await memory.publishRevocations(committed);
+    const failure = results.find((result) => result.status === 'rejected');
+    if (failure) throw failure.reason;
+    return results.filter((result) => result.status === 'fulfilled' && result.value).length;
+  }
+
+  async function revokeSession(sessionId: string, userId: string, reason: RevocationReason): Promise<boolean> {
+    return (await revokeSessions(userId, [sessionId], reason)) > 0;
   }
 
   /** The user's sessions that are still usable, newest first. */
@@ -163,9 +200,8 @@ export function createSessionStore(models: SessionModels, settings: SessionStore
   }
 
   async function revokeSessionsWhere(userId: string, keep: (id: string) => boolean, reason: RevocationReason): Promise<number> {
-    const targets = (await listActiveSessions(userId)).filter((s) => !keep(s._id.toString()));
-    const results = await Promise.all(targets.map((s) => revokeSession(s._id.toString(), userId, reason)));
-    return results.filter(Boolean).length;
+    const targets = (await listActiveSessions(userId)).map((s) => s._id.toString()).filter((id) => !keep(id));
+    return revokeSessions(userId, targets, reason);
   }
 
   function revokeOtherSessions(userId: string, currentSessionId: string, reason: RevocationReason): Promise<number> {
@@ -189,9 +225,16 @@ export function createSessionStore(models: SessionModels, settings: SessionStore
     const session = await findActiveSession(sessionId);
     if (!session) throw invalidRefreshToken();
 
+    // Every write the caller's retry would need comes before the claim. Should any of them fail, there is
+    // no claim yet, and the same refresh token simply works again once the database is back; were the
+    // claim first, the retry would find the token used and revoke the session as stolen.
     const now = new Date();
+    const expiresAt = new Date(now.getTime() + refreshTtlMs);
     const successor = generateRefreshToken();
     const successorHash = hashToken(successor);
+    await RefreshToken.create({ _id: successorHash, sessionId: session._id, userId: session.userId, createdAt: now, expiresAt });
+    // Descriptive fields only; $max keeps a late, out-of-order write from moving them backwards.
+    await Session.updateOne({ _id: session._id }, { $max: { lastUsedAt: now, expiresAt } });
     try {
       await RefreshTokenRotation.create({
         _id: found.tokenHash,
@@ -201,18 +244,12 @@ export function createSessionStore(models: SessionModels, settings: SessionStore
         expiresAt: found.record.expiresAt,
       });
     } catch (error) {
-      if (!isDuplicateKey(error)) throw error;
+      // The successor was never handed out: nobody can present it, and only the claim's winner has one.
+      await RefreshToken.deleteOne({ _id: successorHash }).catch(() => undefined);
+      if (!isDuplicateKeyError(error)) throw error;
       return settleLostRotation(found.tokenHash, session);
     }
-
-    const expiresAt = new Date(now.getTime() + refreshTtlMs);
-    await RefreshToken.create({ _id: successorHash, sessionId: session._id, userId: session.userId, createdAt: now, expiresAt });
-    // Descriptive fields only; $max keeps a late, out-of-order write from moving them backwards.
-    await Session.updateOne(
-      { _id: session._id },
-      { $set: { refreshTokenHash: successorHash }, $max: { lastUsedAt: now, expiresAt } },
-    );
-    return { outcome: 'rotated', session: { ...session, lastUsedAt: now, expiresAt, refreshTokenHash: successorHash }, refreshToken: successor };
+    return { outcome: 'rotated', session: { ...session, lastUsedAt: now, expiresAt }, refreshToken: successor };
   }
 
   async function settleLostRotation(tokenHash: string, session: SessionDocument): Promise<RotationResult> {

@@ -30,8 +30,6 @@ function indexSpecs(models: Models): IndexSpec[] {
     { model: m(models.RefreshToken), keys: { expiresAt: 1 }, options: ttl },
     { model: m(models.RefreshTokenRotation), keys: { expiresAt: 1 }, options: ttl },
     { model: m(models.SessionRevocation), keys: { userId: 1 } },
-    // The session cache's poll: revocations newer than its last poll (session-cache.ts).
-    { model: m(models.SessionRevocation), keys: { revokedAt: 1 } },
     { model: m(models.SessionRevocation), keys: { expiresAt: 1 }, options: ttl },
   ];
 }
