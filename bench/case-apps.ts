@@ -177,7 +177,7 @@ export function routePeerApp({ config, connection }: CaseContext): Express {
 export function projectLogoutApp(context: CaseContext): Express {
   const { models, sessions, authenticator, tokenSettings } = projectAuth(context);
   const passwords = createPasswordHasher(context.config.passwordHash);
-  const auth = createAuthService({ User: models.User, sessions, passwords, tokenSettings });
+  const auth = createAuthService({ User: models.User, sessions, passwords, tokenSettings, sessionLimitPerUser: context.config.sessionLimitPerUser });
   const audit = createAuditLog(createLogger(context.config.logLevel));
   const controller = createAuthController({ config: context.config, auth, sessions, authenticator, audit });
   const app = express();

@@ -74,7 +74,7 @@ export async function seedProjectSessions(
     (i) => {
       const doc = sessionDocument(userIds[i % userIds.length]!, now, userAgent);
       if (i < withTokens) {
-        const token = signAccessToken(tokens, { userId: doc.userId.toHexString(), sessionId: doc._id.toHexString() });
+        const { token } = signAccessToken(tokens, { userId: doc.userId.toHexString(), sessionId: doc._id.toHexString() });
         cookies.push(`${accessCookieName}=${token}`);
       }
       return doc;

@@ -9,8 +9,9 @@ import { createAuditLog } from './audit-log';
 import { createAuthController } from './auth/auth-controller';
 import { createAuthRoutes } from './auth/auth-routes';
 import { createAuthService } from './auth/auth-service';
-import { authCookieNames } from './auth/cookies';
+import { authCookieNames, expireCookiesOnUnauthenticated } from './auth/cookies';
 import { createSessionAuth } from './auth/session-auth';
+import type { Clock } from './clock';
 import type { Config } from './config';
 import { isDatabaseReachable } from './db/connection';
 import { createModels } from './db/models';
@@ -29,6 +30,8 @@ export interface AppDeps {
   config: Config;
   connection: Connection;
   logger: Logger;
+  /** The wall clock sessions and tokens are stamped and checked with; tests pass their own. */
+  clock?: Clock;
 }
 
 /** Auth responses must never be stored by a browser or a shared cache. */
@@ -39,11 +42,11 @@ const noStore: RequestHandler = (_req, res, next) => {
 };
 
 /** Builds the whole API from its dependencies; the process (server.ts) and the tests both use this. */
-export function createApp({ config, connection, logger }: AppDeps): Express {
+export function createApp({ config, connection, logger, clock }: AppDeps): Express {
   const models = createModels(connection);
-  const { sessions, tokenSettings, authenticator } = createSessionAuth({ config, connection, models, logger });
+  const { sessions, tokenSettings, authenticator } = createSessionAuth({ config, connection, models, logger, ...(clock ? { clock } : {}) });
   const passwords = createPasswordHasher(config.passwordHash);
-  const auth = createAuthService({ User: models.User, sessions, passwords, tokenSettings });
+  const auth = createAuthService({ User: models.User, sessions, passwords, tokenSettings, sessionLimitPerUser: config.sessionLimitPerUser });
   const users = createUserService({ User: models.User, sessions, passwords });
   const audit = createAuditLog(logger);
   const guards = {
@@ -52,6 +55,7 @@ export function createApp({ config, connection, logger }: AppDeps): Express {
     csrf: rejectCrossSiteRequests(config.corsOrigins, audit, authenticator.carriesSignedBearerToken),
     refreshCsrf: rejectCrossSiteRequests(config.corsOrigins, audit),
     rateLimits: createRateLimits(config.rateLimits, audit, logger),
+    expireCookiesOnUnauthenticated: expireCookiesOnUnauthenticated(config),
   };
 
   const app = express();
@@ -98,7 +102,7 @@ export function createApp({ config, connection, logger }: AppDeps): Express {
   const api = Router();
   api.use(noStore);
   api.use('/auth', createAuthRoutes(createAuthController({ config, auth, sessions, authenticator, audit }), guards));
-  api.use('/users', createUserRoutes(createUserController(users), guards));
+  api.use('/users', createUserRoutes(createUserController({ config, users, audit }), guards));
   app.use('/api/v1', api);
 
   app.use(notFound);

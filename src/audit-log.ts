@@ -13,6 +13,8 @@ export type AuditEvent =
   | 'login_failed'
   | 'logout'
   | 'refresh_reuse_detected'
+  | 'sessions_evicted'
+  | 'account_deleted'
   | 'csrf_rejected'
   | 'rate_limited';
 

@@ -21,6 +21,9 @@ const duration = z.string().transform((value, ctx) => {
   return seconds;
 });
 
+/** Clear-Site-Data's directives (W3C Clear Site Data); "*" is all of them. */
+const CLEAR_SITE_DATA_DIRECTIVES = new Set(['cache', 'cookies', 'storage', 'executionContexts', 'clientHints', 'prefetchCache', 'prerenderCache', '*']);
+
 const integer = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
 const MIN_SECRET_BYTES = 32;
@@ -76,6 +79,20 @@ const envSchema = z.object({
   ACCESS_TOKEN_TTL: duration.default(15 * 60),
   REFRESH_TOKEN_TTL: duration.default(7 * 24 * 60 * 60),
   REFRESH_REUSE_GRACE_SECONDS: integer(0, 3600).default(10),
+  SESSION_ABSOLUTE_LIFETIME: duration.default(30 * 24 * 60 * 60),
+  SESSION_LIMIT_PER_USER: integer(0, 100_000).default(100),
+  CLEAR_SITE_DATA: z
+    .string()
+    .transform((value, ctx) => {
+      const directives = value.split(',').map((item) => item.trim().replace(/^"(.*)"$/, '$1')).filter((item) => item.length > 0);
+      const unknown = directives.filter((directive) => !CLEAR_SITE_DATA_DIRECTIVES.has(directive));
+      if (unknown.length > 0) {
+        ctx.addIssue({ code: 'custom', message: `unknown directive ${unknown.join(', ')}; use a list of ${[...CLEAR_SITE_DATA_DIRECTIVES].join(', ')}` });
+        return z.NEVER;
+      }
+      return directives;
+    })
+    .default(['cache', 'storage']),
   COOKIE_SECURE: booleanString.optional(),
   COOKIE_SAMESITE: z.enum(['lax', 'strict', 'none']).default('lax'),
   COOKIE_DOMAIN: z.string().min(1).optional(),
@@ -108,8 +125,15 @@ export interface Config {
   embeddedDb: { dir: string; port: number };
   jwt: JwtSettings;
   accessTokenTtlSeconds: number;
+  /** The idle timeout: a session not refreshed for this long ends. */
   refreshTokenTtlSeconds: number;
   refreshReuseGraceSeconds: number;
+  /** A session ends this long after its creation, however often it is refreshed. */
+  sessionAbsoluteLifetimeSeconds: number;
+  /** Most active sessions per user; 0 = unlimited. */
+  sessionLimitPerUser: number;
+  /** Clear-Site-Data directives sent when a browser's session ends; empty = no header. */
+  clearSiteData: string[];
   cookies: { secure: boolean; sameSite: CookieSameSite; domain: string | undefined };
   corsOrigins: string[];
   trustProxy: boolean | number | string;
@@ -221,6 +245,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL,
     refreshTokenTtlSeconds: e.REFRESH_TOKEN_TTL,
     refreshReuseGraceSeconds: e.REFRESH_REUSE_GRACE_SECONDS,
+    sessionAbsoluteLifetimeSeconds: e.SESSION_ABSOLUTE_LIFETIME,
+    sessionLimitPerUser: e.SESSION_LIMIT_PER_USER,
+    // Set but empty turns the header off (elsewhere an empty variable counts as unset).
+    clearSiteData: env.CLEAR_SITE_DATA === '' ? [] : e.CLEAR_SITE_DATA,
     cookies: { secure, sameSite: e.COOKIE_SAMESITE, domain: e.COOKIE_DOMAIN },
     corsOrigins: e.CORS_ORIGINS,
     trustProxy: parseTrustProxy(e.TRUST_PROXY),

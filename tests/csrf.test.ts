@@ -32,7 +32,7 @@ function expectCsrfRejected(res: request.Response) {
   expect(res.headers['set-cookie']).toBeUndefined();
 }
 
-/** The four cookie-authenticated state-changing routes, each as a browser would send it. */
+/** The cookie-authenticated state-changing routes, each as a browser would send it. */
 const routes = {
   refresh: (user: SignedInUser) => request(t.app).post('/api/v1/auth/refresh').set('Cookie', user.cookieHeader),
   logout: (user: SignedInUser) => request(t.app).post('/api/v1/auth/logout').set('Cookie', user.cookieHeader),
@@ -43,6 +43,8 @@ const routes = {
       .post('/api/v1/users/me/password')
       .set('Cookie', user.cookieHeader)
       .send({ currentPassword: PASSWORD, newPassword: 'a brand new password' }),
+  'account deletion': (user: SignedInUser) =>
+    request(t.app).delete('/api/v1/users/me').set('Cookie', user.cookieHeader).send({ password: PASSWORD }),
 };
 const routeNames = Object.keys(routes) as Array<keyof typeof routes>;
 

@@ -165,7 +165,7 @@ describe('hostile URLs, methods and query strings', () => {
     ['GET', '/api/v1/auth/logout', 'POST'],
     ['POST', '/api/v1/auth/sessions', 'GET'],
     ['PATCH', '/api/v1/auth/sessions/0123456789abcdef01234567', 'DELETE'],
-    ['DELETE', '/api/v1/users/me', 'GET'],
+    ['PUT', '/api/v1/users/me', 'GET, DELETE'],
     ['PUT', '/api/v1/users/me/password', 'POST'],
   ])('%s %s → 405 with Allow: %s', async (method, path, allow) => {
     const res = await request(t.app)[method.toLowerCase() as 'get'](path);

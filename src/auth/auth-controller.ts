@@ -5,7 +5,7 @@ import { ApiError } from '../http/api-error';
 import { parseInput } from '../http/validate';
 import { loginSchema, logoutQuerySchema, registerSchema, sessionIdParamsSchema } from './auth-schemas';
 import type { AuthService, ClientInfo, SignedIn } from './auth-service';
-import { expireAuthCookies, readRefreshCookies, setAccessCookie, setRefreshCookie } from './cookies';
+import { endBrowserSession, expireAuthCookies, readRefreshCookies, setAccessCookie, setRefreshCookie } from './cookies';
 import { authOf, type Authenticator } from './require-auth';
 import { RefreshTokenReusedError, type SessionStore } from './session-store';
 import { looksLikeRefreshToken } from './tokens';
@@ -26,17 +26,19 @@ export function createAuthController(deps: {
   audit: AuditLog;
 }) {
   const { config, auth, sessions, authenticator, audit } = deps;
-  const expiresIn = config.accessTokenTtlSeconds;
 
-  function sendSignedIn(res: Response, status: number, signedIn: SignedIn): void {
-    setAccessCookie(res, config, signedIn.accessToken);
-    setRefreshCookie(res, config, signedIn.refreshToken);
-    res.status(status).json({ success: true, user: signedIn.user, accessToken: signedIn.accessToken, expiresIn });
+  function sendSignedIn(req: Request, res: Response, status: number, signedIn: SignedIn): void {
+    if (signedIn.evictedSessionIds.length > 0) {
+      audit.record(req, 'sessions_evicted', { userId: signedIn.user.id, sessionIds: signedIn.evictedSessionIds, limit: config.sessionLimitPerUser });
+    }
+    setAccessCookie(res, config, signedIn.accessToken, signedIn.expiresIn);
+    setRefreshCookie(res, config, signedIn.refreshToken, signedIn.refreshMaxAge);
+    res.status(status).json({ success: true, user: signedIn.user, accessToken: signedIn.accessToken, expiresIn: signedIn.expiresIn });
   }
 
   const register: RequestHandler = async (req, res) => {
     const input = parseInput(registerSchema, req.body ?? {});
-    sendSignedIn(res, 201, await auth.register(input, clientInfo(req)));
+    sendSignedIn(req, res, 201, await auth.register(input, clientInfo(req)));
   };
 
   const login: RequestHandler = async (req, res) => {
@@ -46,7 +48,7 @@ export function createAuthController(deps: {
       throw error;
     });
     audit.record(req, 'login', { userId: signedIn.user.id, sessionId: signedIn.sessionId });
-    sendSignedIn(res, 200, signedIn);
+    sendSignedIn(req, res, 200, signedIn);
   };
 
   /** A refresh token that does not work is of no use to the browser: its cookies are expired with the 401. */
@@ -69,17 +71,17 @@ export function createAuthController(deps: {
 
   const refresh: RequestHandler = async (req, res) => {
     const result = await refreshOrEndBrowserSession(req, res);
-    setAccessCookie(res, config, result.accessToken);
+    setAccessCookie(res, config, result.accessToken, result.expiresIn);
     // Only the request that won the rotation sets the refresh cookie; concurrent ones keep the winner's.
-    if (result.refreshToken) setRefreshCookie(res, config, result.refreshToken);
-    res.json({ success: true, accessToken: result.accessToken, expiresIn });
+    if (result.refreshToken) setRefreshCookie(res, config, result.refreshToken, result.refreshMaxAge);
+    res.json({ success: true, accessToken: result.accessToken, expiresIn: result.expiresIn });
   };
 
   const logout: RequestHandler = async (req, res) => {
     const { scope } = parseInput(logoutQuerySchema, req.query);
     // Ending this browser's session does not depend on the database: the cookies go first, so even a
     // failed revocation leaves the browser logged out. "others" keeps the caller signed in.
-    if (scope !== 'others') expireAuthCookies(res, config);
+    if (scope !== 'others') endBrowserSession(res, config);
     const callers = await authenticator.authenticateForLogout(req);
     // "others" spares the caller's session; with several proven (planted cookies) there is no one to spare.
     if (callers.length === 0 || (scope === 'others' && callers.length > 1)) {
@@ -126,7 +128,7 @@ export function createAuthController(deps: {
     const target = await sessions.findActiveSession(id, caller.userId);
     if (!target) throw ApiError.notFound('SESSION_NOT_FOUND', 'No such active session');
     await sessions.revokeSession(id, caller.userId, 'session_revoked');
-    if (id === caller.sessionId) expireAuthCookies(res, config);
+    if (id === caller.sessionId) endBrowserSession(res, config);
     res.json({ success: true, message: 'Session revoked' });
   };
 

@@ -1,4 +1,5 @@
-import type { CookieOptions, Request, Response } from 'express';
+import type { CookieOptions, ErrorRequestHandler, Request, Response } from 'express';
+import { ApiError } from '../http/api-error';
 import type { Config } from '../config';
 import { cookieValues } from '../http/cookie-header';
 
@@ -17,7 +18,7 @@ export const REFRESH_COOKIE_PATH = '/api/v1/auth';
  */
 export const MAX_VALUES_PER_COOKIE = 4;
 
-type CookieSettings = Pick<Config, 'cookies' | 'accessTokenTtlSeconds' | 'refreshTokenTtlSeconds'>;
+type CookieSettings = Pick<Config, 'cookies'>;
 
 export interface AuthCookieNames {
   access: string;
@@ -60,14 +61,14 @@ function refreshCookieOptions(config: CookieSettings): CookieOptions {
   return { ...baseOptions(config), path: REFRESH_COOKIE_PATH };
 }
 
-export function setAccessCookie(res: Response, config: CookieSettings, accessToken: string): void {
-  const options = { ...accessCookieOptions(config), maxAge: config.accessTokenTtlSeconds * 1000 };
-  res.cookie(authCookieNames(config.cookies).access, accessToken, options);
+/** `maxAgeSeconds`: the token's own lifetime, so the cookie never outlives what it carries. */
+export function setAccessCookie(res: Response, config: CookieSettings, accessToken: string, maxAgeSeconds: number): void {
+  res.cookie(authCookieNames(config.cookies).access, accessToken, { ...accessCookieOptions(config), maxAge: maxAgeSeconds * 1000 });
 }
 
-export function setRefreshCookie(res: Response, config: CookieSettings, refreshToken: string): void {
-  const options = { ...refreshCookieOptions(config), maxAge: config.refreshTokenTtlSeconds * 1000 };
-  res.cookie(authCookieNames(config.cookies).refresh, refreshToken, options);
+/** `maxAgeSeconds`: the idle timeout, or less when the session's absolute lifetime ends sooner. */
+export function setRefreshCookie(res: Response, config: CookieSettings, refreshToken: string, maxAgeSeconds: number): void {
+  res.cookie(authCookieNames(config.cookies).refresh, refreshToken, { ...refreshCookieOptions(config), maxAge: maxAgeSeconds * 1000 });
 }
 
 /** Express 5's clearCookie sends an empty value with an Expires in 1970, which every browser honours. */
@@ -85,4 +86,21 @@ export function readAccessCookies(req: Request, config: Pick<Config, 'cookies'>)
 /** Every distinct refresh-cookie value the request carries (at most MAX_VALUES_PER_COOKIE). */
 export function readRefreshCookies(req: Request, config: Pick<Config, 'cookies'>): string[] {
   return cookieValues(req, authCookieNames(config.cookies).refresh, MAX_VALUES_PER_COOKIE);
+}
+
+/**
+ * This browser's session is over (logout of it, its session deleted, the account deleted): the cookies
+ * go, and with Clear-Site-Data (CLEAR_SITE_DATA) whatever the site cached or stored in the browser.
+ */
+export function endBrowserSession(res: Response, config: CookieSettings & Pick<Config, 'clearSiteData'>): void {
+  expireAuthCookies(res, config);
+  if (config.clearSiteData.length > 0) res.set('Clear-Site-Data', config.clearSiteData.map((directive) => `"${directive}"`).join(', '));
+}
+
+/** In a route's chain after the handler: credentials that no longer authenticate are of no use to the browser. */
+export function expireCookiesOnUnauthenticated(config: CookieSettings): ErrorRequestHandler {
+  return (error, _req, res, next) => {
+    if (error instanceof ApiError && error.code === 'UNAUTHORIZED') expireAuthCookies(res, config);
+    next(error);
+  };
 }

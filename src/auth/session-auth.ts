@@ -1,5 +1,6 @@
 import type { Connection } from 'mongoose';
 import type { Logger } from 'pino';
+import { systemClock, type Clock } from '../clock';
 import type { Config } from '../config';
 import type { Models } from '../db/models';
 import { createAuthenticator } from './require-auth';
@@ -12,13 +13,13 @@ import { accessTokenSettings } from './tokens';
  * The session store, its memory and the auth middleware, wired together once: the app uses this, and so
  * does the benchmark, so that what is measured is exactly what the routes run.
  */
-export function createSessionAuth(deps: { config: Config; connection: Connection; models: Models; logger: Logger }) {
-  const { config, connection, models, logger } = deps;
-  const memory = createSessionMemory(createRevocationFeed(models), config.sessionMemory, { logger });
+export function createSessionAuth(deps: { config: Config; connection: Connection; models: Models; logger: Logger; clock?: Clock }) {
+  const { config, connection, models, logger, clock = systemClock } = deps;
+  const memory = createSessionMemory(createRevocationFeed(models), config.sessionMemory, { logger, clock });
   // The memory's feed poller lives exactly as long as the database connection it polls.
   connection.once('close', memory.stop);
-  const sessions = createSessionStore(models, config, memory);
-  const tokenSettings = accessTokenSettings(config);
+  const sessions = createSessionStore(models, config, memory, clock);
+  const tokenSettings = accessTokenSettings(config, clock);
   const authenticator = createAuthenticator(sessions, tokenSettings, config);
   return { sessions, memory, tokenSettings, authenticator };
 }

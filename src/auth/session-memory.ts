@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
+import { systemClock, type Clock } from '../clock';
 import { ApiError } from '../http/api-error';
 import type { RevocationFeed } from './revocation-feed';
 
@@ -52,11 +53,13 @@ export type MemoryAnswer = 'active' | 'revoked' | 'unknown' | 'unverified';
 
 export interface SessionMemoryOptions {
   logger?: Logger;
-  /** The monotonic clock in ms; tests move their own instead of sleeping. */
+  /** The monotonic clock in ms, for the lease; tests move their own instead of sleeping. */
   now?: () => number;
+  /** The wall clock, for sessions' expiry. */
+  clock?: Clock;
 }
 
-export function createSessionMemory(feed: RevocationFeed, settings: SessionMemorySettings, { logger, now: monotonicNow = () => performance.now() }: SessionMemoryOptions = {}) {
+export function createSessionMemory(feed: RevocationFeed, settings: SessionMemorySettings, { logger, now: monotonicNow = () => performance.now(), clock = systemClock }: SessionMemoryOptions = {}) {
   const enabled = settings.leaseMs > 0;
   const pollEveryMs = Math.max(1, Math.floor(settings.leaseMs / 4));
   const active = new Map<string, ActiveEntry>();
@@ -93,7 +96,7 @@ export function createSessionMemory(feed: RevocationFeed, settings: SessionMemor
     const entry = active.get(sessionId);
     if (!entry || entry.userId !== userId) return 'unknown';
     const now = monotonicNow();
-    if (entry.expiresAtMs <= Date.now() || now - entry.rememberedAt >= REVALIDATE_AFTER_MS) {
+    if (entry.expiresAtMs <= clock() || now - entry.rememberedAt >= REVALIDATE_AFTER_MS) {
       active.delete(sessionId);
       return 'unknown';
     }
@@ -229,18 +232,21 @@ export function createSessionMemory(feed: RevocationFeed, settings: SessionMemor
    */
   async function publishRevocations(sessionIds: string[]): Promise<void> {
     for (const sessionId of sessionIds) rememberRevoked(sessionId);
-    if (!enabled || sessionIds.length === 0) return;
+    // Announced even with memory off here: other processes (instances, the operator command) may remember.
+    if (sessionIds.length === 0) return;
     let committedAt: number;
     try {
       await feed.append(sessionIds);
       committedAt = monotonicNow();
     } catch (error) {
-      unpublished.push(sessionIds);
+      // Only a process that polls retries; one with memory off relies on the client's retry.
+      if (enabled) unpublished.push(sessionIds);
       logger?.warn({ err: error }, 'revocation committed but not yet announced to other instances; retrying in the background');
       throw new ApiError(503, 'SERVICE_UNAVAILABLE', 'The revocation could not be confirmed on every instance; try again shortly', undefined, {
         'Retry-After': '5',
       });
     }
+    if (!enabled) return;
     const waitMs = committedAt + settings.leaseMs * LEASE_SAFETY_FACTOR + LEASE_SAFETY_MS - monotonicNow();
     if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
   }

@@ -43,7 +43,15 @@ export interface RefreshTokenRotationDocument {
   expiresAt: Date;
 }
 
-export type RevocationReason = 'logout' | 'logout_others' | 'logout_global' | 'session_revoked' | 'refresh_token_reused' | 'password_changed';
+export type RevocationReason =
+  | 'logout'
+  | 'logout_others'
+  | 'logout_global'
+  | 'session_revoked'
+  | 'refresh_token_reused'
+  | 'password_changed'
+  | 'account_deleted'
+  | 'session_limit';
 
 export interface SessionRevocationDocument {
   _id: Types.ObjectId;

@@ -1,5 +1,6 @@
 import { Types } from 'mongoose';
 import { ApiError } from '../http/api-error';
+import { systemClock, type Clock } from '../clock';
 import { isDuplicateKeyError } from '../db/errors';
 import type { SessionMemory } from './session-memory';
 import type { RevocationReason, SessionDocument, SessionModels } from './session-models';
@@ -11,8 +12,11 @@ import { generateRefreshToken, hashToken } from './tokens';
  */
 
 export interface SessionStoreSettings {
+  /** The idle timeout: a session not refreshed for this long ends. */
   refreshTokenTtlSeconds: number;
   refreshReuseGraceSeconds: number;
+  /** A session ends this long after it was created, however often it is refreshed. */
+  sessionAbsoluteLifetimeSeconds: number;
 }
 
 export interface NewSession {
@@ -46,33 +50,43 @@ const invalidRefreshToken = () => ApiError.unauthorized('Refresh token is invali
  * With memory enabled, a known session costs no database round trip; the refresh path always reads the
  * database. Every revocation passes the memory's barrier before it returns (session-memory.ts).
  */
-export function createSessionStore(models: SessionModels, settings: SessionStoreSettings, memory: SessionMemory) {
+export function createSessionStore(models: SessionModels, settings: SessionStoreSettings, memory: SessionMemory, clock: Clock = systemClock) {
   const { Session, RefreshToken, RefreshTokenRotation, SessionRevocation } = models;
   const refreshTtlMs = settings.refreshTokenTtlSeconds * 1000;
   const graceMs = settings.refreshReuseGraceSeconds * 1000;
+  const absoluteLifetimeMs = settings.sessionAbsoluteLifetimeSeconds * 1000;
 
-  async function issueRefreshToken(session: Pick<SessionDocument, '_id' | 'userId'>, now: Date) {
+  /** The idle timeout counted from `now`, never past the session's absolute end. */
+  function nextExpiry(createdAt: Date, now: Date): Date {
+    return new Date(Math.min(now.getTime() + refreshTtlMs, createdAt.getTime() + absoluteLifetimeMs));
+  }
+
+  /**
+   * The session with `expiresAt` as it stands under today's settings: a lifetime shortened since the
+   * session was written shortens it too.
+   */
+  function withEffectiveEnd(session: SessionDocument): SessionDocument {
+    const end = Math.min(session.expiresAt.getTime(), session.createdAt.getTime() + absoluteLifetimeMs);
+    return end === session.expiresAt.getTime() ? session : { ...session, expiresAt: new Date(end) };
+  }
+
+  async function issueRefreshToken(session: Pick<SessionDocument, '_id' | 'userId'>, now: Date, expiresAt: Date) {
     const refreshToken = generateRefreshToken();
     const tokenHash = hashToken(refreshToken);
-    await RefreshToken.create({
-      _id: tokenHash,
-      sessionId: session._id,
-      userId: session.userId,
-      createdAt: now,
-      expiresAt: new Date(now.getTime() + refreshTtlMs),
-    });
+    await RefreshToken.create({ _id: tokenHash, sessionId: session._id, userId: session.userId, createdAt: now, expiresAt });
     return { refreshToken, tokenHash };
   }
 
   async function createSession(input: NewSession): Promise<{ session: SessionDocument; refreshToken: string }> {
-    const now = new Date();
+    const now = new Date(clock());
     const ids = { _id: new Types.ObjectId(), userId: new Types.ObjectId(input.userId) };
-    const { refreshToken } = await issueRefreshToken(ids, now);
+    const expiresAt = nextExpiry(now, now);
+    const { refreshToken } = await issueRefreshToken(ids, now, expiresAt);
     const session: SessionDocument = {
       ...ids,
       createdAt: now,
       lastUsedAt: now,
-      expiresAt: new Date(now.getTime() + refreshTtlMs),
+      expiresAt,
       userAgent: input.userAgent.slice(0, 512),
       ip: input.ip.slice(0, 64),
     };
@@ -86,8 +100,9 @@ export function createSessionStore(models: SessionModels, settings: SessionStore
       Session.findById(sessionId).lean<SessionDocument>(),
       SessionRevocation.exists({ _id: sessionId }),
     ]);
-    if (!session || revoked || session.expiresAt.getTime() <= Date.now()) return undefined;
-    return session;
+    if (!session || revoked) return undefined;
+    const live = withEffectiveEnd(session);
+    return live.expiresAt.getTime() > clock() ? live : undefined;
   }
 
   /** The live session, if it belongs to the user (when given). */
@@ -135,7 +150,7 @@ export function createSessionStore(models: SessionModels, settings: SessionStore
   async function findRefreshTokenRecord(refreshToken: string) {
     const tokenHash = hashToken(refreshToken);
     const record = await RefreshToken.findById(tokenHash).lean();
-    if (!record || record.expiresAt.getTime() <= Date.now()) return undefined;
+    if (!record || record.expiresAt.getTime() <= clock()) return undefined;
     return { tokenHash, record };
   }
 
@@ -147,13 +162,13 @@ export function createSessionStore(models: SessionModels, settings: SessionStore
     const found = await findRefreshTokenRecord(refreshToken);
     if (!found) return undefined;
     const rotation = await RefreshTokenRotation.findById(found.tokenHash).lean();
-    if (rotation && Date.now() - rotation.rotatedAt.getTime() > graceMs) return undefined;
+    if (rotation && clock() - rotation.rotatedAt.getTime() > graceMs) return undefined;
     return findActiveSession(found.record.sessionId.toString());
   }
 
   /** True when this call revoked it, false when it was revoked already. */
   async function insertRevocation(sessionId: string, userId: string, reason: RevocationReason): Promise<boolean> {
-    const now = new Date();
+    const now = new Date(clock());
     try {
       await SessionRevocation.create({
         _id: new Types.ObjectId(sessionId),
@@ -190,18 +205,56 @@ export function createSessionStore(models: SessionModels, settings: SessionStore
 
   /** The user's sessions that are still usable, newest first. */
   async function listActiveSessions(userId: string): Promise<SessionDocument[]> {
-    const sessions = await Session.find({ userId: new Types.ObjectId(userId), expiresAt: { $gt: new Date() } })
+    const now = clock();
+    const sessions = await Session.find({
+      userId: new Types.ObjectId(userId),
+      expiresAt: { $gt: new Date(now) },
+      createdAt: { $gt: new Date(now - absoluteLifetimeMs) },
+    })
       .sort({ createdAt: -1, _id: -1 })
       .lean<SessionDocument[]>();
     if (sessions.length === 0) return [];
     const revoked = await SessionRevocation.find({ _id: { $in: sessions.map((s) => s._id) } }, { _id: 1 }).lean();
     const revokedIds = new Set(revoked.map((r) => r._id.toString()));
-    return sessions.filter((s) => !revokedIds.has(s._id.toString()));
+    return sessions.filter((s) => !revokedIds.has(s._id.toString())).map(withEffectiveEnd);
   }
 
   async function revokeSessionsWhere(userId: string, keep: (id: string) => boolean, reason: RevocationReason): Promise<number> {
     const targets = (await listActiveSessions(userId)).map((s) => s._id.toString()).filter((id) => !keep(id));
     return revokeSessions(userId, targets, reason);
+  }
+
+  /**
+   * Keeps the user within `limit` active sessions (0 = no limit) by revoking all but the `limit` most
+   * recently used, in one total order (lastUsedAt, then createdAt, then id). Concurrent sign-ins each list
+   * after creating their own session; a session among the `limit` most recent of all is among the most
+   * recent of any list that contains it, so no sign-in revokes it, and the last sign-in to list sees every
+   * session and revokes the rest. The count may pass the limit only while sign-ins are in flight, by at
+   * most their number, and settles at exactly the limit. (More concurrent sign-ins than the limit: the
+   * oldest of them may find its own new session revoked at once.)
+   */
+  async function revokeSessionsBeyondLimit(userId: string, limit: number): Promise<string[]> {
+    if (limit <= 0) return [];
+    const active = await listActiveSessions(userId);
+    if (active.length <= limit) return [];
+    const mostRecentFirst = active.sort(
+      (a, b) =>
+        b.lastUsedAt.getTime() - a.lastUsedAt.getTime() ||
+        b.createdAt.getTime() - a.createdAt.getTime() ||
+        b._id.toString().localeCompare(a._id.toString()),
+    );
+    const excess = mostRecentFirst.slice(limit).map((s) => s._id.toString());
+    await revokeSessions(userId, excess, 'session_limit');
+    return excess;
+  }
+
+  /** Removes a deleted user's sessions, refresh tokens and rotations; their revocations stay until they expire. */
+  async function deleteSessionRecords(userId: string): Promise<void> {
+    const owner = new Types.ObjectId(userId);
+    const sessionIds = (await Session.find({ userId: owner }, { _id: 1 }).lean()).map((s) => s._id);
+    await RefreshTokenRotation.deleteMany({ sessionId: { $in: sessionIds } });
+    await RefreshToken.deleteMany({ userId: owner });
+    await Session.deleteMany({ userId: owner });
   }
 
   function revokeOtherSessions(userId: string, currentSessionId: string, reason: RevocationReason): Promise<number> {
@@ -228,8 +281,8 @@ export function createSessionStore(models: SessionModels, settings: SessionStore
     // Every write the caller's retry would need comes before the claim. Should any of them fail, there is
     // no claim yet, and the same refresh token simply works again once the database is back; were the
     // claim first, the retry would find the token used and revoke the session as stolen.
-    const now = new Date();
-    const expiresAt = new Date(now.getTime() + refreshTtlMs);
+    const now = new Date(clock());
+    const expiresAt = nextExpiry(session.createdAt, now);
     const successor = generateRefreshToken();
     const successorHash = hashToken(successor);
     await RefreshToken.create({ _id: successorHash, sessionId: session._id, userId: session.userId, createdAt: now, expiresAt });
@@ -255,7 +308,7 @@ export function createSessionStore(models: SessionModels, settings: SessionStore
   async function settleLostRotation(tokenHash: string, session: SessionDocument): Promise<RotationResult> {
     const rotation = await RefreshTokenRotation.findById(tokenHash).lean();
     const rotatedAt = rotation?.rotatedAt.getTime() ?? 0;
-    if (Date.now() - rotatedAt <= graceMs) return { outcome: 'within-grace', session };
+    if (clock() - rotatedAt <= graceMs) return { outcome: 'within-grace', session };
     await revokeSession(session._id.toString(), session.userId.toString(), 'refresh_token_reused');
     throw new RefreshTokenReusedError(session._id.toString(), session.userId.toString());
   }
@@ -269,6 +322,8 @@ export function createSessionStore(models: SessionModels, settings: SessionStore
     revokeSession,
     revokeOtherSessions,
     revokeAllSessions,
+    revokeSessionsBeyondLimit,
+    deleteSessionRecords,
     listActiveSessions,
   };
 }

@@ -1,5 +1,6 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import jwt from 'jsonwebtoken';
+import { systemClock, type Clock } from '../clock';
 import type { Config } from '../config';
 import { isObjectIdHex } from '../db/object-id';
 import { accessKeysFrom, verificationKeyFor, type AccessKeys } from './access-keys';
@@ -9,6 +10,8 @@ export interface AccessTokenSettings {
   issuer: string;
   audience: string;
   ttlSeconds: number;
+  /** The wall clock tokens are stamped and checked against (the system's, or a test's). */
+  clock?: Clock;
 }
 
 export interface AccessClaims {
@@ -20,26 +23,36 @@ export interface AccessClaims {
 export const MAX_ACCESS_TOKEN_LENGTH = 8192;
 
 /** Built once per app: the keys become KeyObjects here, not on every sign or verify. */
-export function accessTokenSettings(config: Pick<Config, 'jwt' | 'accessTokenTtlSeconds'>): AccessTokenSettings {
+export function accessTokenSettings(config: Pick<Config, 'jwt' | 'accessTokenTtlSeconds'>, clock?: Clock): AccessTokenSettings {
   return {
     keys: accessKeysFrom(config.jwt),
     issuer: config.jwt.issuer,
     audience: config.jwt.audience,
     ttlSeconds: config.accessTokenTtlSeconds,
+    ...(clock ? { clock } : {}),
   };
 }
 
-export function signAccessToken(settings: AccessTokenSettings, claims: AccessClaims): string {
+/** A signed access token and its lifetime in seconds. */
+export interface SignedAccessToken {
+  token: string;
+  expiresIn: number;
+}
+
+/** `notAfterMs`: the session's end; the token's `exp` never reaches past it (SESSION_ABSOLUTE_LIFETIME). */
+export function signAccessToken(settings: AccessTokenSettings, claims: AccessClaims, notAfterMs = Number.POSITIVE_INFINITY): SignedAccessToken {
+  const iat = Math.floor((settings.clock ?? systemClock)() / 1000);
+  const exp = Math.min(iat + settings.ttlSeconds, Math.floor(notAfterMs / 1000));
   const { signingKey, signingKid } = settings.keys;
-  return jwt.sign({ sid: claims.sessionId }, signingKey, {
+  const token = jwt.sign({ sid: claims.sessionId, iat, exp }, signingKey, {
     algorithm: 'HS256',
     ...(signingKid === undefined ? {} : { keyid: signingKid }),
-    expiresIn: settings.ttlSeconds,
     issuer: settings.issuer,
     audience: settings.audience,
     subject: claims.userId,
     jwtid: randomUUID(),
   });
+  return { token, expiresIn: exp - iat };
 }
 
 /** The token's JOSE header as an object, read without trusting anything in it yet. */
@@ -72,6 +85,7 @@ export function verifyAccessToken(settings: AccessTokenSettings, token: string):
       algorithms: ['HS256'],
       issuer: settings.issuer,
       audience: settings.audience,
+      clockTimestamp: Math.floor((settings.clock ?? systemClock)() / 1000),
     });
   } catch {
     return undefined;

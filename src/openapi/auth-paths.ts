@@ -2,7 +2,7 @@ import type { OpenAPIRegistry, ResponseConfig } from '@asteasolutions/zod-to-ope
 import { loginSchema, logoutQuerySchema, registerSchema, sessionIdParamsSchema } from '../auth/auth-schemas';
 import { badJsonBody, csrfRejected, errorResponse, errors, jsonBodyErrors, rateLimited, serverErrors } from './error-responses';
 import { loggedOutSchema, refreshedSchema, sessionListSchema, sessionRevokedSchema, signedInSchema } from './response-schemas';
-import { accessTokenAuth, anyAuth, authCookiesExpired, authCookiesSet, json, refreshCookieAuth } from './openapi-parts';
+import { accessTokenAuth, anyAuth, authCookiesExpired, authCookiesSet, clearSiteData, json, refreshCookieAuth } from './openapi-parts';
 
 /** The operations of src/auth/auth-routes.ts, with every status their controller and middleware can answer. */
 
@@ -109,7 +109,10 @@ export function registerAuthPaths(registry: OpenAPIRegistry): void {
     responses: {
       200: {
         description: 'Logged out; the sessions are revoked in the database and their tokens stop working at once',
-        headers: { 'Set-Cookie': { ...authCookiesExpired, required: false, description: 'Both auth cookies expired (not for scope=others)' } },
+        headers: {
+          'Set-Cookie': { ...authCookiesExpired, required: false, description: 'Both auth cookies expired (not for scope=others)' },
+          'Clear-Site-Data': { ...clearSiteData, description: `${clearSiteData.description}; not for scope=others` },
+        },
         content: {
           'application/json': {
             schema: loggedOutSchema,
@@ -158,7 +161,10 @@ export function registerAuthPaths(registry: OpenAPIRegistry): void {
     responses: {
       200: {
         description: 'Session revoked',
-        headers: { 'Set-Cookie': { ...authCookiesExpired, required: false, description: 'Both auth cookies expired, when the revoked session is the caller\'s own' } },
+        headers: {
+          'Set-Cookie': { ...authCookiesExpired, required: false, description: 'Both auth cookies expired, when the revoked session is the caller\'s own' },
+          'Clear-Site-Data': { ...clearSiteData, description: `${clearSiteData.description}; only when the revoked session is the caller's own` },
+        },
         content: json(sessionRevokedSchema),
       },
       400: errorResponse('The id is not a session id, or the path cannot be decoded', [

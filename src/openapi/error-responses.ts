@@ -32,6 +32,7 @@ export const errors = {
   },
   INVALID_CREDENTIALS: { code: 'INVALID_CREDENTIALS', message: 'Email or password is incorrect' },
   WRONG_CURRENT_PASSWORD: { code: 'INVALID_CREDENTIALS', message: 'Current password is incorrect' },
+  WRONG_PASSWORD: { code: 'INVALID_CREDENTIALS', message: 'Password is incorrect' },
   CSRF_REJECTED: {
     code: 'CSRF_REJECTED',
     message: 'Cross-site request refused: the Origin is not allowed for cookie-authenticated requests',

@@ -50,6 +50,12 @@ export const authCookiesExpired = {
   schema: { type: 'string' as const, example: `${ACCESS_COOKIE}=; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly; SameSite=Lax` },
 };
 
+export const clearSiteData = {
+  description: 'The directives of CLEAR_SITE_DATA (default "cache", "storage"); absent when it is set empty',
+  required: false,
+  schema: { type: 'string' as const, example: '"cache", "storage"' },
+};
+
 export function json(schema: z.ZodType): Record<'application/json', ZodMediaTypeObject> {
   return { 'application/json': { schema } };
 }

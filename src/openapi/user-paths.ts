@@ -1,10 +1,12 @@
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
-import { changePasswordSchema } from '../users/user-schemas';
+import { changePasswordSchema, deleteAccountSchema } from '../users/user-schemas';
 import { badJsonBody, csrfRejected, errorResponse, errors, jsonBodyErrors, serverErrors } from './error-responses';
-import { currentUserSchema, passwordChangedSchema } from './response-schemas';
-import { accessTokenAuth, json } from './openapi-parts';
+import { accountDeletedSchema, currentUserSchema, passwordChangedSchema } from './response-schemas';
+import { accessTokenAuth, authCookiesExpired, clearSiteData, json } from './openapi-parts';
 
 /** The operations of src/users/user-routes.ts. */
+
+const deleteAccountRequest = deleteAccountSchema.meta({ id: 'DeleteAccountRequest', example: { password: 'correct horse battery staple' } });
 
 const changePasswordRequest = changePasswordSchema.meta({
   id: 'ChangePasswordRequest',
@@ -22,6 +24,31 @@ export function registerUserPaths(registry: OpenAPIRegistry): void {
     responses: {
       200: { description: 'The user of the session', content: json(currentUserSchema) },
       401: errorResponse('No valid access token of an active session', [errors.UNAUTHORIZED]),
+      ...serverErrors,
+    },
+  });
+
+  registry.registerPath({
+    method: 'delete',
+    path: '/api/v1/users/me',
+    operationId: 'deleteAccount',
+    tags: ['users'],
+    summary: 'Delete the account, after checking its password',
+    description:
+      'Revokes every session of the user (on every instance before it answers), deletes the user and its sessions, ' +
+      'and expires both cookies. Afterwards the old tokens get 401, the old credentials INVALID_CREDENTIALS, and the email can register again.',
+    security: accessTokenAuth,
+    request: { body: { required: true, content: { 'application/json': { schema: deleteAccountRequest } } } },
+    responses: {
+      200: {
+        description: 'Account deleted',
+        headers: { 'Set-Cookie': authCookiesExpired, 'Clear-Site-Data': clearSiteData },
+        content: json(accountDeletedSchema),
+      },
+      400: badJsonBody,
+      401: errorResponse('Not signed in (both cookies are then expired), or the password is wrong', [errors.UNAUTHORIZED, errors.WRONG_PASSWORD]),
+      403: csrfRejected,
+      ...jsonBodyErrors,
       ...serverErrors,
     },
   });

@@ -1,10 +1,15 @@
 import type { RequestHandler } from 'express';
+import type { AuditLog } from '../audit-log';
+import { endBrowserSession } from '../auth/cookies';
 import { authOf } from '../auth/require-auth';
+import type { Config } from '../config';
 import { parseInput } from '../http/validate';
 import type { UserService } from './user-service';
-import { changePasswordSchema } from './user-schemas';
+import { changePasswordSchema, deleteAccountSchema } from './user-schemas';
 
-export function createUserController(users: UserService) {
+export function createUserController(deps: { config: Config; users: UserService; audit: AuditLog }) {
+  const { config, users, audit } = deps;
+
   const me: RequestHandler = async (req, res) => {
     res.json({ success: true, user: await users.getUser(authOf(req).userId) });
   };
@@ -16,5 +21,14 @@ export function createUserController(users: UserService) {
     res.json({ success: true, message: 'Password changed; other sessions have been signed out', revokedSessions });
   };
 
-  return { me, changePassword };
+  const deleteAccount: RequestHandler = async (req, res) => {
+    const caller = authOf(req);
+    const { password } = parseInput(deleteAccountSchema, req.body ?? {});
+    await users.deleteAccount(caller.userId, password);
+    audit.record(req, 'account_deleted', { userId: caller.userId, sessionId: caller.sessionId });
+    endBrowserSession(res, config);
+    res.json({ success: true, message: 'Account deleted' });
+  };
+
+  return { me, changePassword, deleteAccount };
 }

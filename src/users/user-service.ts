@@ -24,7 +24,24 @@ export function createUserService(deps: { User: UserModel; sessions: SessionStor
     return sessions.revokeOtherSessions(userId, sessionId, 'password_changed');
   }
 
-  return { getUser, changePassword };
+  /**
+   * Deletes the account: the user first, so that a sign-in still checking its password finds no user
+   * once it has made its session (auth-service.ts); then every session through the revocation barrier;
+   * then the sessions' own records. Revocations stay until they expire: the feed and any database read
+   * still need them to answer "revoked".
+   */
+  async function deleteAccount(userId: string, password: string): Promise<void> {
+    const user = await User.findById(userId).lean();
+    if (!user) throw ApiError.unauthorized();
+    if (!(await passwords.verifyPassword(user.passwordHash, password))) {
+      throw new ApiError(401, 'INVALID_CREDENTIALS', 'Password is incorrect');
+    }
+    await User.deleteOne({ _id: user._id });
+    await sessions.revokeAllSessions(userId, 'account_deleted');
+    await sessions.deleteSessionRecords(userId);
+  }
+
+  return { getUser, changePassword, deleteAccount };
 }
 
 export type UserService = ReturnType<typeof createUserService>;

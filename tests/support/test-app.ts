@@ -3,6 +3,7 @@ import type { Express } from 'express';
 import type { Connection } from 'mongoose';
 import type { DestinationStream } from 'pino';
 import { createApp } from '../../src/app';
+import type { Clock } from '../../src/clock';
 import { loadConfig, type Config } from '../../src/config';
 import { connectDatabase } from '../../src/db/connection';
 import { createModels, ensureIndexes, type Models } from '../../src/db/models';
@@ -47,6 +48,8 @@ export interface TestAppOptions {
   logDestination?: DestinationStream;
   /** Another database server than the run's shared one (a test that stops its own). */
   databaseUri?: string;
+  /** The wall clock sessions and tokens use (tests/support/test-clock.ts); the system's by default. */
+  clock?: Clock;
 }
 
 /**
@@ -64,7 +67,7 @@ export async function startTestApp(
   const logger = createLogger(config.logLevel, options.logDestination);
   const models = createModels(connection);
   await ensureIndexes(models);
-  const app = createApp({ config, connection, logger });
+  const app = createApp({ config, connection, logger, ...(options.clock ? { clock: options.clock } : {}) });
   return {
     app,
     config,
