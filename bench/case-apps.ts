@@ -13,10 +13,10 @@ import { createAuditLog } from '../src/audit-log';
 import { createAuthController } from '../src/auth/auth-controller';
 import { createAuthService } from '../src/auth/auth-service';
 import { createPasswordAttempts } from '../src/auth/password-attempts';
-import { ACCESS_COOKIE } from '../src/auth/cookies';
+import { authCookieNames } from '../src/auth/cookies';
 import { authOf } from '../src/auth/require-auth';
 import { createSessionAuth } from '../src/auth/session-auth';
-import { accessTokenKey } from '../src/auth/tokens';
+import { accessTokenSettings } from '../src/auth/tokens';
 import type { Config } from '../src/config';
 import { createModels } from '../src/db/models';
 import { rejectCrossSiteRequests } from '../src/http/csrf';
@@ -50,16 +50,17 @@ export function bareApp(): Express {
 
 /**
  * Case 2: stateless JWT, the speed peer that cannot revoke. Its secret is a KeyObject, as the project's is
- * (src/auth/tokens.ts): with a plain string jsonwebtoken would lose ~0.7 ms per request to a failed PEM
+ * (src/auth/access-keys.ts): with a plain string jsonwebtoken would lose ~0.7 ms per request to a failed PEM
  * parse, and the comparison would measure that instead of revocation.
  */
 export function statelessJwtApp({ config }: CaseContext): Express {
-  const key = accessTokenKey(config.jwt.accessSecret);
+  const key = accessTokenSettings(config).keys.signingKey;
+  const cookieName = authCookieNames(config.cookies).access;
   const app = express();
   app.use(cookieParser());
   app.get('/whoami', (req, res) => {
     try {
-      const claims = jwt.verify(String(req.cookies[ACCESS_COOKIE]), key, {
+      const claims = jwt.verify(String(req.cookies[cookieName]), key, {
         algorithms: ['HS256'],
         issuer: config.jwt.issuer,
         audience: config.jwt.audience,
@@ -122,7 +123,6 @@ function projectAuth({ config, connection }: CaseContext) {
 export function projectAuthApp(context: CaseContext): Express {
   const { authenticator } = projectAuth(context);
   const app = express();
-  app.use(cookieParser());
   app.get('/whoami', authenticator.requireAuth, (req, res) => {
     const caller = authOf(req);
     res.json({ success: true, userId: caller.userId, sessionId: caller.sessionId });
@@ -142,7 +142,8 @@ export function fullApiApp({ config, connection }: CaseContext): Express {
  * same token check as case 2 and the same user read and answer; only the revocation check is missing.
  */
 export function routePeerApp({ config, connection }: CaseContext): Express {
-  const key = accessTokenKey(config.jwt.accessSecret);
+  const key = accessTokenSettings(config).keys.signingKey;
+  const cookieName = authCookieNames(config.cookies).access;
   const User = createModels(connection).User;
   const app = express();
   app.disable('x-powered-by');
@@ -155,7 +156,7 @@ export function routePeerApp({ config, connection }: CaseContext): Express {
     let userId: string | undefined;
     try {
       const header = req.headers.authorization?.replace(/^Bearer /, '');
-      const claims = jwt.verify(header ?? String(req.cookies[ACCESS_COOKIE]), key, {
+      const claims = jwt.verify(header ?? String(req.cookies[cookieName]), key, {
         algorithms: ['HS256'],
         issuer: config.jwt.issuer,
         audience: config.jwt.audience,
@@ -185,8 +186,7 @@ export function projectLogoutApp(context: CaseContext): Express {
   const audit = createAuditLog(createLogger(context.config.logLevel));
   const controller = createAuthController({ config: context.config, auth, sessions, authenticator, audit });
   const app = express();
-  app.use(cookieParser());
-  app.post('/logout', rejectCrossSiteRequests(context.config.corsOrigins, audit), controller.logout);
+  app.post('/logout', rejectCrossSiteRequests(context.config.corsOrigins, audit, authenticator.carriesSignedBearerToken), controller.logout);
   app.use(errorHandler);
   return app;
 }

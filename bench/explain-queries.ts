@@ -1,5 +1,6 @@
 import { Types } from 'mongoose';
-import { accessTokenKey } from '../src/auth/tokens';
+import { accessTokenSettings } from '../src/auth/tokens';
+import { loadConfig } from '../src/config';
 import { runOnScratchDatabase } from './scratch-database';
 import { seedProjectSessions, seedUsers } from './seed';
 
@@ -10,7 +11,8 @@ import { seedProjectSessions, seedUsers } from './seed';
 
 runOnScratchDatabase('auth_explain', async (connection, models) => {
   const userIds = await seedUsers(models, 100);
-  await seedProjectSessions(models, { secret: accessTokenKey('x'.repeat(32)), issuer: 'i', audience: 'a', ttlSeconds: 900 }, userIds, 10_000, 0);
+  const tokens = accessTokenSettings(loadConfig({ JWT_ACCESS_SECRET: 'x'.repeat(32) }));
+  await seedProjectSessions(models, { tokens, accessCookieName: 'accessToken' }, userIds, 10_000, 0);
   const session = await models.Session.findOne({}).sort({ _id: -1 }).lean();
   const now = new Date();
   const queries: Array<[string, Record<string, unknown>]> = [

@@ -3,7 +3,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { accessTokenKey } from '../src/auth/tokens';
+import { authCookieNames } from '../src/auth/cookies';
+import { accessTokenSettings } from '../src/auth/tokens';
+import { loadConfig } from '../src/config';
 import { connectDatabase } from '../src/db/connection';
 import { startEmbeddedDatabase } from '../src/db/embedded-ferretdb';
 import { createModels, ensureIndexes } from '../src/db/models';
@@ -82,14 +84,22 @@ async function seedDatabase(uri: string, dbName: string, sessions: number, secre
   await connection.dropDatabase();
   const models = createModels(connection);
   await ensureIndexes(models);
-  const tokens = { secret: accessTokenKey(secret), issuer: settings.JWT_ISSUER, audience: settings.JWT_AUDIENCE, ttlSeconds: 15 * 60 };
+  // The seeded tokens and cookies are what the case servers, configured by envFor, will accept.
+  const apiConfig = loadConfig({
+    NODE_ENV: 'production',
+    MONGODB_URI: uri,
+    JWT_ACCESS_SECRET: secret,
+    JWT_ISSUER: settings.JWT_ISSUER,
+    JWT_AUDIENCE: settings.JWT_AUDIENCE,
+  });
+  const credentials = { tokens: accessTokenSettings(apiConfig), accessCookieName: authCookieNames(apiConfig.cookies).access };
   const userIds = await seedUsers(models, settings.POOL_SIZE);
-  const cookies = await seedProjectSessions(models, tokens, userIds, settings.POOL_SIZE);
-  await seedProjectSessions(models, tokens, userIds, sessions - settings.POOL_SIZE - settings.CURVE_POOL_SIZE, 0);
+  const cookies = await seedProjectSessions(models, credentials, userIds, settings.POOL_SIZE);
+  await seedProjectSessions(models, credentials, userIds, sessions - settings.POOL_SIZE - settings.CURVE_POOL_SIZE, 0);
   // Case 6's credentials are inserted last: on a database that scans, they cost the most to find.
-  const curveCookies = await seedProjectSessions(models, tokens, userIds, settings.CURVE_POOL_SIZE);
+  const curveCookies = await seedProjectSessions(models, credentials, userIds, settings.CURVE_POOL_SIZE);
   const peerCookies = await seedPeerSessions(connection, peerSecret, userIds, settings.POOL_SIZE);
-  return { connection, models, tokens, userIds, cookies, curveCookies, peerCookies };
+  return { connection, models, credentials, userIds, cookies, curveCookies, peerCookies };
 }
 
 async function main(): Promise<void> {
@@ -178,7 +188,7 @@ async function main(): Promise<void> {
       async (round) => {
         progress(`case 5 (round ${round}): seeding ${settings.LOGOUT_POOL_SIZE} sessions on each side to log out`);
         return new Map([
-          ['5', await seedProjectSessions(main.models, main.tokens, main.userIds, settings.LOGOUT_POOL_SIZE, undefined, 'bench-logout')],
+          ['5', await seedProjectSessions(main.models, main.credentials, main.userIds, settings.LOGOUT_POOL_SIZE, undefined, 'bench-logout')],
           ['5-peer', await seedPeerSessions(main.connection, peerSecret, main.userIds, settings.LOGOUT_POOL_SIZE)],
         ]);
       },
@@ -187,7 +197,7 @@ async function main(): Promise<void> {
     // Logout latency at low load: one logout at a time, as a user clicking "Sign out" sees it.
     const logoutLatency: Record<string, unknown> = {};
     for (const setting of ['default', 'strict'] as const) {
-      const cookies = await seedProjectSessions(main.models, main.tokens, main.userIds, settings.LOGOUT_LATENCY_SAMPLES);
+      const cookies = await seedProjectSessions(main.models, main.credentials, main.userIds, settings.LOGOUT_LATENCY_SAMPLES);
       progress(`logout latency at ${SETTING_LABEL[setting]}: ${settings.LOGOUT_LATENCY_SAMPLES} logouts, one at a time`);
       const { port, child } = await startCaseServer('project-logout', envFor(setting));
       try {

@@ -1,4 +1,3 @@
-import cookieParser from 'cookie-parser';
 import cors from 'cors';
 import express, { Router, type Express, type RequestHandler } from 'express';
 import helmet from 'helmet';
@@ -8,8 +7,8 @@ import { createAuditLog } from './audit-log';
 import { createAuthController } from './auth/auth-controller';
 import { createAuthRoutes } from './auth/auth-routes';
 import { createAuthService } from './auth/auth-service';
+import { authCookieNames, expireCookiesOnUnauthenticated } from './auth/cookies';
 import { createPasswordAttempts } from './auth/password-attempts';
-import { expireCookiesOnUnauthenticated } from './auth/cookies';
 import { createSessionAuth } from './auth/session-auth';
 import type { Clock } from './clock';
 import type { Config } from './config';
@@ -81,7 +80,8 @@ export function createApp({ config, connection, logger, clock, metrics = createM
   const guards = {
     jsonBody: jsonBody(config.bodyLimit),
     requireAuth: authenticator.requireAuth,
-    csrf: rejectCrossSiteRequests(config.corsOrigins, audit),
+    csrf: rejectCrossSiteRequests(config.corsOrigins, audit, authenticator.carriesSignedBearerToken),
+    refreshCsrf: rejectCrossSiteRequests(config.corsOrigins, audit),
     rateLimits: createRateLimits(config.rateLimits, limitWindow, audit, logger),
     expireCookiesOnUnauthenticated: expireCookiesOnUnauthenticated(config),
   };
@@ -104,7 +104,6 @@ export function createApp({ config, connection, logger, clock, metrics = createM
       maxAge: 600,
     }),
   );
-  app.use(cookieParser());
 
   app.get('/healthz', (_req, res) => {
     res.json({ success: true, status: 'ok' });
@@ -117,7 +116,7 @@ export function createApp({ config, connection, logger, clock, metrics = createM
   });
 
   // GET /api/v1/openapi.json and the interactive page at /docs; cacheable, so outside the no-store router.
-  app.use(createDocsRoutes());
+  app.use(createDocsRoutes(authCookieNames(config.cookies)));
 
   const api = Router();
   api.use(noStore);

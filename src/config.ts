@@ -26,6 +26,38 @@ const CLEAR_SITE_DATA_DIRECTIVES = new Set(['cache', 'cookies', 'storage', 'exec
 
 const integer = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
+const MIN_SECRET_BYTES = 32;
+const hasEnoughBytes = (secret: string) => Buffer.byteLength(secret, 'utf8') >= MIN_SECRET_BYTES;
+
+/** An HS256 key with the id that goes into the `kid` header of the tokens it signs. */
+export interface AccessKey {
+  kid: string;
+  secret: string;
+}
+
+/**
+ * JWT_ACCESS_KEYS: `kid:secret,kid:secret`, the signing key first. A kid is a short plain name, so it can
+ * never be mistaken for a path or a URL; a secret may hold colons but no comma.
+ */
+const accessKeyList = z.string().transform((value, ctx) => {
+  const keys: AccessKey[] = [];
+  for (const entry of value.split(',').map((item) => item.trim()).filter((item) => item.length > 0)) {
+    const separator = entry.indexOf(':');
+    const kid = entry.slice(0, Math.max(separator, 0)).trim();
+    const secret = entry.slice(separator + 1).trim();
+    if (separator < 0 || !/^[A-Za-z0-9._-]{1,64}$/.test(kid)) {
+      ctx.addIssue({ code: 'custom', message: 'each key must be kid:secret, the kid 1-64 letters, digits, ".", "_" or "-"' });
+    } else if (!hasEnoughBytes(secret)) {
+      ctx.addIssue({ code: 'custom', message: `the secret of key "${kid}" must be at least ${MIN_SECRET_BYTES} bytes long` });
+    } else if (keys.some((key) => key.kid === kid)) {
+      ctx.addIssue({ code: 'custom', message: `key id "${kid}" is listed twice` });
+    } else {
+      keys.push({ kid, secret });
+    }
+  }
+  return keys;
+});
+
 const commaList = z
   .string()
   .transform((value) => value.split(',').map((item) => item.trim()).filter((item) => item.length > 0));
@@ -40,10 +72,8 @@ const envSchema = z.object({
     .optional(),
   EMBEDDED_DB_DIR: z.string().min(1).default('.data/ferretdb'),
   EMBEDDED_DB_PORT: integer(0, 65535).default(0),
-  JWT_ACCESS_SECRET: z
-    .string()
-    .refine((value) => Buffer.byteLength(value, 'utf8') >= 32, 'must be at least 32 bytes long')
-    .optional(),
+  JWT_ACCESS_SECRET: z.string().refine(hasEnoughBytes, `must be at least ${MIN_SECRET_BYTES} bytes long`).optional(),
+  JWT_ACCESS_KEYS: accessKeyList.default([]),
   JWT_ISSUER: z.string().min(1).default('logout-auth-api'),
   JWT_AUDIENCE: z.string().min(1).default('logout-auth-api'),
   ACCESS_TOKEN_TTL: duration.default(15 * 60),
@@ -99,7 +129,7 @@ export interface Config {
   port: number;
   mongodbUri: string | undefined;
   embeddedDb: { dir: string; port: number };
-  jwt: { accessSecret: string; issuer: string; audience: string; secretWasGenerated: boolean };
+  jwt: JwtSettings;
   accessTokenTtlSeconds: number;
   /** The idle timeout: a session not refreshed for this long ends. */
   refreshTokenTtlSeconds: number;
@@ -124,6 +154,21 @@ export interface Config {
   rateLimits: RateLimitSettings;
   /** See src/auth/session-memory.ts; leaseMs 0 = no memory, every request reads the database. */
   sessionMemory: { leaseMs: number; maxEntries: number };
+}
+
+/** How access tokens are signed and verified; src/auth/access-keys.ts turns the secrets into keys. */
+export interface JwtSettings {
+  /** JWT_ACCESS_KEYS in order: the first signs new tokens; each verifies the tokens whose `kid` names it. */
+  keys: AccessKey[];
+  /**
+   * JWT_ACCESS_SECRET: verifies tokens without a `kid` (issued before key ids, or by an instance that has only
+   * this secret), and signs them itself when no JWT_ACCESS_KEYS are set. Generated outside production when
+   * neither is set.
+   */
+  secret: string | undefined;
+  issuer: string;
+  audience: string;
+  secretWasGenerated: boolean;
 }
 
 /**
@@ -174,8 +219,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const isProduction = e.NODE_ENV === 'production';
   const problems: string[] = [];
 
-  if (isProduction && !e.JWT_ACCESS_SECRET) {
-    problems.push('JWT_ACCESS_SECRET: required in production (at least 32 random bytes)');
+  const hasAccessKey = e.JWT_ACCESS_SECRET !== undefined || e.JWT_ACCESS_KEYS.length > 0;
+  if (isProduction && !hasAccessKey) {
+    problems.push('JWT_ACCESS_SECRET: required in production (at least 32 random bytes), unless JWT_ACCESS_KEYS is set');
   }
   if (isProduction && !e.MONGODB_URI) {
     problems.push('MONGODB_URI: required in production; the embedded database is for development and tests only');
@@ -207,12 +253,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mongodbUri: e.MONGODB_URI,
     embeddedDb: { dir: e.EMBEDDED_DB_DIR, port: e.EMBEDDED_DB_PORT },
     jwt: {
+      keys: e.JWT_ACCESS_KEYS,
       // Outside production a per-process secret keeps `npm start` a one-step affair; tokens simply do not
       // survive a restart, which the start-up warning says.
-      accessSecret: e.JWT_ACCESS_SECRET ?? randomBytes(48).toString('base64url'),
+      secret: e.JWT_ACCESS_SECRET ?? (hasAccessKey ? undefined : randomBytes(48).toString('base64url')),
       issuer: e.JWT_ISSUER,
       audience: e.JWT_AUDIENCE,
-      secretWasGenerated: !e.JWT_ACCESS_SECRET,
+      secretWasGenerated: !hasAccessKey,
     },
     accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL,
     refreshTokenTtlSeconds: e.REFRESH_TOKEN_TTL,

@@ -28,7 +28,7 @@ async function main(): Promise<void> {
   const config = readProcessConfig();
   const logger = createLogger(config.logLevel, undefined, config.logFormat);
   if (config.jwt.secretWasGenerated) {
-    logger.warn('JWT_ACCESS_SECRET is not set: using a random secret for this process; tokens will not survive a restart');
+    logger.warn('JWT_ACCESS_SECRET is not set, nor JWT_ACCESS_KEYS: using a random secret for this process; tokens will not survive a restart');
   }
   const database = await openDatabase(config, logger);
   const metricsPort = config.metrics.port;

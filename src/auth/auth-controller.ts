@@ -6,7 +6,7 @@ import { RateLimitedError, recordRateLimited } from '../http/rate-limits';
 import { parseInput } from '../http/validate';
 import { loginSchema, logoutQuerySchema, registerSchema, sessionIdParamsSchema } from './auth-schemas';
 import type { AuthService, ClientInfo, SignedIn } from './auth-service';
-import { endBrowserSession, expireAuthCookies, REFRESH_COOKIE, setAccessCookie, setRefreshCookie } from './cookies';
+import { endBrowserSession, expireAuthCookies, readRefreshCookies, setAccessCookie, setRefreshCookie } from './cookies';
 import { authOf, type Authenticator } from './require-auth';
 import { RefreshTokenReusedError, type SessionStore } from './session-store';
 import { looksLikeRefreshToken } from './tokens';
@@ -58,7 +58,10 @@ export function createAuthController(deps: {
   /** A refresh token that does not work is of no use to the browser: its cookies are expired with the 401. */
   async function refreshOrEndBrowserSession(req: Request, res: Response) {
     try {
-      const refreshToken: unknown = req.cookies?.[REFRESH_COOKIE];
+      const [refreshToken, ...others] = readRefreshCookies(req, config);
+      // Two different refresh cookies mean one was planted (cookie tossing): refreshing with the first
+      // would sign the browser into whichever session the planter chose.
+      if (others.length > 0) throw ApiError.unauthorized('Several different refresh tokens were sent; sign in again');
       if (!looksLikeRefreshToken(refreshToken)) throw ApiError.unauthorized('Refresh token is missing or malformed');
       return await auth.refresh(refreshToken);
     } catch (error) {
@@ -84,15 +87,20 @@ export function createAuthController(deps: {
     // Ending this browser's session does not depend on the database: the cookies go first, so even a
     // failed revocation leaves the browser logged out. "others" keeps the caller signed in.
     if (scope !== 'others') endBrowserSession(res, config);
-    const caller = await authenticator.authenticateForLogout(req);
-    if (!caller) {
+    const callers = await authenticator.authenticateForLogout(req);
+    // "others" spares the caller's session; with several proven (planted cookies) there is no one to spare.
+    if (callers.length === 0 || (scope === 'others' && callers.length > 1)) {
       // Credentials that do not work are of no use to the browser either.
       if (scope === 'others') expireAuthCookies(res, config);
       throw ApiError.unauthorized();
     }
-    req.auth = caller;
-    const revokedSessions = await auth.logout(caller, scope);
-    audit.record(req, 'logout', { scope, userId: caller.userId, sessionId: caller.sessionId, via: caller.via, revokedSessions });
+    req.auth = callers[0];
+    let revokedSessions = 0;
+    for (const caller of callers) {
+      const revoked = await auth.logout(caller, scope);
+      audit.record(req, 'logout', { scope, userId: caller.userId, sessionId: caller.sessionId, via: caller.via, revokedSessions: revoked });
+      revokedSessions += revoked;
+    }
     if (scope === 'local') {
       res.json({ success: true, message: 'Logged out successfully' });
       return;

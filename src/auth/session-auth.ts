@@ -7,7 +7,7 @@ import { createAuthenticator } from './require-auth';
 import { createRevocationFeed } from './revocation-feed';
 import { createSessionMemory } from './session-memory';
 import { createSessionStore, type SessionEvents } from './session-store';
-import { accessTokenKey, type AccessTokenSettings } from './tokens';
+import { accessTokenSettings } from './tokens';
 
 /**
  * The session store, its memory and the auth middleware, wired together once: the app uses this, and so
@@ -33,13 +33,7 @@ export function createSessionAuth(deps: SessionAuthDeps) {
   // The memory's feed poller lives exactly as long as the database connection it polls.
   connection.once('close', memory.stop);
   const sessions = createSessionStore(models, config, memory, { clock, events });
-  const tokenSettings: AccessTokenSettings = {
-    secret: accessTokenKey(config.jwt.accessSecret),
-    issuer: config.jwt.issuer,
-    audience: config.jwt.audience,
-    ttlSeconds: config.accessTokenTtlSeconds,
-    clock,
-  };
-  const authenticator = createAuthenticator(sessions, tokenSettings);
+  const tokenSettings = accessTokenSettings(config, clock);
+  const authenticator = createAuthenticator(sessions, tokenSettings, config);
   return { sessions, memory, tokenSettings, authenticator };
 }

@@ -86,7 +86,8 @@ export function registerAuthPaths(registry: OpenAPIRegistry): void {
     summary: 'Rotate the refresh token and get a new access token',
     description:
       'Reads only the refreshToken cookie (send it as a Cookie header from scripts); any body is ignored. ' +
-      'A refresh token presented again after its rotation grace period revokes the whole session.',
+      'A refresh token presented again after its rotation grace period revokes the whole session. Two different ' +
+      'refreshToken cookies in one request (one planted by another subdomain: cookie tossing) are refused.',
     security: refreshCookieAuth,
     responses: {
       200: {
@@ -95,8 +96,8 @@ export function registerAuthPaths(registry: OpenAPIRegistry): void {
         content: json(refreshedSchema),
       },
       401: errorResponse(
-        'The refresh token is missing, malformed, expired, revoked or reused; both auth cookies are expired',
-        [errors.REFRESH_MISSING, errors.REFRESH_INVALID, errors.REFRESH_REUSED],
+        'The refresh token is missing, malformed, expired, revoked or reused, or two different ones were sent; both auth cookies are expired',
+        [errors.REFRESH_MISSING, errors.REFRESH_INVALID, errors.REFRESH_AMBIGUOUS, errors.REFRESH_REUSED],
         { 'Set-Cookie': authCookiesExpired },
       ),
       403: csrfRejected,
@@ -112,9 +113,11 @@ export function registerAuthPaths(registry: OpenAPIRegistry): void {
     tags: ['auth'],
     summary: 'Log out this session, the other sessions, or all of them',
     description:
-      'Accepts a Bearer token, the accessToken cookie, or the refreshToken cookie alone. scope=local and global expire ' +
-      'both auth cookies first, so the browser is logged out even if the revocation fails; scope=others keeps the ' +
-      'caller signed in. Any body is ignored.',
+      'Accepts a Bearer token, the accessToken cookie, or the refreshToken cookie alone. With an Authorization header ' +
+      'only the header counts. Without one, every value of each cookie is tried (up to 4 per name, so a planted cookie ' +
+      'cannot hide the real one) and every active session they prove is logged out; scope=others, which keeps one ' +
+      'session, answers 401 when they prove more than one. scope=local and global expire both auth cookies first, so ' +
+      'the browser is logged out even if the revocation fails; scope=others keeps the caller signed in. Any body is ignored.',
     security: anyAuth,
     request: { query: logoutQuerySchema },
     responses: {

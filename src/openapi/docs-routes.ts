@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { Router } from 'express';
+import type { AuthCookieNames } from '../auth/cookies';
 import { buildOpenApiDocument } from './openapi-document';
 import { SWAGGER_UI_FILES } from './service-paths';
 
@@ -40,8 +41,8 @@ const START_SCRIPT = `window.ui = SwaggerUIBundle({
 });
 `;
 
-export function createDocsRoutes(): Router {
-  const document = buildOpenApiDocument();
+export function createDocsRoutes(cookieNames: AuthCookieNames): Router {
+  const document = buildOpenApiDocument(cookieNames);
   const router = Router();
   router.get('/api/v1/openapi.json', (_req, res) => {
     res.json(document);

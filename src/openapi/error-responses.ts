@@ -25,6 +25,7 @@ export const errors = {
   UNAUTHORIZED: { code: 'UNAUTHORIZED', message: 'Authentication required' },
   REFRESH_MISSING: { code: 'UNAUTHORIZED', message: 'Refresh token is missing or malformed' },
   REFRESH_INVALID: { code: 'UNAUTHORIZED', message: 'Refresh token is invalid, expired or revoked' },
+  REFRESH_AMBIGUOUS: { code: 'UNAUTHORIZED', message: 'Several different refresh tokens were sent; sign in again' },
   REFRESH_REUSED: {
     code: 'REFRESH_TOKEN_REUSED',
     message: 'This refresh token was already used; the session has been revoked',
@@ -121,7 +122,9 @@ export const serverErrors = {
 };
 
 export const csrfRejected = errorResponse(
-  'A cookie-authenticated state-changing request that failed the cross-site request checks',
+  'A cookie-authenticated state-changing request that failed the cross-site request checks. Only a Bearer token this ' +
+    'server signed exempts a request from them (never on refresh, which reads only its cookie); any other ' +
+    'Authorization header exempts nothing',
   [errors.CSRF_REJECTED],
 );
 
