@@ -134,13 +134,22 @@ describe('database queries of an authenticated request, counted on the real data
 describe('the revocation feed', () => {
   const feedOf = (app: TestApp) => createRevocationFeed(app.models);
 
-  it('numbers concurrent appends densely: each number once, none skipped', async () => {
-    const feed = feedOf(t);
-    const start = await feed.currentSeq();
-    const seqs = await Promise.all(Array.from({ length: 12 }, (_, i) => feed.append([`concurrent-${i}`])));
+  it('numbers concurrent appends of many instances densely: each number once, none skipped', async () => {
+    const start = await feedOf(t).currentSeq();
+    // A feed object per append: twelve instances racing for the same numbers.
+    const seqs = await Promise.all(Array.from({ length: 12 }, (_, i) => feedOf(t).append([`concurrent-${i}`])));
     expect([...seqs].sort((x, y) => x - y)).toEqual(Array.from({ length: 12 }, (_, i) => start + 1 + i));
-    const entries = await feed.readFrom(start + 1);
+    const entries = await feedOf(t).readFrom(start + 1);
     expect(entries.map((entry) => entry._id)).toEqual(Array.from({ length: 12 }, (_, i) => start + 1 + i));
+  });
+
+  it('one instance groups the appends that wait for a running one into a single entry', async () => {
+    const feed = feedOf(t);
+    const seqs = await Promise.all(Array.from({ length: 12 }, (_, i) => feed.append([`grouped-${i}`])));
+    const distinct = [...new Set(seqs)].sort((x, y) => x - y);
+    expect(distinct).toHaveLength(2);
+    const entries = await t.models.RevocationFeedEntry.find({ _id: { $in: distinct } }).lean();
+    expect(entries.flatMap((entry) => entry.sessionIds).sort()).toEqual(Array.from({ length: 12 }, (_, i) => `grouped-${i}`).sort());
   });
 
   it('pruning deletes only entries below the newest expired one, so the feed never restarts its numbering', async () => {

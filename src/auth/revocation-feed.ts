@@ -72,13 +72,45 @@ export function createRevocationFeed(models: Pick<SessionModels, 'RevocationFeed
     }
   }
 
-  /** Appends one entry naming these (already revoked) sessions; resolves once it is committed. */
-  async function append(sessionIds: string[]): Promise<number> {
+  /** Appends one entry; made again at the top if it took longer than the guard (see APPEND_GUARD_MS). */
+  async function appendEntry(sessionIds: string[]): Promise<number> {
     for (;;) {
       const startedAt = performance.now();
       const seq = await insertAboveNewest(sessionIds);
       if (performance.now() - startedAt <= APPEND_GUARD_MS) return seq;
     }
+  }
+
+  /**
+   * Group commit: while one append of this process is in flight, the next ones wait and then go out
+   * together as one entry, so concurrent logouts on one instance do not race each other for numbers.
+   */
+  let waiting: { sessionIds: string[]; settle: Array<{ resolve: (seq: number) => void; reject: (error: unknown) => void }> } | undefined;
+  let draining = false;
+
+  async function drain(): Promise<void> {
+    draining = true;
+    while (waiting) {
+      const batch = waiting;
+      waiting = undefined;
+      try {
+        const seq = await appendEntry(batch.sessionIds);
+        for (const { resolve } of batch.settle) resolve(seq);
+      } catch (error) {
+        for (const { reject } of batch.settle) reject(error);
+      }
+    }
+    draining = false;
+  }
+
+  /** Appends these (already revoked) sessions to the feed; resolves once an entry naming them is committed. */
+  function append(sessionIds: string[]): Promise<number> {
+    return new Promise((resolve, reject) => {
+      waiting ??= { sessionIds: [], settle: [] };
+      waiting.sessionIds.push(...sessionIds);
+      waiting.settle.push({ resolve, reject });
+      if (!draining) void drain();
+    });
   }
 
   /** Entries from `seq` on (itself included, when still kept), in sequence order. */
