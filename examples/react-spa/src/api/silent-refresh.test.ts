@@ -56,6 +56,13 @@ class ScriptedApi {
       answer(401);
       return;
     }
+    if (path === '/users/me/wrong-password') {
+      // The API's answer to a wrong password on a protected route: the token was fine, the password was not.
+      res.writeHead(401, { 'Content-Type': 'application/json' }).end(
+        JSON.stringify({ success: false, code: 'INVALID_CREDENTIALS', message: 'Password is incorrect' }),
+      );
+      return;
+    }
     if (path === '/held') {
       // Decides with the state it saw on arrival, as a server checking the token sent would.
       const validOnArrival = this.accessTokenValid;
@@ -119,6 +126,16 @@ describe('installSilentRefresh', () => {
     await expect(client.post('/auth/login', { email: 'a@example.com', password: 'wrong' })).rejects.toMatchObject({
       response: { status: 401 },
     });
+    expect(server.count('/auth/refresh')).toBe(0);
+    expect(sessionsEnded).toBe(0);
+  });
+
+  it('never refreshes on a 401 INVALID_CREDENTIALS: a replay would count the wrong password twice', async () => {
+    server.accessTokenValid = true;
+    await expect(client.delete('/users/me/wrong-password', { data: { password: 'wrong' } })).rejects.toMatchObject({
+      response: { status: 401, data: { code: 'INVALID_CREDENTIALS' } },
+    });
+    expect(server.count('/users/me/wrong-password')).toBe(1);
     expect(server.count('/auth/refresh')).toBe(0);
     expect(sessionsEnded).toBe(0);
   });
