@@ -1,14 +1,14 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import axios, { type AxiosInstance } from 'axios';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { LocalTestServer } from './local-test-server';
 import { installSilentRefresh } from './silent-refresh';
 
 /**
  * The interceptor against a real HTTP server that plays the API's part: protected routes answer 401
  * until a refresh succeeds. Real axios, real sockets; the server only counts what it receives.
  */
-class ScriptedApi {
+class ScriptedApi extends LocalTestServer {
   accessTokenValid = false;
   /** renews: 200 and the token works; renews-nothing: 200 but the token still fails; fails: 401. */
   refreshOutcome: 'renews' | 'renews-nothing' | 'fails' = 'renews';
@@ -16,16 +16,6 @@ class ScriptedApi {
   /** Requests to /held wait here until the test releases them. */
   private held: Array<() => void> = [];
   private heldArrivals: Array<() => void> = [];
-  private server: Server = createServer((req, res) => this.handle(req, res));
-
-  async start(): Promise<string> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-  }
-
-  stop(): Promise<void> {
-    return new Promise((resolve) => this.server.close(() => resolve()));
-  }
 
   count(path: string): number {
     return this.requests.filter((request) => request === path).length;
@@ -40,7 +30,7 @@ class ScriptedApi {
     this.held.splice(0).forEach((release) => release());
   }
 
-  private handle(req: IncomingMessage, res: ServerResponse): void {
+  protected handle(req: IncomingMessage, res: ServerResponse): void {
     const path = req.url ?? '';
     this.requests.push(path);
     const answer = (status: number) => res.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify({ success: status < 400 }));

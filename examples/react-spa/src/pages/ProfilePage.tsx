@@ -1,15 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
-import {
-  errorMessage,
-  fetchMe,
-  fetchSessions,
-  isUnauthorized,
-  logout,
-  revokeSession,
-  type LogoutScope,
-  type Session,
-  type User,
-} from '../api/client';
+import { fetchMe, fetchSessions, logout, revokeSession, type LogoutScope, type Session, type User } from '../api/client';
+import { errorMessage, isUnauthorized } from '../api/errors';
 
 interface ProfilePageProps {
   user: User;
