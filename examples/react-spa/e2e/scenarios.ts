@@ -1,4 +1,5 @@
 import { deleteAccount, deleteAccountRateLimited } from './account-scenarios';
+import { clearSiteDataOnSignOut } from './clear-site-data-scenario';
 import { crossOrigin } from './cross-origin-scenario';
 import { silentRefresh, twoTabs } from './refresh-scenarios';
 import type { Scenario } from './scenario-kit';
@@ -14,5 +15,6 @@ export const scenarios: Scenario[] = [
   signOutOthersAndThisDevice,
   deleteAccount,
   deleteAccountRateLimited,
+  clearSiteDataOnSignOut,
   crossOrigin,
 ];
