@@ -128,7 +128,10 @@ export function ProfilePage({ user, onUserLoaded, onSignedOut }: ProfilePageProp
           <button type="button" className="danger" onClick={() => signOut('global')} disabled={busy}>
             Sign out everywhere
           </button>
-          <button type="button" className="danger" onClick={() => setDeleting(true)} disabled={busy}>
+        </div>
+        {/* Apart from the sign-outs: it ends the account, not only sessions. */}
+        <div className="actions account-actions">
+          <button type="button" className="danger-outline" onClick={() => setDeleting(true)} disabled={busy}>
             Delete account
           </button>
         </div>
