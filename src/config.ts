@@ -115,6 +115,8 @@ const envSchema = z.object({
   RATE_LIMIT_REFRESH_PER_IP: integer(0, 1_000_000_000).default(300),
   REVOCATION_LEASE_MS: integer(0, 60_000).default(150),
   SESSION_MEMORY_MAX_ENTRIES: integer(1, 10_000_000).default(100_000),
+  /** For tests only (refused in production): this process's wall clock runs this many ms off. */
+  TEST_ONLY_CLOCK_OFFSET_MS: z.coerce.number().int().min(-86_400_000).max(86_400_000).default(0),
   /** Replaced by REVOCATION_LEASE_MS; refused so that a deployment still setting it learns what changed. */
   SESSION_CACHE_STALENESS_MS: z.string().optional(),
   SESSION_CACHE_MAX_ENTRIES: z.string().optional(),
@@ -152,6 +154,8 @@ export interface Config {
   passwordHash: { memoryKib: number; iterations: number };
   dbOperationTimeoutMs: number;
   rateLimits: RateLimitSettings;
+  /** TEST_ONLY_CLOCK_OFFSET_MS: the process's wall clock runs this far off (several-instances test). */
+  testOnlyClockOffsetMs: number;
   /** See src/auth/session-memory.ts; leaseMs 0 = no memory, every request reads the database. */
   sessionMemory: { leaseMs: number; maxEntries: number };
 }
@@ -223,6 +227,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (isProduction && !hasAccessKey) {
     problems.push('JWT_ACCESS_SECRET: required in production (at least 32 random bytes), unless JWT_ACCESS_KEYS is set');
   }
+  if (isProduction && e.TEST_ONLY_CLOCK_OFFSET_MS !== 0) {
+    problems.push('TEST_ONLY_CLOCK_OFFSET_MS: for tests only; refused in production');
+  }
   if (isProduction && !e.MONGODB_URI) {
     problems.push('MONGODB_URI: required in production; the embedded database is for development and tests only');
   }
@@ -287,5 +294,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       refreshPerIp: e.RATE_LIMIT_REFRESH_PER_IP,
     },
     sessionMemory: { leaseMs: e.REVOCATION_LEASE_MS, maxEntries: e.SESSION_MEMORY_MAX_ENTRIES },
+    testOnlyClockOffsetMs: e.TEST_ONLY_CLOCK_OFFSET_MS,
   };
 }

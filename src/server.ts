@@ -33,7 +33,9 @@ async function main(): Promise<void> {
   const database = await openDatabase(config, logger);
   const metricsPort = config.metrics.port;
   const metrics = createMetrics({ processMetrics: metricsPort !== undefined });
-  const app = createApp({ config, connection: database.connection, logger, metrics });
+  const offset = config.testOnlyClockOffsetMs;
+  const clock = offset === 0 ? undefined : () => Date.now() + offset;
+  const app = createApp({ config, connection: database.connection, logger, metrics, ...(clock ? { clock } : {}) });
   const server = createHttpServer(app, logger);
   const metricsServer = metricsPort === undefined ? undefined : createMetricsServer(metrics.registry);
   // A port already taken must not leave the embedded database running behind a dead process.

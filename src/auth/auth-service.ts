@@ -58,8 +58,8 @@ export function createAuthService(deps: {
     const userId = user._id.toString();
     const { session, refreshToken } = await sessions.createSession({ userId, ...client });
     const sessionId = session._id.toString();
-    // An account deleted while this sign-in checked its password: the deletion removed the user first and
-    // then every session it could list, so either it listed this one or the user is gone by now.
+    // An account deleted while this sign-in checked its password: the deletion lists the sessions again
+    // after removing the user, so either it lists this one or the user is gone by now (user-service.ts).
     if (!(await User.exists({ _id: user._id }))) {
       await sessions.revokeSession(sessionId, userId, 'account_deleted');
       throw invalidCredentials();

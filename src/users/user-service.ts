@@ -42,10 +42,15 @@ export function createUserService(deps: {
   }
 
   /**
-   * Deletes the account: the user first, so that a sign-in still checking its password finds no user
-   * once it has made its session (auth-service.ts); then every session through the revocation barrier;
-   * then the sessions' own records. Revocations stay until they expire: the feed and any database read
-   * still need them to answer "revoked".
+   * Deletes the account, in an order where a failure at any step leaves a consistent account:
+   * 1. every session is revoked (through the barrier): should the rest fail, the user can sign in again
+   *    and retry;
+   * 2. the user is deleted: from here on a sign-in still checking its password finds no user once it has
+   *    made its session, and revokes that session itself (auth-service.ts);
+   * 3. the sessions are revoked once more: a sign-in that saw the user before step 2 made its session
+   *    before step 2 too, so this listing includes it;
+   * 4. the sessions' own records go. Revocations stay until they expire: the feed and any database read
+   *    still need them to answer "revoked".
    */
   async function deleteAccount(userId: string, password: string, client: { ip: string }): Promise<void> {
     const user = await User.findById(userId).lean();
@@ -54,6 +59,7 @@ export function createUserService(deps: {
     if (!(await passwordAttempts.verify({ account: user.email, ip: client.ip }, user.passwordHash, password))) {
       throw new ApiError(401, 'INVALID_CREDENTIALS', 'Password is incorrect');
     }
+    await sessions.revokeAllSessions(userId, 'account_deleted');
     await User.deleteOne({ _id: user._id });
     await sessions.revokeAllSessions(userId, 'account_deleted');
     await sessions.deleteSessionRecords(userId);
