@@ -17,7 +17,8 @@ import {
   type Device,
 } from './devices';
 import { ENDED, PASSWORD, expectHeldCookiesRefused, expectSignedOutEverywhere, type Scenario } from './scenario-kit';
-import { CLEAR_SITE_DATA, clearSiteDataOf, expectLocalStorageCleared, putMarker } from './site-storage';
+import { clearSiteDataOf, expectLocalStorageCleared, putMarker } from './site-storage';
+import { CLEAR_SITE_DATA, FAILED_PASSWORDS_PER_ACCOUNT_AND_IP } from './stack';
 
 const DELETED = 'Your account has been deleted.';
 
@@ -98,12 +99,10 @@ export const deleteAccountRateLimited: Scenario = {
   name: 'delete account: after too many wrong passwords the dialog says when to try again, and the session stays',
   async run({ browser, stack, screenshots }) {
     const email = 'heidi@example.com';
-    // RATE_LIMIT_LOGIN_PER_ACCOUNT_AND_IP's default: the failures this browser may make per account and window.
-    const allowedFailures = 10;
     await withDevices(browser, stack.appUrl, async (open) => {
       const laptop = await open('laptop');
       await register(laptop, email, PASSWORD);
-      for (let attempt = 1; attempt <= allowedFailures; attempt += 1) {
+      for (let attempt = 1; attempt <= FAILED_PASSWORDS_PER_ACCOUNT_AND_IP; attempt += 1) {
         assert.equal((await submitAccountDeletion(laptop, `wrong password ${attempt}`)).status(), 401, `wrong password ${attempt} is answered 401`);
         await dialogAlert(laptop, 'Password is incorrect');
       }

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import type { Response } from 'playwright-core';
 import { click, expectLoginPage, register, withDevices, type Device } from './devices';
 import { PASSWORD, type Scenario } from './scenario-kit';
-import { CLEAR_SITE_DATA, MARKER, clearSiteDataOf, expectLocalStorageCleared, localStorageKeys, putMarker } from './site-storage';
+import { MARKER, clearSiteDataOf, expectLocalStorageCleared, localStorageKeys, putMarker } from './site-storage';
+import { CLEAR_SITE_DATA } from './stack';
 
 /** Clicks a sign-out button and returns the logout response it caused. */
 async function logoutAnswer(device: Device, buttonName: string): Promise<Response> {

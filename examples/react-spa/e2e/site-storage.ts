@@ -8,8 +8,6 @@ import type { Page, Response } from 'playwright-core';
  */
 
 export const MARKER = { key: 'e2e-marker', value: 'written before the session ended' };
-/** CLEAR_SITE_DATA's default, which the e2e APIs run with. */
-export const CLEAR_SITE_DATA = '"cache", "storage"';
 const CLEARED_WITHIN_MS = 5_000;
 
 export function localStorageKeys(page: Page): Promise<string[]> {
