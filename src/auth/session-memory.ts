@@ -255,9 +255,18 @@ export function createSessionMemory(feed: RevocationFeed, settings: SessionMemor
     onBarrierPassed?.((monotonicNow() - startedAt) / 1000);
   }
 
-  function scheduleNextPoll(): void {
+  /**
+   * Polls start every leaseMs / 4, counted from the previous start, not its end: a poll slowed by a busy
+   * database is followed at once by the next rather than a full interval later, so memory stays trusted
+   * unless one poll takes most of the lease.
+   */
+  function scheduleNextPoll(previousStartedAt = monotonicNow()): void {
     if (stopped) return;
-    timer = setTimeout(() => void whenPolled().finally(scheduleNextPoll), pollEveryMs);
+    const delay = Math.max(0, previousStartedAt + pollEveryMs - monotonicNow());
+    timer = setTimeout(() => {
+      const startedAt = monotonicNow();
+      void whenPolled().finally(() => scheduleNextPoll(startedAt));
+    }, delay);
     // The poller never keeps a process alive on its own.
     timer.unref();
   }
