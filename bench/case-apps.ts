@@ -1,23 +1,30 @@
+import { randomUUID } from 'node:crypto';
 import MongoStore from 'connect-mongo';
 import cookieParser from 'cookie-parser';
 import express, { type Express } from 'express';
 import session from 'express-session';
+import helmet from 'helmet';
+import cors from 'cors';
+import { pinoHttp } from 'pino-http';
 import jwt from 'jsonwebtoken';
 import type { Connection } from 'mongoose';
 import { createApp } from '../src/app';
 import { createAuditLog } from '../src/audit-log';
 import { createAuthController } from '../src/auth/auth-controller';
 import { createAuthService } from '../src/auth/auth-service';
-import { ACCESS_COOKIE } from '../src/auth/cookies';
+import { createPasswordAttempts } from '../src/auth/password-attempts';
+import { authCookieNames } from '../src/auth/cookies';
 import { authOf } from '../src/auth/require-auth';
 import { createSessionAuth } from '../src/auth/session-auth';
-import { accessTokenKey } from '../src/auth/tokens';
+import { accessTokenSettings } from '../src/auth/tokens';
 import type { Config } from '../src/config';
 import { createModels } from '../src/db/models';
 import { rejectCrossSiteRequests } from '../src/http/csrf';
 import { errorHandler } from '../src/http/error-handler';
+import { createSlidingWindow } from '../src/http/rate-limit-hits';
 import { createLogger } from '../src/logger';
 import { createPasswordHasher } from '../src/users/password';
+import { toPublicUser } from '../src/users/user-model';
 import { PEER_COLLECTION, PEER_COOKIE, PEER_SESSION_MAX_AGE_MS } from './settings';
 
 /**
@@ -43,16 +50,17 @@ export function bareApp(): Express {
 
 /**
  * Case 2: stateless JWT, the speed peer that cannot revoke. Its secret is a KeyObject, as the project's is
- * (src/auth/tokens.ts): with a plain string jsonwebtoken would lose ~0.7 ms per request to a failed PEM
+ * (src/auth/access-keys.ts): with a plain string jsonwebtoken would lose ~0.7 ms per request to a failed PEM
  * parse, and the comparison would measure that instead of revocation.
  */
 export function statelessJwtApp({ config }: CaseContext): Express {
-  const key = accessTokenKey(config.jwt.accessSecret);
+  const key = accessTokenSettings(config).keys.signingKey;
+  const cookieName = authCookieNames(config.cookies).access;
   const app = express();
   app.use(cookieParser());
   app.get('/whoami', (req, res) => {
     try {
-      const claims = jwt.verify(String(req.cookies[ACCESS_COOKIE]), key, {
+      const claims = jwt.verify(String(req.cookies[cookieName]), key, {
         algorithms: ['HS256'],
         issuer: config.jwt.issuer,
         audience: config.jwt.audience,
@@ -115,7 +123,6 @@ function projectAuth({ config, connection }: CaseContext) {
 export function projectAuthApp(context: CaseContext): Express {
   const { authenticator } = projectAuth(context);
   const app = express();
-  app.use(cookieParser());
   app.get('/whoami', authenticator.requireAuth, (req, res) => {
     const caller = authOf(req);
     res.json({ success: true, userId: caller.userId, sessionId: caller.sessionId });
@@ -129,16 +136,57 @@ export function fullApiApp({ config, connection }: CaseContext): Express {
   return createApp({ config, connection, logger: createLogger(config.logLevel) });
 }
 
+/**
+ * The peer of the whole route: GET /api/v1/users/me as a stateless-JWT API would serve it, with the same
+ * middleware the project's app runs in front of it (request log, helmet, CORS, cookies, no-store), the
+ * same token check as case 2 and the same user read and answer; only the revocation check is missing.
+ */
+export function routePeerApp({ config, connection }: CaseContext): Express {
+  const key = accessTokenSettings(config).keys.signingKey;
+  const cookieName = authCookieNames(config.cookies).access;
+  const User = createModels(connection).User;
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(pinoHttp({ logger: createLogger(config.logLevel), genReqId: () => randomUUID() }));
+  app.use(helmet());
+  app.use(cors({ origin: (origin, callback) => callback(null, origin !== undefined && config.corsOrigins.includes(origin)), credentials: true }));
+  app.use(cookieParser());
+  app.get('/api/v1/users/me', async (req, res) => {
+    res.set('Cache-Control', 'no-store');
+    let userId: string | undefined;
+    try {
+      const header = req.headers.authorization?.replace(/^Bearer /, '');
+      const claims = jwt.verify(header ?? String(req.cookies[cookieName]), key, {
+        algorithms: ['HS256'],
+        issuer: config.jwt.issuer,
+        audience: config.jwt.audience,
+      }) as jwt.JwtPayload;
+      userId = claims.sub;
+    } catch {
+      // answered below
+    }
+    const user = userId ? await User.findById(userId).lean() : null;
+    if (!user) {
+      res.status(401).json({ success: false, code: 'UNAUTHORIZED', message: 'Authentication required' });
+      return;
+    }
+    res.json({ success: true, user: toPublicUser(user) });
+  });
+  return app;
+}
+
 /** Case 5, ours: what the project's logout route runs (CSRF check, authenticate, revoke, expire both cookies). */
 export function projectLogoutApp(context: CaseContext): Express {
   const { models, sessions, authenticator, tokenSettings } = projectAuth(context);
   const passwords = createPasswordHasher(context.config.passwordHash);
-  const auth = createAuthService({ User: models.User, sessions, passwords, tokenSettings });
+  const window = createSlidingWindow(models.RateLimitHit, context.config.rateLimits.windowSeconds * 1000);
+  const passwordAttempts = createPasswordAttempts({ passwords, window, settings: context.config.rateLimits });
+  const { sessionLimitPerUser } = context.config;
+  const auth = createAuthService({ User: models.User, sessions, passwords, passwordAttempts, tokenSettings, sessionLimitPerUser });
   const audit = createAuditLog(createLogger(context.config.logLevel));
   const controller = createAuthController({ config: context.config, auth, sessions, authenticator, audit });
   const app = express();
-  app.use(cookieParser());
-  app.post('/logout', rejectCrossSiteRequests(context.config.corsOrigins, audit), controller.logout);
+  app.post('/logout', rejectCrossSiteRequests(context.config.corsOrigins, audit, authenticator.carriesSignedBearerToken), controller.logout);
   app.use(errorHandler);
   return app;
 }
@@ -167,6 +215,7 @@ export const CASE_APPS = {
   'express-session': expressSessionApp,
   'project-auth': projectAuthApp,
   'full-api': fullApiApp,
+  'route-peer': routePeerApp,
   'project-logout': projectLogoutApp,
   'express-session-logout': expressSessionLogoutApp,
 } satisfies Record<string, (context: CaseContext) => Express>;

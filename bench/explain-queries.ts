@@ -1,11 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { Types } from 'mongoose';
-import { accessTokenKey } from '../src/auth/tokens';
-import { connectDatabase } from '../src/db/connection';
-import { startEmbeddedDatabase } from '../src/db/embedded-ferretdb';
-import { createModels, ensureIndexes } from '../src/db/models';
+import { accessTokenSettings } from '../src/auth/tokens';
+import { loadConfig } from '../src/config';
+import { runOnScratchDatabase } from './scratch-database';
 import { seedProjectSessions, seedUsers } from './seed';
 
 /**
@@ -13,42 +9,24 @@ import { seedProjectSessions, seedUsers } from './seed';
  * MONGODB_URI is set, with 10^4 sessions in the collection. docs/SCALING.md quotes its output.
  */
 
-async function main(): Promise<void> {
-  const dataDir = process.env.MONGODB_URI ? undefined : mkdtempSync(path.join(os.tmpdir(), 'auth-api-explain-'));
-  const embedded = dataDir ? await startEmbeddedDatabase({ dataDir }) : undefined;
-  const uri = process.env.MONGODB_URI ?? embedded!.uri;
-  const connection = await connectDatabase(uri, { dbName: 'auth_explain', operationTimeoutMs: 30_000 });
-  try {
-    await connection.dropDatabase();
-    const models = createModels(connection);
-    await ensureIndexes(models);
-    const userIds = await seedUsers(models, 100);
-    await seedProjectSessions(models, { secret: accessTokenKey('x'.repeat(32)), issuer: 'i', audience: 'a', ttlSeconds: 900 }, userIds, 10_000, 0);
-    const session = await models.Session.findOne({}).sort({ _id: -1 }).lean();
-    const now = new Date();
-    const queries: Array<[string, Record<string, unknown>]> = [
-      ['session by id (every request without cache, refresh, logout)', { find: 'sessions', filter: { _id: session!._id }, limit: 1 }],
-      ['revocation by session id (same)', { find: 'session_revocations', filter: { _id: session!._id }, limit: 1 }],
-      ['refresh token by hash (refresh, logout by cookie)', { find: 'refresh_tokens', filter: { _id: 'f'.repeat(64) }, limit: 1 }],
-      ['session cache poll', { find: 'session_revocations', filter: { revokedAt: { $gte: now } }, projection: { _id: 1 } }],
-      ['active sessions of a user (GET /auth/sessions, logout others/global)', { find: 'sessions', filter: { userId: session!.userId, expiresAt: { $gt: now } }, sort: { createdAt: -1, _id: -1 } }],
-      ['user by id (GET /users/me)', { find: 'users', filter: { _id: new Types.ObjectId(userIds[0]) }, limit: 1 }],
-      ['user by email (login)', { find: 'users', filter: { email: 'bench@example.com' }, limit: 1 }],
-    ];
-    for (const [label, command] of queries) {
-      const explained = await connection.db!.command({ explain: command, verbosity: 'queryPlanner' });
-      const { queryPlanner, filterPushdown, sortPushdown } = explained as Record<string, unknown>;
-      console.log(`${label}\n  ${JSON.stringify(command.filter)}\n  ${JSON.stringify({ queryPlanner, filterPushdown, sortPushdown })}\n`);
-    }
-  } finally {
-    await connection.dropDatabase().catch(() => undefined);
-    await connection.close();
-    await embedded?.stop();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+runOnScratchDatabase('auth_explain', async (connection, models) => {
+  const userIds = await seedUsers(models, 100);
+  const tokens = accessTokenSettings(loadConfig({ JWT_ACCESS_SECRET: 'x'.repeat(32) }));
+  await seedProjectSessions(models, { tokens, accessCookieName: 'accessToken' }, userIds, 10_000, 0);
+  const session = await models.Session.findOne({}).sort({ _id: -1 }).lean();
+  const now = new Date();
+  const queries: Array<[string, Record<string, unknown>]> = [
+    ['session by id (a session an instance does not know yet, refresh, logout)', { find: 'sessions', filter: { _id: session!._id }, limit: 1 }],
+    ['revocation by session id (same)', { find: 'session_revocations', filter: { _id: session!._id }, limit: 1 }],
+    ['refresh token by hash (refresh, logout by cookie)', { find: 'refresh_tokens', filter: { _id: 'f'.repeat(64) }, limit: 1 }],
+    ['revocation feed poll', { find: 'revocation_feed', filter: { _id: { $gte: 41 } }, projection: { _id: 1, sessionIds: 1 }, sort: { _id: 1 } }],
+    ['active sessions of a user (GET /auth/sessions, logout others/global)', { find: 'sessions', filter: { userId: session!.userId, expiresAt: { $gt: now } }, sort: { createdAt: -1, _id: -1 } }],
+    ['user by id (GET /users/me)', { find: 'users', filter: { _id: new Types.ObjectId(userIds[0]) }, limit: 1 }],
+    ['user by email (login)', { find: 'users', filter: { email: 'bench@example.com' }, limit: 1 }],
+  ];
+  for (const [label, command] of queries) {
+    const explained = await connection.db!.command({ explain: command, verbosity: 'queryPlanner' });
+    const { queryPlanner, filterPushdown, sortPushdown } = explained as Record<string, unknown>;
+    console.log(`${label}\n  ${JSON.stringify(command.filter)}\n  ${JSON.stringify({ queryPlanner, filterPushdown, sortPushdown })}\n`);
   }
-}
-
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
 });

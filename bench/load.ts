@@ -26,8 +26,12 @@ export interface LoadPlan {
   warmEveryCredential?: boolean;
 }
 
-/** For `seconds`, or for exactly `amount` requests when given. */
-function attack(plan: LoadPlan, limit: { seconds: number } | { amount: number }, next: () => string | undefined): Promise<autocannon.Result> {
+/** For `seconds`, or for exactly `amount` requests when given (over `connections`, CONNECTIONS at most). */
+function attack(
+  plan: LoadPlan,
+  limit: { seconds: number } | { amount: number; connections?: number },
+  next: () => string | undefined,
+): Promise<autocannon.Result> {
   const url = new URL(plan.url);
   let lastCookie = plan.cookies[0] ?? '';
   return new Promise((resolve, reject) => {
@@ -37,7 +41,7 @@ function attack(plan: LoadPlan, limit: { seconds: number } | { amount: number },
         // A pass of `amount` requests uses one connection per request up to CONNECTIONS, and waits as long
         // as a first read takes on a database that scans (the embedded one, at 10^5 sessions: seconds).
         ...('amount' in limit
-          ? { amount: limit.amount, connections: Math.min(limit.amount, CONNECTIONS), timeout: 120 }
+          ? { amount: limit.amount, connections: Math.min(limit.amount, limit.connections ?? CONNECTIONS), timeout: 120 }
           : { duration: limit.seconds, connections: CONNECTIONS }),
         requests: [
           {
@@ -58,11 +62,19 @@ function attack(plan: LoadPlan, limit: { seconds: number } | { amount: number },
   });
 }
 
-export async function measure(plan: LoadPlan): Promise<LoadResult> {
+function cookieCursor(plan: LoadPlan): () => string | undefined {
   let cursor = 0;
-  const next = plan.consume
-    ? () => plan.cookies[cursor++]
-    : () => plan.cookies[cursor++ % plan.cookies.length];
+  return plan.consume ? () => plan.cookies[cursor++] : () => plan.cookies[cursor++ % plan.cookies.length];
+}
+
+/** Latency at low load: `amount` requests one after another, on one connection. */
+export async function measureSequential(plan: LoadPlan, amount: number): Promise<{ p50Ms: number; p99Ms: number; maxMs: number; ok: number; non2xx: number }> {
+  const result = await attack(plan, { amount, connections: 1 }, cookieCursor(plan));
+  return { p50Ms: result.latency.p50, p99Ms: result.latency.p99, maxMs: result.latency.max, ok: result['2xx'], non2xx: result.non2xx + result.errors };
+}
+
+export async function measure(plan: LoadPlan): Promise<LoadResult> {
+  const next = cookieCursor(plan);
   if (plan.warmEveryCredential) await attack(plan, { amount: plan.cookies.length }, next);
   await attack(plan, { seconds: WARMUP_SECONDS }, next);
   const result = await attack(plan, { seconds: DURATION_SECONDS }, next);

@@ -40,7 +40,6 @@ function sessionDocument(userId: Types.ObjectId, now: Date, userAgent: string): 
   return {
     _id: new Types.ObjectId(),
     userId,
-    refreshTokenHash: randomBytes(32).toString('hex'),
     createdAt: now,
     lastUsedAt: now,
     expiresAt: new Date(now.getTime() + WEEK_MS),
@@ -49,13 +48,19 @@ function sessionDocument(userId: Types.ObjectId, now: Date, userAgent: string): 
   };
 }
 
+/** How the API under test signs access tokens and names its access cookie (both follow its config). */
+export interface ProjectCredentials {
+  tokens: AccessTokenSettings;
+  accessCookieName: string;
+}
+
 /**
  * `count` sessions of this project, spread over `userIds`; the Cookie headers of the first `withTokens`
  * (signing every one of 10^5 tokens would only slow the seeding down).
  */
 export async function seedProjectSessions(
   models: Models,
-  tokens: AccessTokenSettings,
+  { tokens, accessCookieName }: ProjectCredentials,
   userIds: Types.ObjectId[],
   count: number,
   withTokens = count,
@@ -69,8 +74,8 @@ export async function seedProjectSessions(
     (i) => {
       const doc = sessionDocument(userIds[i % userIds.length]!, now, userAgent);
       if (i < withTokens) {
-        const token = signAccessToken(tokens, { userId: doc.userId.toHexString(), sessionId: doc._id.toHexString() });
-        cookies.push(`accessToken=${token}`);
+        const { token } = signAccessToken(tokens, { userId: doc.userId.toHexString(), sessionId: doc._id.toHexString() });
+        cookies.push(`${accessCookieName}=${token}`);
       }
       return doc;
     },

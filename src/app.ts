@@ -1,16 +1,16 @@
-import { randomUUID } from 'node:crypto';
-import cookieParser from 'cookie-parser';
 import cors from 'cors';
 import express, { Router, type Express, type RequestHandler } from 'express';
 import helmet from 'helmet';
 import type { Connection } from 'mongoose';
 import type { Logger } from 'pino';
-import { pinoHttp } from 'pino-http';
 import { createAuditLog } from './audit-log';
 import { createAuthController } from './auth/auth-controller';
 import { createAuthRoutes } from './auth/auth-routes';
 import { createAuthService } from './auth/auth-service';
+import { authCookieNames, expireCookiesOnUnauthenticated } from './auth/cookies';
+import { createPasswordAttempts } from './auth/password-attempts';
 import { createSessionAuth } from './auth/session-auth';
+import type { Clock } from './clock';
 import type { Config } from './config';
 import { createModels } from './db/models';
 import { rejectCrossSiteRequests } from './http/csrf';
@@ -18,7 +18,12 @@ import { errorHandler } from './http/error-handler';
 import { jsonBody } from './http/json-body';
 import { notFound } from './http/not-found';
 import { createProbeRoutes } from './http/probe-routes';
+import { createSlidingWindow } from './http/rate-limit-hits';
 import { createRateLimits } from './http/rate-limits';
+import { logRequests } from './http/request-logging';
+import { countAuditEvents } from './metrics/audit-metrics';
+import { createMetrics, type Metrics } from './metrics/metrics';
+import { measureRequests } from './metrics/request-metrics';
 import { createDocsRoutes } from './openapi/docs-routes';
 import { createPasswordHasher } from './users/password';
 import { createUserController } from './users/user-controller';
@@ -29,6 +34,10 @@ export interface AppDeps {
   config: Config;
   connection: Connection;
   logger: Logger;
+  /** The wall clock sessions and tokens are stamped and checked with; tests pass their own. */
+  clock?: Clock;
+  /** The instruments this app counts into; a fresh set when not given (served only where server.ts listens). */
+  metrics?: Metrics;
 }
 
 /** Auth responses must never be stored by a browser or a shared cache. */
@@ -39,35 +48,50 @@ const noStore: RequestHandler = (_req, res, next) => {
 };
 
 /** Builds the whole API from its dependencies; the process (server.ts) and the tests both use this. */
-export function createApp({ config, connection, logger }: AppDeps): Express {
+export function createApp({ config, connection, logger, clock, metrics = createMetrics() }: AppDeps): Express {
   const models = createModels(connection);
-  const { sessions, tokenSettings, authenticator } = createSessionAuth({ config, connection, models, logger });
+  const { sessions, tokenSettings, authenticator, memory } = createSessionAuth({
+    config,
+    connection,
+    models,
+    logger,
+    ...(clock ? { clock } : {}),
+    events: {
+      revoked: (reason, count) => metrics.sessionRevocations.inc({ reason }, count),
+      checked: (source) => metrics.sessionChecks.inc({ source }),
+      barrierPassed: (seconds) => metrics.revocationBarrierWait.observe(seconds),
+    },
+  });
+  metrics.revocationFeedLag.measureWith(() => (memory.enabled ? memory.feedLagMs() : undefined));
   const passwords = createPasswordHasher(config.passwordHash);
-  const auth = createAuthService({ User: models.User, sessions, passwords, tokenSettings });
-  const users = createUserService({ User: models.User, sessions, passwords });
-  const audit = createAuditLog(logger);
+  // Rate-limit counters live in MongoDB, so every instance on the database shares them.
+  const limitWindow = createSlidingWindow(models.RateLimitHit, config.rateLimits.windowSeconds * 1000);
+  const passwordAttempts = createPasswordAttempts({ passwords, window: limitWindow, settings: config.rateLimits });
+  const auth = createAuthService({
+    User: models.User,
+    sessions,
+    passwords,
+    passwordAttempts,
+    tokenSettings,
+    sessionLimitPerUser: config.sessionLimitPerUser,
+  });
+  const users = createUserService({ User: models.User, sessions, passwords, passwordAttempts });
+  const audit = createAuditLog(logger, countAuditEvents(metrics));
   const guards = {
     jsonBody: jsonBody(config.bodyLimit),
     requireAuth: authenticator.requireAuth,
-    csrf: rejectCrossSiteRequests(config.corsOrigins, audit),
-    rateLimits: createRateLimits(config.rateLimits, audit, logger),
+    csrf: rejectCrossSiteRequests(config.corsOrigins, audit, authenticator.carriesSignedBearerToken),
+    refreshCsrf: rejectCrossSiteRequests(config.corsOrigins, audit),
+    rateLimits: createRateLimits(config.rateLimits, limitWindow, audit, logger),
+    expireCookiesOnUnauthenticated: expireCookiesOnUnauthenticated(config),
   };
 
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
 
-  app.use(
-    pinoHttp({
-      logger,
-      genReqId: (req, res) => {
-        const id = randomUUID();
-        res.setHeader('X-Request-Id', id);
-        return id;
-      },
-      autoLogging: config.env !== 'test',
-    }),
-  );
+  app.use(measureRequests(metrics.httpRequestDuration));
+  app.use(logRequests(logger, config));
   // HSTS only in production: over plain-http development hosts it would pin browsers to https for a
   // year on a name (localhost) that other projects serve over http too.
   app.use(helmet({ strictTransportSecurity: config.env === 'production' }));
@@ -82,17 +106,16 @@ export function createApp({ config, connection, logger }: AppDeps): Express {
       maxAge: 600,
     }),
   );
-  app.use(cookieParser());
 
   app.use(createProbeRoutes(connection, config.dbOperationTimeoutMs));
 
   // GET /api/v1/openapi.json and the interactive page at /docs; cacheable, so outside the no-store router.
-  app.use(createDocsRoutes());
+  app.use(createDocsRoutes(authCookieNames(config.cookies)));
 
   const api = Router();
   api.use(noStore);
   api.use('/auth', createAuthRoutes(createAuthController({ config, auth, sessions, authenticator, audit }), guards));
-  api.use('/users', createUserRoutes(createUserController(users), guards));
+  api.use('/users', createUserRoutes(createUserController({ config, users, audit }), guards));
   app.use('/api/v1', api);
 
   app.use(notFound);

@@ -4,26 +4,36 @@ import type { Logger } from 'pino';
 
 /**
  * Security events, one structured line each on a child logger bound to `audit: <event>`, so they can be
- * routed and alerted on apart from request logs (OWASP ASVS V7). Every line carries the client's IP and
- * the request id (also in X-Request-Id). Credentials never go in: ids, scopes and reasons only.
+ * routed and alerted on apart from request logs (OWASP ASVS V7). Every line of a request carries the
+ * client's IP and the request id (also in X-Request-Id). Credentials never go in: ids, scopes and reasons only.
  */
 
 export type AuditEvent =
+  | 'register'
   | 'login'
   | 'login_failed'
+  | 'refresh'
   | 'logout'
   | 'refresh_reuse_detected'
+  | 'sessions_evicted'
+  | 'account_deleted'
   | 'csrf_rejected'
-  | 'rate_limited';
+  | 'rate_limited'
+  /** Sessions ended by an operator with `npm run sessions -- revoke` (no request: no ip or reqId). */
+  | 'admin_revoked';
 
 /** Events that point at an attack in progress are warnings, so an alert can key on the level alone. */
 const WARNINGS = new Set<AuditEvent>(['refresh_reuse_detected', 'csrf_rejected', 'rate_limited']);
 
 export interface AuditLog {
-  record(req: Request, event: AuditEvent, fields?: Record<string, unknown>): void;
+  /** `req` is undefined for actions taken outside any request (the operator command). */
+  record(req: Request | undefined, event: AuditEvent, fields?: Record<string, unknown>): void;
 }
 
-export function createAuditLog(logger: Logger): AuditLog {
+/** Told of every event as it is recorded (the metrics count them: src/metrics/audit-metrics.ts). */
+export type AuditListener = (event: AuditEvent, fields: Record<string, unknown>) => void;
+
+export function createAuditLog(logger: Logger, onEvent?: AuditListener): AuditLog {
   const loggers = new Map<AuditEvent, Logger>();
   const loggerFor = (event: AuditEvent) => {
     let child = loggers.get(event);
@@ -33,7 +43,9 @@ export function createAuditLog(logger: Logger): AuditLog {
   return {
     record(req, event, fields = {}) {
       const level = WARNINGS.has(event) ? 'warn' : 'info';
-      loggerFor(event)[level]({ ...fields, ip: req.ip, reqId: req.id }, `audit: ${event}`);
+      const origin = req ? { ip: req.ip, reqId: req.id } : {};
+      loggerFor(event)[level]({ ...fields, ...origin }, `audit: ${event}`);
+      onEvent?.(event, fields);
     },
   };
 }

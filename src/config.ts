@@ -21,7 +21,42 @@ const duration = z.string().transform((value, ctx) => {
   return seconds;
 });
 
+/** Clear-Site-Data's directives (W3C Clear Site Data); "*" is all of them. */
+const CLEAR_SITE_DATA_DIRECTIVES = new Set(['cache', 'cookies', 'storage', 'executionContexts', 'clientHints', 'prefetchCache', 'prerenderCache', '*']);
+
 const integer = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+const MIN_SECRET_BYTES = 32;
+const hasEnoughBytes = (secret: string) => Buffer.byteLength(secret, 'utf8') >= MIN_SECRET_BYTES;
+
+/** An HS256 key with the id that goes into the `kid` header of the tokens it signs. */
+export interface AccessKey {
+  kid: string;
+  secret: string;
+}
+
+/**
+ * JWT_ACCESS_KEYS: `kid:secret,kid:secret`, the signing key first. A kid is a short plain name, so it can
+ * never be mistaken for a path or a URL; a secret may hold colons but no comma.
+ */
+const accessKeyList = z.string().transform((value, ctx) => {
+  const keys: AccessKey[] = [];
+  for (const entry of value.split(',').map((item) => item.trim()).filter((item) => item.length > 0)) {
+    const separator = entry.indexOf(':');
+    const kid = entry.slice(0, Math.max(separator, 0)).trim();
+    const secret = entry.slice(separator + 1).trim();
+    if (separator < 0 || !/^[A-Za-z0-9._-]{1,64}$/.test(kid)) {
+      ctx.addIssue({ code: 'custom', message: 'each key must be kid:secret, the kid 1-64 letters, digits, ".", "_" or "-"' });
+    } else if (!hasEnoughBytes(secret)) {
+      ctx.addIssue({ code: 'custom', message: `the secret of key "${kid}" must be at least ${MIN_SECRET_BYTES} bytes long` });
+    } else if (keys.some((key) => key.kid === kid)) {
+      ctx.addIssue({ code: 'custom', message: `key id "${kid}" is listed twice` });
+    } else {
+      keys.push({ kid, secret });
+    }
+  }
+  return keys;
+});
 
 const commaList = z
   .string()
@@ -37,15 +72,27 @@ const envSchema = z.object({
     .optional(),
   EMBEDDED_DB_DIR: z.string().min(1).default('.data/ferretdb'),
   EMBEDDED_DB_PORT: integer(0, 65535).default(0),
-  JWT_ACCESS_SECRET: z
-    .string()
-    .refine((value) => Buffer.byteLength(value, 'utf8') >= 32, 'must be at least 32 bytes long')
-    .optional(),
+  JWT_ACCESS_SECRET: z.string().refine(hasEnoughBytes, `must be at least ${MIN_SECRET_BYTES} bytes long`).optional(),
+  JWT_ACCESS_KEYS: accessKeyList.default([]),
   JWT_ISSUER: z.string().min(1).default('logout-auth-api'),
   JWT_AUDIENCE: z.string().min(1).default('logout-auth-api'),
   ACCESS_TOKEN_TTL: duration.default(15 * 60),
   REFRESH_TOKEN_TTL: duration.default(7 * 24 * 60 * 60),
   REFRESH_REUSE_GRACE_SECONDS: integer(0, 3600).default(10),
+  SESSION_ABSOLUTE_LIFETIME: duration.default(30 * 24 * 60 * 60),
+  SESSION_LIMIT_PER_USER: integer(0, 100_000).default(100),
+  CLEAR_SITE_DATA: z
+    .string()
+    .transform((value, ctx) => {
+      const directives = value.split(',').map((item) => item.trim().replace(/^"(.*)"$/, '$1')).filter((item) => item.length > 0);
+      const unknown = directives.filter((directive) => !CLEAR_SITE_DATA_DIRECTIVES.has(directive));
+      if (unknown.length > 0) {
+        ctx.addIssue({ code: 'custom', message: `unknown directive ${unknown.join(', ')}; use a list of ${[...CLEAR_SITE_DATA_DIRECTIVES].join(', ')}` });
+        return z.NEVER;
+      }
+      return directives;
+    })
+    .default(['cache', 'storage']),
   COOKIE_SECURE: booleanString.optional(),
   COOKIE_SAMESITE: z.enum(['lax', 'strict', 'none']).default('lax'),
   COOKIE_DOMAIN: z.string().min(1).optional(),
@@ -53,21 +100,32 @@ const envSchema = z.object({
   TRUST_PROXY: z.string().default('false'),
   BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)?$/i, 'must look like 10kb').default('10kb'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_FORMAT: z.enum(['pretty', 'json']).optional(),
+  METRICS_PORT: integer(0, 65535).optional(),
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   PASSWORD_HASH_MEMORY_KIB: integer(8192, 1024 * 1024).default(19456),
   PASSWORD_HASH_ITERATIONS: integer(1, 10).default(2),
   DB_OPERATION_TIMEOUT_MS: integer(100, 60_000).default(5000),
   HTTP_HEADERS_TIMEOUT_MS: integer(100, 600_000).default(10_000),
   HTTP_REQUEST_TIMEOUT_MS: integer(100, 600_000).default(30_000),
   RATE_LIMIT_WINDOW: duration.default(15 * 60),
-  RATE_LIMIT_LOGIN_PER_IP: integer(1, 1_000_000_000).default(100),
-  RATE_LIMIT_LOGIN_PER_ACCOUNT: integer(1, 1_000_000_000).default(10),
-  RATE_LIMIT_REGISTER_PER_IP: integer(1, 1_000_000_000).default(100),
-  RATE_LIMIT_REFRESH_PER_IP: integer(1, 1_000_000_000).default(300),
-  SESSION_CACHE_STALENESS_MS: integer(0, 60 * 60 * 1000).default(0),
-  SESSION_CACHE_MAX_ENTRIES: integer(1, 10_000_000).default(100_000),
+  // 0 turns a limiter off (test runs, fuzzing): every counted request costs database work.
+  RATE_LIMIT_LOGIN_PER_IP: integer(0, 1_000_000_000).default(100),
+  RATE_LIMIT_LOGIN_PER_ACCOUNT: integer(0, 1_000_000_000).default(100),
+  RATE_LIMIT_LOGIN_PER_ACCOUNT_AND_IP: integer(0, 1_000_000_000).default(10),
+  RATE_LIMIT_REGISTER_PER_IP: integer(0, 1_000_000_000).default(100),
+  RATE_LIMIT_REFRESH_PER_IP: integer(0, 1_000_000_000).default(300),
+  REVOCATION_LEASE_MS: integer(0, 60_000).default(150),
+  SESSION_MEMORY_MAX_ENTRIES: integer(1, 10_000_000).default(100_000),
+  /** For tests only (refused in production): this process's wall clock runs this many ms off. */
+  TEST_ONLY_CLOCK_OFFSET_MS: z.coerce.number().int().min(-86_400_000).max(86_400_000).default(0),
+  /** Replaced by REVOCATION_LEASE_MS; refused so that a deployment still setting it learns what changed. */
+  SESSION_CACHE_STALENESS_MS: z.string().optional(),
+  SESSION_CACHE_MAX_ENTRIES: z.string().optional(),
 });
 
 export type CookieSameSite = 'lax' | 'strict' | 'none';
+export type LogFormat = 'pretty' | 'json';
 
 export interface Config {
   env: 'development' | 'test' | 'production';
@@ -75,30 +133,63 @@ export interface Config {
   port: number;
   mongodbUri: string | undefined;
   embeddedDb: { dir: string; port: number };
-  jwt: { accessSecret: string; issuer: string; audience: string; secretWasGenerated: boolean };
+  jwt: JwtSettings;
   accessTokenTtlSeconds: number;
+  /** The idle timeout: a session not refreshed for this long ends. */
   refreshTokenTtlSeconds: number;
   refreshReuseGraceSeconds: number;
+  /** A session ends this long after its creation, however often it is refreshed. */
+  sessionAbsoluteLifetimeSeconds: number;
+  /** Most active sessions per user; 0 = unlimited. */
+  sessionLimitPerUser: number;
+  /** Clear-Site-Data directives sent when a browser's session ends; empty = no header. */
+  clearSiteData: string[];
   cookies: { secure: boolean; sameSite: CookieSameSite; domain: string | undefined };
   corsOrigins: string[];
   trustProxy: boolean | number | string;
   bodyLimit: string;
   logLevel: string;
+  /** pretty: one readable line per event (development); json: one JSON object per line. */
+  logFormat: LogFormat;
+  /** Where GET /metrics is served; port undefined = no metrics listener. */
+  metrics: { port: number | undefined; host: string };
   passwordHash: { memoryKib: number; iterations: number };
   dbOperationTimeoutMs: number;
   /** How long a client may take to send its headers, and its whole request; see src/http/http-server.ts. */
   http: { headersTimeoutMs: number; requestTimeoutMs: number };
   rateLimits: RateLimitSettings;
-  /** See src/auth/session-cache.ts; stalenessMs 0 = every request reads the database. */
-  sessionCache: { stalenessMs: number; maxEntries: number };
+  /** TEST_ONLY_CLOCK_OFFSET_MS: the process's wall clock runs this far off (several-instances test). */
+  testOnlyClockOffsetMs: number;
+  /** See src/auth/session-memory.ts; leaseMs 0 = no memory, every request reads the database. */
+  sessionMemory: { leaseMs: number; maxEntries: number };
 }
 
-/** Requests allowed per client (IP or account) within one window; see src/http/rate-limits.ts. */
+/** How access tokens are signed and verified; src/auth/access-keys.ts turns the secrets into keys. */
+export interface JwtSettings {
+  /** JWT_ACCESS_KEYS in order: the first signs new tokens; each verifies the tokens whose `kid` names it. */
+  keys: AccessKey[];
+  /**
+   * JWT_ACCESS_SECRET: verifies tokens without a `kid` (issued before key ids, or by an instance that has only
+   * this secret), and signs them itself when no JWT_ACCESS_KEYS are set. Generated outside production when
+   * neither is set.
+   */
+  secret: string | undefined;
+  issuer: string;
+  audience: string;
+  secretWasGenerated: boolean;
+}
+
+/**
+ * Requests allowed per client within one window, counted in MongoDB across instances; 0 = not limited.
+ * See src/http/rate-limits.ts and src/auth/password-attempts.ts.
+ */
 export interface RateLimitSettings {
   windowSeconds: number;
   loginPerIp: number;
-  /** Failed logins per normalised email. */
+  /** Failed password checks (login, password change, account deletion) per normalised email, from any address. */
   loginPerAccount: number;
+  /** Failed password checks per normalised email from one address (IPv6: one /56). */
+  loginPerAccountAndIp: number;
   registerPerIp: number;
   refreshPerIp: number;
 }
@@ -136,8 +227,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const isProduction = e.NODE_ENV === 'production';
   const problems: string[] = [];
 
-  if (isProduction && !e.JWT_ACCESS_SECRET) {
-    problems.push('JWT_ACCESS_SECRET: required in production (at least 32 random bytes)');
+  const hasAccessKey = e.JWT_ACCESS_SECRET !== undefined || e.JWT_ACCESS_KEYS.length > 0;
+  if (isProduction && !hasAccessKey) {
+    problems.push('JWT_ACCESS_SECRET: required in production (at least 32 random bytes), unless JWT_ACCESS_KEYS is set');
+  }
+  if (isProduction && e.TEST_ONLY_CLOCK_OFFSET_MS !== 0) {
+    problems.push('TEST_ONLY_CLOCK_OFFSET_MS: for tests only; refused in production');
   }
   if (isProduction && !e.MONGODB_URI) {
     problems.push('MONGODB_URI: required in production; the embedded database is for development and tests only');
@@ -147,11 +242,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (e.COOKIE_SAMESITE === 'none' && !secure) {
     problems.push('COOKIE_SAMESITE: "none" requires Secure cookies (set COOKIE_SECURE=true or NODE_ENV=production); browsers reject SameSite=None without Secure');
   }
+  // The failed-password budgets are the defence against guessing; the per-IP ones may be left to a balancer.
+  for (const name of ['RATE_LIMIT_LOGIN_PER_ACCOUNT', 'RATE_LIMIT_LOGIN_PER_ACCOUNT_AND_IP'] as const) {
+    if (isProduction && e[name] === 0) problems.push(`${name}: 0 (off) is refused in production`);
+  }
   if (e.ACCESS_TOKEN_TTL >= e.REFRESH_TOKEN_TTL) {
     problems.push('ACCESS_TOKEN_TTL: must be shorter than REFRESH_TOKEN_TTL');
   }
   if (e.HTTP_HEADERS_TIMEOUT_MS > e.HTTP_REQUEST_TIMEOUT_MS) {
     problems.push('HTTP_HEADERS_TIMEOUT_MS: must not be longer than HTTP_REQUEST_TIMEOUT_MS (the headers are part of the request)');
+  }
+  if (e.SESSION_CACHE_STALENESS_MS !== undefined || e.SESSION_CACHE_MAX_ENTRIES !== undefined) {
+    problems.push(
+      'SESSION_CACHE_STALENESS_MS and SESSION_CACHE_MAX_ENTRIES were replaced: revocation is now strict on every instance with memory on ' +
+        '(REVOCATION_LEASE_MS, SESSION_MEMORY_MAX_ENTRIES; see .env.example); remove them',
+    );
   }
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -162,21 +267,29 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mongodbUri: e.MONGODB_URI,
     embeddedDb: { dir: e.EMBEDDED_DB_DIR, port: e.EMBEDDED_DB_PORT },
     jwt: {
+      keys: e.JWT_ACCESS_KEYS,
       // Outside production a per-process secret keeps `npm start` a one-step affair; tokens simply do not
       // survive a restart, which the start-up warning says.
-      accessSecret: e.JWT_ACCESS_SECRET ?? randomBytes(48).toString('base64url'),
+      secret: e.JWT_ACCESS_SECRET ?? (hasAccessKey ? undefined : randomBytes(48).toString('base64url')),
       issuer: e.JWT_ISSUER,
       audience: e.JWT_AUDIENCE,
-      secretWasGenerated: !e.JWT_ACCESS_SECRET,
+      secretWasGenerated: !hasAccessKey,
     },
     accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL,
     refreshTokenTtlSeconds: e.REFRESH_TOKEN_TTL,
     refreshReuseGraceSeconds: e.REFRESH_REUSE_GRACE_SECONDS,
+    sessionAbsoluteLifetimeSeconds: e.SESSION_ABSOLUTE_LIFETIME,
+    sessionLimitPerUser: e.SESSION_LIMIT_PER_USER,
+    // Set but empty turns the header off (elsewhere an empty variable counts as unset).
+    clearSiteData: env.CLEAR_SITE_DATA === '' ? [] : e.CLEAR_SITE_DATA,
     cookies: { secure, sameSite: e.COOKIE_SAMESITE, domain: e.COOKIE_DOMAIN },
     corsOrigins: e.CORS_ORIGINS,
     trustProxy: parseTrustProxy(e.TRUST_PROXY),
     bodyLimit: e.BODY_LIMIT,
     logLevel: e.LOG_LEVEL,
+    // People read development logs; machines read the others.
+    logFormat: e.LOG_FORMAT ?? (e.NODE_ENV === 'development' ? 'pretty' : 'json'),
+    metrics: { port: e.METRICS_PORT, host: e.METRICS_HOST },
     passwordHash: { memoryKib: e.PASSWORD_HASH_MEMORY_KIB, iterations: e.PASSWORD_HASH_ITERATIONS },
     dbOperationTimeoutMs: e.DB_OPERATION_TIMEOUT_MS,
     http: { headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS, requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS },
@@ -184,9 +297,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       windowSeconds: e.RATE_LIMIT_WINDOW,
       loginPerIp: e.RATE_LIMIT_LOGIN_PER_IP,
       loginPerAccount: e.RATE_LIMIT_LOGIN_PER_ACCOUNT,
+      loginPerAccountAndIp: e.RATE_LIMIT_LOGIN_PER_ACCOUNT_AND_IP,
       registerPerIp: e.RATE_LIMIT_REGISTER_PER_IP,
       refreshPerIp: e.RATE_LIMIT_REFRESH_PER_IP,
     },
-    sessionCache: { stalenessMs: e.SESSION_CACHE_STALENESS_MS, maxEntries: e.SESSION_CACHE_MAX_ENTRIES },
+    sessionMemory: { leaseMs: e.REVOCATION_LEASE_MS, maxEntries: e.SESSION_MEMORY_MAX_ENTRIES },
+    testOnlyClockOffsetMs: e.TEST_ONLY_CLOCK_OFFSET_MS,
   };
 }

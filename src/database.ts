@@ -5,6 +5,7 @@ import { connectDatabase } from './db/connection';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from './db/embedded-ferretdb';
 import { startExpiredDocumentSweeper } from './db/expired-sweeper';
 import { createModels, ensureIndexes } from './db/models';
+import { removeRunningDatabaseRecord, writeRunningDatabaseRecord } from './db/running-database-record';
 
 /** Without a TTL monitor, expired documents are deleted by the app this often. */
 const SWEEP_INTERVAL_MS = 10 * 60 * 1000;
@@ -12,6 +13,8 @@ const SWEEP_INTERVAL_MS = 10 * 60 * 1000;
 export interface OpenDatabase {
   connection: Connection;
   embedded: EmbeddedDatabase | undefined;
+  /** The connection string, database name included (describeMongoUri before printing it). */
+  uri: string;
   close(): Promise<void>;
 }
 
@@ -34,12 +37,16 @@ export async function openDatabase(config: Config, logger: Logger): Promise<Open
     const { ttl } = await ensureIndexes(models);
     if (!ttl) logger.info('this MongoDB server does not support TTL indexes: the API deletes expired sessions itself every 10 minutes');
     const stopSweeper = ttl ? () => undefined : startExpiredDocumentSweeper(models, logger, SWEEP_INTERVAL_MS);
+    // So that `npm run sessions` on this checkout can find the database this process started.
+    if (embedded) writeRunningDatabaseRecord(embedded.dataDir, { uri, pid: process.pid, ferretdbPid: embedded.pid, startedAt: new Date().toISOString() });
     return {
       connection,
       embedded,
+      uri,
       async close() {
         stopSweeper();
         await connection.close();
+        if (embedded) removeRunningDatabaseRecord(embedded.dataDir);
         await embedded?.stop();
       },
     };

@@ -1,29 +1,17 @@
-import { existsSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { createApp } from './app';
-import { ConfigError, loadConfig, type Config } from './config';
 import { openDatabase } from './database';
 import { createHttpServer, slowClientLimits } from './http/http-server';
 import { createLogger } from './logger';
+import { createMetricsServer } from './metrics/metrics-server';
+import { createMetrics } from './metrics/metrics';
+import { readProcessConfig } from './process-config';
 import { logProcessFaults } from './process-faults';
+import { logWhereToFind } from './startup-lines';
 
 /** The process: read config, open the database, listen, and shut down cleanly on SIGINT/SIGTERM. */
 
 const SHUTDOWN_GRACE_MS = 10_000;
-
-function readConfig(): Config {
-  // A local .env (git-ignored) fills in what the real environment leaves unset.
-  if (existsSync('.env')) process.loadEnvFile('.env');
-  try {
-    return loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(error.message);
-      process.exit(1);
-    }
-    throw error;
-  }
-}
 
 function listen(server: Server, host: string, port: number): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -32,21 +20,34 @@ function listen(server: Server, host: string, port: number): Promise<void> {
   });
 }
 
+function close(server: Server | undefined): Promise<void> {
+  return new Promise((resolve) => (server?.listening ? server.close(() => resolve()) : resolve()));
+}
+
 async function main(): Promise<void> {
-  const config = readConfig();
-  const logger = createLogger(config.logLevel);
+  const config = readProcessConfig();
+  const logger = createLogger(config.logLevel, undefined, config.logFormat);
   if (config.jwt.secretWasGenerated) {
-    logger.warn('JWT_ACCESS_SECRET is not set: using a random secret for this process; tokens will not survive a restart');
+    logger.warn('JWT_ACCESS_SECRET is not set, nor JWT_ACCESS_KEYS: using a random secret for this process; tokens will not survive a restart');
   }
   const database = await openDatabase(config, logger);
-  const app = createApp({ config, connection: database.connection, logger });
+  const metricsPort = config.metrics.port;
+  const metrics = createMetrics({ processMetrics: metricsPort !== undefined });
+  const offset = config.testOnlyClockOffsetMs;
+  const clock = offset === 0 ? undefined : () => Date.now() + offset;
+  const app = createApp({ config, connection: database.connection, logger, metrics, ...(clock ? { clock } : {}) });
   const server = createHttpServer(app, logger, slowClientLimits(config.http));
+  const metricsServer = metricsPort === undefined ? undefined : createMetricsServer(metrics.registry);
   // A port already taken must not leave the embedded database running behind a dead process.
-  await listen(server, config.host, config.port).catch(async (error: unknown) => {
+  try {
+    await listen(server, config.host, config.port);
+    if (metricsServer) await listen(metricsServer, config.metrics.host, metricsPort!);
+  } catch (error) {
+    await Promise.all([close(server), close(metricsServer)]);
     await database.close();
     throw error;
-  });
-  logger.info(`API listening on http://${config.host}:${config.port}`);
+  }
+  logWhereToFind(logger, server, metricsServer, database);
 
   let stopping = false;
   const shutdown = (signal: string, exitCode = 0) => {
@@ -58,6 +59,8 @@ async function main(): Promise<void> {
       server.closeAllConnections();
     }, SHUTDOWN_GRACE_MS);
     force.unref();
+    metricsServer?.closeAllConnections();
+    void close(metricsServer);
     server.close(async () => {
       await database.close();
       logger.info('stopped');

@@ -6,7 +6,7 @@ import { startTestApp, type TestApp } from './support/test-app';
 /**
  * The real pino output, captured through a destination stream: audit events are there with the fields
  * an investigator needs, and no credential appears anywhere in the log, request logs included
- * (NODE_ENV=development turns pino-http's per-request lines on).
+ * (NODE_ENV=development turns pino-http's per-request lines on; LOG_FORMAT=json is what production writes).
  */
 
 const lines: string[] = [];
@@ -26,6 +26,7 @@ beforeAll(async () => {
   t = await startTestApp(
     {
       NODE_ENV: 'development',
+      LOG_FORMAT: 'json',
       LOG_LEVEL: 'info',
       REFRESH_REUSE_GRACE_SECONDS: '0',
       RATE_LIMIT_LOGIN_PER_ACCOUNT: '2',
@@ -52,6 +53,23 @@ describe('audit events', () => {
       ip: expect.stringMatching(/127\.0\.0\.1/),
       reqId: res.headers['x-request-id'],
     });
+  });
+
+  it('registration: the new user id and session id', async () => {
+    const registered = remember(await registerUser(t.app));
+    expect(auditEntries('register')).toContainEqual(
+      expect.objectContaining({ level: 30, userId: registered.id, sessionId: registered.sessionId, reqId: registered.response.headers['x-request-id'] }),
+    );
+  });
+
+  it('refresh: the session, and whether its refresh token was rotated', async () => {
+    const user = remember(await registerUser(t.app));
+    const res = await request(t.app).post('/api/v1/auth/refresh').set('Cookie', `refreshToken=${user.refreshToken}`);
+    expect(res.status).toBe(200);
+    secrets.push(res.body.accessToken, cookiesOf(res).refreshToken!.value);
+    expect(auditEntries('refresh')).toContainEqual(
+      expect.objectContaining({ level: 30, userId: user.id, sessionId: user.sessionId, rotated: true, reqId: res.headers['x-request-id'] }),
+    );
   });
 
   it('failed login: an account fingerprint, never the email or the password tried', async () => {
@@ -105,6 +123,17 @@ describe('audit events', () => {
     secrets.push('guess number one');
     expect(auditEntries('rate_limited')).toContainEqual(
       expect.objectContaining({ limiter: 'login-per-account', path: '/api/v1/auth/login', ip: expect.any(String) }),
+    );
+  });
+
+  it('rate limited password change: the budget a wrong current password drew on', async () => {
+    const user = remember(await registerUser(t.app));
+    const change = () =>
+      request(t.app).post('/api/v1/users/me/password').set(...bearer(user)).send({ currentPassword: 'guess number two', newPassword: 'a brand new password' });
+    for (let i = 0; i < 3; i++) await change();
+    secrets.push('guess number two');
+    expect(auditEntries('rate_limited')).toContainEqual(
+      expect.objectContaining({ limiter: 'login-per-account', path: '/api/v1/users/me/password', method: 'POST' }),
     );
   });
 });

@@ -29,7 +29,7 @@ describe('loadConfig', () => {
     });
     // A missing secret is generated (with a warning from the server) outside production.
     expect(config.jwt.secretWasGenerated).toBe(true);
-    expect(Buffer.byteLength(config.jwt.accessSecret)).toBeGreaterThanOrEqual(32);
+    expect(Buffer.byteLength(config.jwt.secret ?? '')).toBeGreaterThanOrEqual(32);
   });
 
   it('turns Secure on in production and lets COOKIE_SECURE override either way', () => {
@@ -57,6 +57,35 @@ describe('loadConfig', () => {
     expect(problems).toEqual([expect.stringMatching(/^JWT_ACCESS_SECRET: /), expect.stringMatching(/^MONGODB_URI: /)]);
   });
 
+  it('reads JWT_ACCESS_KEYS as kid:secret pairs in order, the signing key first; secrets may hold colons', () => {
+    const config = loadConfig({ JWT_ACCESS_KEYS: ` 2025-06:${SECRET}:x , 2025-01.a_b:${SECRET} ,` });
+    expect(config.jwt.keys).toEqual([
+      { kid: '2025-06', secret: `${SECRET}:x` },
+      { kid: '2025-01.a_b', secret: SECRET },
+    ]);
+    // With keys, nothing is generated, and no unnamed secret verifies anything.
+    expect(config.jwt).toMatchObject({ secret: undefined, secretWasGenerated: false });
+  });
+
+  it('takes JWT_ACCESS_KEYS instead of JWT_ACCESS_SECRET in production, and keeps JWT_ACCESS_SECRET beside it', () => {
+    const production = { NODE_ENV: 'production', MONGODB_URI: 'mongodb://db:27017/auth' };
+    expect(loadConfig({ ...production, JWT_ACCESS_KEYS: `k1:${SECRET}` }).jwt.keys).toHaveLength(1);
+    expect(loadConfig({ ...production, JWT_ACCESS_KEYS: `k1:${SECRET}`, JWT_ACCESS_SECRET: SECRET }).jwt.secret).toBe(SECRET);
+  });
+
+  it.each([
+    ['a key without an id', SECRET, /kid:secret/],
+    ['an id with a slash', `../k:${SECRET}`, /kid:secret/],
+    ['an empty id', `:${SECRET}`, /kid:secret/],
+    ['a short secret, named by its kid only', 'k1:short', /"k1" must be at least 32 bytes/],
+    ['an id listed twice', `k1:${SECRET},k1:${SECRET}`, /"k1" is listed twice/],
+  ])('refuses JWT_ACCESS_KEYS with %s, without echoing a secret', (_name, value, message) => {
+    const problems = problemsOf({ JWT_ACCESS_KEYS: value });
+    expect(problems).toEqual([expect.stringMatching(new RegExp(`^JWT_ACCESS_KEYS: .*${message.source}`))]);
+    expect(problems.join()).not.toContain(SECRET);
+    expect(problems.join()).not.toContain('short');
+  });
+
   it('reports every bad value, one readable line each', () => {
     const problems = problemsOf({ PORT: 'eighty', JWT_ACCESS_SECRET: 'short', ACCESS_TOKEN_TTL: 'soon', COOKIE_SECURE: 'yes', NODE_ENV: 'staging' });
     expect(problems).toHaveLength(5);
@@ -74,6 +103,22 @@ describe('loadConfig', () => {
 
   it('refuses an access token that outlives the refresh token', () => {
     expect(problemsOf({ ACCESS_TOKEN_TTL: '8d' })).toEqual([expect.stringMatching(/^ACCESS_TOKEN_TTL: /)]);
+  });
+
+  it('logs for people in development and for machines elsewhere, unless LOG_FORMAT says otherwise', () => {
+    const production = { NODE_ENV: 'production', JWT_ACCESS_SECRET: SECRET, MONGODB_URI: 'mongodb://db:27017/auth' };
+    expect(loadConfig({}).logFormat).toBe('pretty');
+    expect(loadConfig({ NODE_ENV: 'test' }).logFormat).toBe('json');
+    expect(loadConfig(production).logFormat).toBe('json');
+    expect(loadConfig({ LOG_FORMAT: 'json' }).logFormat).toBe('json');
+    expect(loadConfig({ ...production, LOG_FORMAT: 'pretty' }).logFormat).toBe('pretty');
+    expect(problemsOf({ LOG_FORMAT: 'yaml' })).toEqual([expect.stringMatching(/^LOG_FORMAT: /)]);
+  });
+
+  it('serves metrics only when METRICS_PORT is set, on loopback unless METRICS_HOST says otherwise', () => {
+    expect(loadConfig({}).metrics).toEqual({ port: undefined, host: '127.0.0.1' });
+    expect(loadConfig({ METRICS_PORT: '9464', METRICS_HOST: '0.0.0.0' }).metrics).toEqual({ port: 9464, host: '0.0.0.0' });
+    expect(problemsOf({ METRICS_PORT: 'ninety' })).toEqual([expect.stringMatching(/^METRICS_PORT: /)]);
   });
 
   it('treats empty variables as unset, as .env files write them', () => {

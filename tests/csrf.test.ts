@@ -32,7 +32,7 @@ function expectCsrfRejected(res: request.Response) {
   expect(res.headers['set-cookie']).toBeUndefined();
 }
 
-/** The four cookie-authenticated state-changing routes, each as a browser would send it. */
+/** The cookie-authenticated state-changing routes, each as a browser would send it. */
 const routes = {
   refresh: (user: SignedInUser) => request(t.app).post('/api/v1/auth/refresh').set('Cookie', user.cookieHeader),
   logout: (user: SignedInUser) => request(t.app).post('/api/v1/auth/logout').set('Cookie', user.cookieHeader),
@@ -43,6 +43,8 @@ const routes = {
       .post('/api/v1/users/me/password')
       .set('Cookie', user.cookieHeader)
       .send({ currentPassword: PASSWORD, newPassword: 'a brand new password' }),
+  'account deletion': (user: SignedInUser) =>
+    request(t.app).delete('/api/v1/users/me').set('Cookie', user.cookieHeader).send({ password: PASSWORD }),
 };
 const routeNames = Object.keys(routes) as Array<keyof typeof routes>;
 
@@ -85,6 +87,50 @@ describe('cookie-authenticated requests from a foreign origin', () => {
     const user = await registerUser(t.app);
     const res = await routes.logout(user).set('Host', HOST).set(headers);
     expectCsrfRejected(res);
+    await expectSessionUntouched(user);
+  });
+});
+
+describe('an Authorization header next to the cookies', () => {
+  it.each(routeNames)('%s with a junk Bearer token, the cookies and a foreign Origin: 403 CSRF_REJECTED, nothing changed', async (name) => {
+    const user = await registerUser(t.app);
+    const res = await routes[name](user).set('Host', HOST).set('Origin', EVIL).set('Authorization', 'Bearer x');
+    expectCsrfRejected(res);
+    await expectSessionUntouched(user);
+  });
+
+  it.each(routeNames)('%s with a well-formed token of another signer and a foreign Origin: 403, nothing changed', async (name) => {
+    const user = await registerUser(t.app);
+    const [header, payload] = user.accessToken.split('.');
+    const res = await routes[name](user).set('Origin', EVIL).set('Authorization', `Bearer ${header}.${payload}.${'A'.repeat(43)}`);
+    expectCsrfRejected(res);
+    await expectSessionUntouched(user);
+  });
+
+  it('refresh reads only its cookie, so even a genuine Bearer token does not exempt it: 403, not rotated', async () => {
+    const user = await registerUser(t.app);
+    const res = await routes.refresh(user).set('Origin', EVIL).set(...bearer(user));
+    expectCsrfRejected(res);
+    await expectSessionUntouched(user);
+  });
+
+  it('logout with a signed Bearer token of an ended session is exempt, but the cookies are not consulted: 401, their session stays', async () => {
+    const ended = await registerUser(t.app);
+    expect((await request(t.app).post('/api/v1/auth/logout').set(...bearer(ended))).status).toBe(200);
+    const user = await registerUser(t.app);
+    const res = await routes.logout(user).set('Origin', EVIL).set(...bearer(ended));
+    expect(res.status).toBe(401);
+    await expectSessionUntouched(user);
+  });
+
+  it.each([
+    ['a junk Bearer token', 'Bearer x'],
+    ['Basic credentials', 'Basic dXNlcjpwYXNz'],
+    ['an empty header', ''],
+  ])('logout from the same origin with %s and valid cookies: 401, the cookies are not consulted', async (_name, authorization) => {
+    const user = await registerUser(t.app);
+    const res = await routes.logout(user).set('Host', HOST).set('Origin', `http://${HOST}`).set('Authorization', authorization);
+    expect(res.status).toBe(401);
     await expectSessionUntouched(user);
   });
 });

@@ -25,7 +25,15 @@ beforeAll(async () => {
   dataDir = mkdtempSync(path.join(os.tmpdir(), 'auth-api-outage-db-'));
   port = await findFreePort();
   database = await startEmbeddedDatabase({ dataDir, port });
-  t = await startTestApp({ DB_OPERATION_TIMEOUT_MS: '500' }, 'outage', { databaseUri: database.uri });
+  // The rate limiters on, at their defaults: they count in the database too.
+  const rateLimits = {
+    RATE_LIMIT_LOGIN_PER_IP: '100',
+    RATE_LIMIT_LOGIN_PER_ACCOUNT: '100',
+    RATE_LIMIT_LOGIN_PER_ACCOUNT_AND_IP: '10',
+    RATE_LIMIT_REGISTER_PER_IP: '100',
+    RATE_LIMIT_REFRESH_PER_IP: '300',
+  };
+  t = await startTestApp({ DB_OPERATION_TIMEOUT_MS: '500', ...rateLimits }, 'outage', { databaseUri: database.uri });
   user = await registerUser(t.app);
 }, 60_000);
 
@@ -85,10 +93,12 @@ describe('the database stops while the API runs', () => {
     expectAuthCookiesExpired(res);
   });
 
-  it('bad input is still a 4xx, not a 503: validation needs no database', async () => {
+  it('bad input is still a 4xx, not a 503: validation needs no database, and the per-IP limiters fail open', async () => {
     const res = await api().post('/api/v1/auth/login').send({ email: { $gt: '' } }).timeout(ANSWER_WITHIN_MS);
     expect(res.status).toBe(400);
     expect(res.body.code).toBe('VALIDATION_ERROR');
+    const noCookie = await api().post('/api/v1/auth/refresh').timeout(ANSWER_WITHIN_MS);
+    expect(noCookie.status).toBe(401);
   });
 });
 

@@ -30,10 +30,12 @@ beforeAll(async () => {
   db = await startOwnDatabase();
   api = await startApiProcess(`${db.uri}restart_under_load`, {
     DB_OPERATION_TIMEOUT_MS: String(BOUND_MS),
-    RATE_LIMIT_LOGIN_PER_IP: '1000000000',
-    RATE_LIMIT_LOGIN_PER_ACCOUNT: '1000000000',
-    RATE_LIMIT_REGISTER_PER_IP: '1000000000',
-    RATE_LIMIT_REFRESH_PER_IP: '1000000000',
+    // Off: one address makes every request here, and limits are not what this test is about.
+    RATE_LIMIT_LOGIN_PER_IP: '0',
+    RATE_LIMIT_LOGIN_PER_ACCOUNT: '0',
+    RATE_LIMIT_LOGIN_PER_ACCOUNT_AND_IP: '0',
+    RATE_LIMIT_REGISTER_PER_IP: '0',
+    RATE_LIMIT_REFRESH_PER_IP: '0',
   });
 }, 60_000);
 

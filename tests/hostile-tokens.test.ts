@@ -72,6 +72,12 @@ const hostileTokens: Array<[string, () => string]> = [
   ['garbage in JWT form', () => 'aaaa.bbbb.cccc'],
   ['a header that is not JSON', () => `${b64url('not json')}.${b64url(genuinePayload())}.sig`],
   ['a header that is JSON null', () => `${b64url('null')}.${b64url(genuinePayload())}.sig`],
+  ['a valid signature without exp (it would never expire)', () => forgeHs({ alg: 'HS256' }, genuinePayload({ exp: undefined }), TEST_SECRET)],
+  ['a valid signature with a crit header naming an unknown extension (RFC 7515 §4.1.11)', () =>
+    forgeHs({ alg: 'HS256', crit: ['urn:example:bound'], 'urn:example:bound': true }, genuinePayload(), TEST_SECRET)],
+  ['a valid signature with an empty crit header', () => forgeHs({ alg: 'HS256', crit: [] }, genuinePayload(), TEST_SECRET)],
+  ['a valid signature with a kid this server does not know', () => forgeHs({ alg: 'HS256', kid: 'k-unknown' }, genuinePayload(), TEST_SECRET)],
+  ['a valid signature with a kid that is not a string', () => forgeHs({ alg: 'HS256', kid: 1 }, genuinePayload(), TEST_SECRET)],
 ];
 
 const authRoutes: Array<[string, (r: ReturnType<typeof request>) => request.Test]> = [
@@ -89,6 +95,11 @@ function expectUnauthorized(res: request.Response) {
 describe('hostile access tokens', () => {
   it('the genuine token works (the baseline every case below departs from)', async () => {
     expect((await request(t.app).get('/api/v1/users/me').set(...bearer(user))).status).toBe(200);
+  });
+
+  it('a token made by hand with the genuine claims and secret works, so each forged case fails for its own reason', async () => {
+    const handMade = forgeHs({ alg: 'HS256', typ: 'JWT' }, genuinePayload(), TEST_SECRET);
+    expect((await request(t.app).get('/api/v1/users/me').set('Authorization', `Bearer ${handMade}`)).status).toBe(200);
   });
 
   describe.each(authRoutes)('%s', (_route, send) => {

@@ -24,7 +24,7 @@ describe('indexes and expiry', () => {
     const past = new Date(Date.now() - 1000);
     const future = new Date(Date.now() + 60_000);
     const userId = new Types.ObjectId();
-    const session = (expiresAt: Date) => ({ _id: new Types.ObjectId(), userId, refreshTokenHash: 'h', createdAt: past, lastUsedAt: past, expiresAt, userAgent: '', ip: '' });
+    const session = (expiresAt: Date) => ({ _id: new Types.ObjectId(), userId, createdAt: past, lastUsedAt: past, expiresAt, userAgent: '', ip: '' });
     const expired = session(past);
     const live = session(future);
     await t.models.Session.insertMany([expired, live]);

@@ -149,8 +149,7 @@ describe('POST /api/v1/auth/logout', () => {
 
   it('stores only the SHA-256 of the refresh token, never the token itself', async () => {
     const user = await registerUser(t.app);
-    const session = await t.models.Session.findById(user.sessionId).lean();
-    expect(session?.refreshTokenHash).toBe(hashToken(user.refreshToken));
+    expect(await t.models.RefreshToken.exists({ _id: hashToken(user.refreshToken), sessionId: user.sessionId })).toBeTruthy();
     const raw = JSON.stringify(await t.connection.db!.collection('sessions').find({}).toArray());
     expect(raw).not.toContain(user.refreshToken);
     expect(JSON.stringify(await t.connection.db!.collection('refresh_tokens').find({}).toArray())).not.toContain(user.refreshToken);
@@ -160,7 +159,7 @@ describe('POST /api/v1/auth/logout', () => {
     // A session document that violates the schema (expiresAt stored as text) makes validation throw.
     const userId = new Types.ObjectId();
     const sessionId = new Types.ObjectId();
-    await t.connection.db!.collection('sessions').insertOne({ _id: sessionId, userId, refreshTokenHash: 'x', createdAt: new Date(), lastUsedAt: new Date(), expiresAt: 'not a date', userAgent: '', ip: '' });
+    await t.connection.db!.collection('sessions').insertOne({ _id: sessionId, userId, createdAt: new Date(), lastUsedAt: new Date(), expiresAt: 'not a date', userAgent: '', ip: '' });
     const token = jwt.sign({ sid: sessionId.toString() }, TEST_SECRET, {
       algorithm: 'HS256', subject: userId.toString(), issuer: t.config.jwt.issuer, audience: t.config.jwt.audience, jwtid: 'j', expiresIn: 60,
     });
@@ -185,21 +184,24 @@ describe('POST /api/v1/auth/logout with the database down', () => {
 });
 
 describe('cookie attributes follow the configuration, identically on set and on clear', () => {
+  const plain = { access: 'accessToken', refresh: 'refreshToken' };
+  const prefixed = { access: '__Host-accessToken', refresh: '__Secure-refreshToken' };
   it.each([
-    { name: 'development', env: { NODE_ENV: 'development' }, secure: false },
-    { name: 'production', env: { NODE_ENV: 'production' }, secure: true },
-    { name: 'development with COOKIE_SECURE=true', env: { NODE_ENV: 'development', COOKIE_SECURE: 'true' }, secure: true },
-    { name: 'production with COOKIE_SECURE=false', env: { NODE_ENV: 'production', COOKIE_SECURE: 'false' }, secure: false },
-  ])('in $name: Secure=$secure', async ({ env, secure }) => {
+    { name: 'development', env: { NODE_ENV: 'development' }, secure: false, names: plain },
+    { name: 'production', env: { NODE_ENV: 'production' }, secure: true, names: prefixed },
+    { name: 'development with COOKIE_SECURE=true', env: { NODE_ENV: 'development', COOKIE_SECURE: 'true' }, secure: true, names: prefixed },
+    { name: 'production with COOKIE_SECURE=false', env: { NODE_ENV: 'production', COOKIE_SECURE: 'false' }, secure: false, names: plain },
+  ])('in $name: Secure=$secure, named $names.access and $names.refresh', async ({ env, secure, names }) => {
     const app = await startTestApp(env, t.dbName);
     try {
       const registered = await registerUser(app.app);
       const set = cookiesOf(registered.response);
-      expect(Boolean(set.accessToken?.secure)).toBe(secure);
-      expect(Boolean(set.refreshToken?.secure)).toBe(secure);
+      expect(Object.keys(set).sort()).toEqual([names.access, names.refresh].sort());
+      expect(Boolean(set[names.access]?.secure)).toBe(secure);
+      expect(Boolean(set[names.refresh]?.secure)).toBe(secure);
       const res = await request(app.app).post('/api/v1/auth/logout').set(...bearer(registered));
       expect(res.status).toBe(200);
-      expectAuthCookiesExpired(res, { secure });
+      expectAuthCookiesExpired(res, { secure, names });
     } finally {
       await app.connection.close();
     }

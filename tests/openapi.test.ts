@@ -69,6 +69,7 @@ describe('GET /api/v1/openapi.json', () => {
         'GET /api/v1/auth/sessions',
         'DELETE /api/v1/auth/sessions/{id}',
         'GET /api/v1/users/me',
+        'DELETE /api/v1/users/me',
         'POST /api/v1/users/me/password',
         'GET /healthz',
         'GET /readyz',

@@ -1,10 +1,12 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { spawnApi, startApi } from '../scripts/api-process';
+import { findFreePort } from '../src/db/embedded-ferretdb';
 import { slowClientLimits } from '../src/http/http-server';
 import { startApiProcess } from './support/api-process';
+import { scrape, valueOf } from './support/metrics-scrape';
 import { writeAndWaitForClose } from './support/raw-socket';
 import { testDatabaseUri, uniqueDatabaseName } from './support/test-app';
 
@@ -25,15 +27,29 @@ function isRunning(pid: number): boolean {
 describe('the server process', () => {
   it('starts on the embedded database, serves the logout flow over a socket, and stops cleanly on SIGTERM', async () => {
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'auth-api-process-'));
-    const started = await startApi({ NODE_ENV: 'development', EMBEDDED_DB_DIR: dataDir, LOG_LEVEL: 'info' });
+    const metricsPort = await findFreePort();
+    const started = await startApi({ NODE_ENV: 'development', EMBEDDED_DB_DIR: dataDir, LOG_LEVEL: 'info', METRICS_PORT: String(metricsPort) });
     const { url } = started;
+    const runningRecord = path.join(dataDir, 'running-api.json');
     try {
       expect(started.output()).toContain('JWT_ACCESS_SECRET is not set');
+      // Where everything is, in the development default's readable lines.
+      const lines = started.output().split('\n');
+      expect(lines).toEqual(
+        expect.arrayContaining([
+          expect.stringMatching(/INFO: database: the embedded FerretDB at mongodb:\/\/127\.0\.0\.1:\d+\/auth \(files in /),
+          expect.stringMatching(new RegExp(`INFO: API listening on ${url} \\(routes under ${url}/api/v1\\)$`)),
+          expect.stringMatching(new RegExp(`INFO: interactive docs: ${url}/docs$`)),
+          expect.stringMatching(new RegExp(`INFO: health: ${url}/healthz`)),
+          expect.stringMatching(new RegExp(`INFO: metrics: http://127\\.0\\.0\\.1:${metricsPort}/metrics$`)),
+        ]),
+      );
+      expect(existsSync(runningRecord)).toBe(true);
 
       const registered = await fetch(`${url}/api/v1/auth/register`, {
         method: 'POST',
         headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ email: 'process@example.com', password: 'password123' }),
+        body: JSON.stringify({ email: 'process@example.com', password: 'a process passphrase' }),
       });
       expect(registered.status).toBe(201);
       const { accessToken } = (await registered.json()) as { accessToken: string };
@@ -42,6 +58,14 @@ describe('the server process', () => {
       expect(loggedOut.headers.getSetCookie()).toHaveLength(2);
       const me = await fetch(`${url}/api/v1/users/me`, { headers: { Authorization: `Bearer ${accessToken}` } });
       expect(me.status).toBe(401);
+      // One readable line per request, with its request id.
+      expect(started.output()).toMatch(new RegExp(`INFO: POST /api/v1/auth/logout 200 \\d+ms \\[${loggedOut.headers.get('x-request-id')}\\]\n`));
+
+      const { samples } = await scrape(`http://127.0.0.1:${metricsPort}/metrics`);
+      expect(valueOf(samples, 'auth_registrations_total')).toBe(1);
+      expect(valueOf(samples, 'auth_logouts_total', { scope: 'local' })).toBe(1);
+      expect(valueOf(samples, 'process_cpu_user_seconds_total')).toBeGreaterThan(0);
+      expect((await fetch(`${url}/metrics`)).status).toBe(404);
 
       const ferretdbPid = Number(/"ferretdbPid":(\d+)/.exec(started.output())?.[1]);
       expect(isRunning(ferretdbPid)).toBe(true);
@@ -49,7 +73,9 @@ describe('the server process', () => {
       expect(await started.exited).toBe(0);
       expect(started.output()).toContain('stopped');
       expect(isRunning(ferretdbPid)).toBe(false);
+      expect(existsSync(runningRecord)).toBe(false);
       await expect(fetch(`${url}/healthz`)).rejects.toThrow();
+      await expect(fetch(`http://127.0.0.1:${metricsPort}/metrics`)).rejects.toThrow();
     } finally {
       await started.stop();
       rmSync(dataDir, { recursive: true, force: true });
@@ -73,6 +99,23 @@ describe('the server process', () => {
       expect(performance.now() - started).toBeLessThanOrEqual(bound);
     } finally {
       await api.stop();
+    }
+  }, 60_000);
+
+  it('on MONGODB_URI in production: JSON lines that name the database without its credentials, and no metrics listener', async () => {
+    const uri = `${testDatabaseUri()}${uniqueDatabaseName()}?appName=process-test`;
+    const started = await startApiProcess(uri, { NODE_ENV: 'production', LOG_LEVEL: 'info', HOST: '127.0.0.1' });
+    try {
+      const messages = started
+        .output()
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => (JSON.parse(line) as { msg: string }).msg);
+      expect(messages).toContain(`database: MONGODB_URI, ${uri.split('?')[0]}`);
+      expect(messages).toContain('metrics: off (set METRICS_PORT to serve /metrics)');
+      expect(started.output()).not.toContain('appName');
+    } finally {
+      await started.stop();
     }
   }, 60_000);
 

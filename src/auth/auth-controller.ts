@@ -2,10 +2,11 @@ import type { Request, RequestHandler, Response } from 'express';
 import { emailFingerprint, type AuditLog } from '../audit-log';
 import type { Config } from '../config';
 import { ApiError } from '../http/api-error';
+import { RateLimitedError, recordRateLimited } from '../http/rate-limits';
 import { parseInput } from '../http/validate';
 import { loginSchema, logoutQuerySchema, registerSchema, sessionIdParamsSchema } from './auth-schemas';
 import type { AuthService, ClientInfo, SignedIn } from './auth-service';
-import { expireAuthCookies, REFRESH_COOKIE, setAccessCookie, setRefreshCookie } from './cookies';
+import { endBrowserSession, expireAuthCookies, readRefreshCookies, setAccessCookie, setRefreshCookie } from './cookies';
 import { authOf, type Authenticator } from './require-auth';
 import { RefreshTokenReusedError, type SessionStore } from './session-store';
 import { looksLikeRefreshToken } from './tokens';
@@ -26,33 +27,41 @@ export function createAuthController(deps: {
   audit: AuditLog;
 }) {
   const { config, auth, sessions, authenticator, audit } = deps;
-  const expiresIn = config.accessTokenTtlSeconds;
 
-  function sendSignedIn(res: Response, status: number, signedIn: SignedIn): void {
-    setAccessCookie(res, config, signedIn.accessToken);
-    setRefreshCookie(res, config, signedIn.refreshToken);
-    res.status(status).json({ success: true, user: signedIn.user, accessToken: signedIn.accessToken, expiresIn });
+  function sendSignedIn(req: Request, res: Response, status: number, signedIn: SignedIn): void {
+    if (signedIn.evictedSessionIds.length > 0) {
+      audit.record(req, 'sessions_evicted', { userId: signedIn.user.id, sessionIds: signedIn.evictedSessionIds, limit: config.sessionLimitPerUser });
+    }
+    setAccessCookie(res, config, signedIn.accessToken, signedIn.expiresIn);
+    setRefreshCookie(res, config, signedIn.refreshToken, signedIn.refreshMaxAge);
+    res.status(status).json({ success: true, user: signedIn.user, accessToken: signedIn.accessToken, expiresIn: signedIn.expiresIn });
   }
 
   const register: RequestHandler = async (req, res) => {
     const input = parseInput(registerSchema, req.body ?? {});
-    sendSignedIn(res, 201, await auth.register(input, clientInfo(req)));
+    const signedIn = await auth.register(input, clientInfo(req));
+    audit.record(req, 'register', { userId: signedIn.user.id, sessionId: signedIn.sessionId });
+    sendSignedIn(req, res, 201, signedIn);
   };
 
   const login: RequestHandler = async (req, res) => {
     const input = parseInput(loginSchema, req.body ?? {});
     const signedIn = await auth.login(input, clientInfo(req)).catch((error: unknown) => {
       if (isInvalidCredentials(error)) audit.record(req, 'login_failed', { account: emailFingerprint(input.email) });
+      if (error instanceof RateLimitedError) recordRateLimited(audit, req, error.limiter);
       throw error;
     });
     audit.record(req, 'login', { userId: signedIn.user.id, sessionId: signedIn.sessionId });
-    sendSignedIn(res, 200, signedIn);
+    sendSignedIn(req, res, 200, signedIn);
   };
 
   /** A refresh token that does not work is of no use to the browser: its cookies are expired with the 401. */
   async function refreshOrEndBrowserSession(req: Request, res: Response) {
     try {
-      const refreshToken: unknown = req.cookies?.[REFRESH_COOKIE];
+      const [refreshToken, ...others] = readRefreshCookies(req, config);
+      // Two different refresh cookies mean one was planted (cookie tossing): refreshing with the first
+      // would sign the browser into whichever session the planter chose.
+      if (others.length > 0) throw ApiError.unauthorized('Several different refresh tokens were sent; sign in again');
       if (!looksLikeRefreshToken(refreshToken)) throw ApiError.unauthorized('Refresh token is missing or malformed');
       return await auth.refresh(refreshToken);
     } catch (error) {
@@ -66,26 +75,32 @@ export function createAuthController(deps: {
 
   const refresh: RequestHandler = async (req, res) => {
     const result = await refreshOrEndBrowserSession(req, res);
-    setAccessCookie(res, config, result.accessToken);
+    audit.record(req, 'refresh', { userId: result.userId, sessionId: result.sessionId, rotated: result.refreshToken !== undefined });
+    setAccessCookie(res, config, result.accessToken, result.expiresIn);
     // Only the request that won the rotation sets the refresh cookie; concurrent ones keep the winner's.
-    if (result.refreshToken) setRefreshCookie(res, config, result.refreshToken);
-    res.json({ success: true, accessToken: result.accessToken, expiresIn });
+    if (result.refreshToken) setRefreshCookie(res, config, result.refreshToken, result.refreshMaxAge);
+    res.json({ success: true, accessToken: result.accessToken, expiresIn: result.expiresIn });
   };
 
   const logout: RequestHandler = async (req, res) => {
     const { scope } = parseInput(logoutQuerySchema, req.query);
     // Ending this browser's session does not depend on the database: the cookies go first, so even a
     // failed revocation leaves the browser logged out. "others" keeps the caller signed in.
-    if (scope !== 'others') expireAuthCookies(res, config);
-    const caller = await authenticator.authenticateForLogout(req);
-    if (!caller) {
+    if (scope !== 'others') endBrowserSession(res, config);
+    const callers = await authenticator.authenticateForLogout(req);
+    // "others" spares the caller's session; with several proven (planted cookies) there is no one to spare.
+    if (callers.length === 0 || (scope === 'others' && callers.length > 1)) {
       // Credentials that do not work are of no use to the browser either.
       if (scope === 'others') expireAuthCookies(res, config);
       throw ApiError.unauthorized();
     }
-    req.auth = caller;
-    const revokedSessions = await auth.logout(caller, scope);
-    audit.record(req, 'logout', { scope, userId: caller.userId, sessionId: caller.sessionId, via: caller.via, revokedSessions });
+    req.auth = callers[0];
+    let revokedSessions = 0;
+    for (const caller of callers) {
+      const revoked = await auth.logout(caller, scope);
+      audit.record(req, 'logout', { scope, userId: caller.userId, sessionId: caller.sessionId, via: caller.via, revokedSessions: revoked });
+      revokedSessions += revoked;
+    }
     if (scope === 'local') {
       res.json({ success: true, message: 'Logged out successfully' });
       return;
@@ -118,7 +133,7 @@ export function createAuthController(deps: {
     const target = await sessions.findActiveSession(id, caller.userId);
     if (!target) throw ApiError.notFound('SESSION_NOT_FOUND', 'No such active session');
     await sessions.revokeSession(id, caller.userId, 'session_revoked');
-    if (id === caller.sessionId) expireAuthCookies(res, config);
+    if (id === caller.sessionId) endBrowserSession(res, config);
     res.json({ success: true, message: 'Session revoked' });
   };
 

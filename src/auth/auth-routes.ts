@@ -9,6 +9,8 @@ export interface AuthRouteGuards {
   requireAuth: RequestHandler;
   /** 403 CSRF_REJECTED for cookie-authenticated requests from a foreign Origin (src/http/csrf.ts). */
   csrf: RequestHandler;
+  /** The same check with no Bearer exemption: refresh authenticates by its cookie only. */
+  refreshCsrf: RequestHandler;
   rateLimits: RateLimits;
 }
 
@@ -16,13 +18,11 @@ export interface AuthRouteGuards {
 export function createAuthRoutes(controller: ReturnType<typeof createAuthController>, guards: AuthRouteGuards): Router {
   const router = Router();
   const { rateLimits: limits, csrf } = guards;
-  // Per-IP limits come before the body is read; the per-account one needs the parsed email.
+  // Per-IP limits come before the body is read; failed passwords are counted per account where they are
+  // checked (src/auth/password-attempts.ts).
   router.route('/register').post(limits.registerPerIp, guards.jsonBody, controller.register).all(methodNotAllowed(['POST']));
-  router
-    .route('/login')
-    .post(limits.loginPerIp, guards.jsonBody, limits.loginPerAccount, controller.login)
-    .all(methodNotAllowed(['POST']));
-  router.route('/refresh').post(csrf, limits.refreshPerIp, controller.refresh).all(methodNotAllowed(['POST']));
+  router.route('/login').post(limits.loginPerIp, guards.jsonBody, controller.login).all(methodNotAllowed(['POST']));
+  router.route('/refresh').post(guards.refreshCsrf, limits.refreshPerIp, controller.refresh).all(methodNotAllowed(['POST']));
   // No body parser: logout ignores whatever body it is sent.
   router.route('/logout').post(csrf, controller.logout).all(methodNotAllowed(['POST']));
   router.route('/sessions').get(guards.requireAuth, controller.listSessions).all(methodNotAllowed(['GET']));

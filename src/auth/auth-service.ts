@@ -1,8 +1,12 @@
+import { isDuplicateKeyError } from '../db/errors';
 import { ApiError } from '../http/api-error';
+import { refuseBreachedPassword } from '../users/breached-passwords';
 import type { PasswordHasher } from '../users/password';
 import { toPublicUser, type PublicUser, type UserModel } from '../users/user-model';
 import type { LoginInput, LogoutScope, RegisterInput } from './auth-schemas';
+import type { PasswordAttempts } from './password-attempts';
 import type { AuthContext } from './require-auth';
+import type { SessionDocument } from './session-models';
 import type { SessionStore } from './session-store';
 import { signAccessToken, type AccessTokenSettings } from './tokens';
 
@@ -11,37 +15,68 @@ export interface ClientInfo {
   ip: string;
 }
 
-export interface SignedIn {
-  user: PublicUser;
-  sessionId: string;
+/** What the cookies and the body of a sign-in or refresh carry; lifetimes in seconds. */
+export interface IssuedTokens {
   accessToken: string;
-  refreshToken: string;
+  /** The access token's lifetime: ACCESS_TOKEN_TTL, or less when the session ends sooner. */
+  expiresIn: number;
+  /** Only for the request that won a rotation (and every sign-in). */
+  refreshToken?: string;
+  /** The refresh cookie's Max-Age: the idle timeout, or less when the session ends sooner. */
+  refreshMaxAge: number;
 }
 
-const DUPLICATE_KEY = 11000;
+export interface SignedIn extends IssuedTokens {
+  user: PublicUser;
+  sessionId: string;
+  refreshToken: string;
+  /** Sessions of this user revoked to keep within SESSION_LIMIT_PER_USER, least recently used first. */
+  evictedSessionIds: string[];
+}
+
+const invalidCredentials = () => new ApiError(401, 'INVALID_CREDENTIALS', 'Email or password is incorrect');
 
 export function createAuthService(deps: {
   User: UserModel;
   sessions: SessionStore;
   passwords: PasswordHasher;
+  passwordAttempts: PasswordAttempts;
   tokenSettings: AccessTokenSettings;
+  sessionLimitPerUser: number;
 }) {
-  const { User, sessions, passwords, tokenSettings } = deps;
+  const { User, sessions, passwords, passwordAttempts, tokenSettings, sessionLimitPerUser } = deps;
+
+  function issueTokens(session: SessionDocument, refreshToken?: string): IssuedTokens {
+    const claims = { userId: session.userId.toString(), sessionId: session._id.toString() };
+    const { token, expiresIn } = signAccessToken(tokenSettings, claims, session.expiresAt.getTime());
+    // Counted from when the session was last stamped (this sign-in or rotation), never past its end.
+    const refreshMaxAge = Math.max(0, Math.floor((session.expiresAt.getTime() - session.lastUsedAt.getTime()) / 1000));
+    return { accessToken: token, expiresIn, refreshMaxAge, ...(refreshToken ? { refreshToken } : {}) };
+  }
 
   async function startSession(user: Parameters<typeof toPublicUser>[0], client: ClientInfo): Promise<SignedIn> {
-    const { session, refreshToken } = await sessions.createSession({ userId: user._id.toString(), ...client });
-    const accessToken = signAccessToken(tokenSettings, { userId: user._id.toString(), sessionId: session._id.toString() });
-    return { user: toPublicUser(user), sessionId: session._id.toString(), accessToken, refreshToken };
+    const userId = user._id.toString();
+    const { session, refreshToken } = await sessions.createSession({ userId, ...client });
+    const sessionId = session._id.toString();
+    // An account deleted while this sign-in checked its password: the deletion lists the sessions again
+    // after removing the user, so either it lists this one or the user is gone by now (user-service.ts).
+    if (!(await User.exists({ _id: user._id }))) {
+      await sessions.revokeSession(sessionId, userId, 'account_deleted');
+      throw invalidCredentials();
+    }
+    const evictedSessionIds = await sessions.revokeSessionsBeyondLimit(userId, sessionLimitPerUser);
+    return { user: toPublicUser(user), sessionId, ...issueTokens(session), refreshToken, evictedSessionIds };
   }
 
   async function register(input: RegisterInput, client: ClientInfo): Promise<SignedIn> {
+    refuseBreachedPassword(input.password);
     const passwordHash = await passwords.hashPassword(input.password);
     try {
       const user = await User.create({ email: input.email, passwordHash, ...(input.name ? { name: input.name } : {}) });
       return await startSession(user, client);
     } catch (error) {
       // The unique index decides, so two racing registrations of one email cannot both succeed.
-      if ((error as { code?: unknown }).code === DUPLICATE_KEY) {
+      if (isDuplicateKeyError(error)) {
         throw new ApiError(409, 'EMAIL_TAKEN', 'An account with this email already exists');
       }
       throw error;
@@ -50,20 +85,17 @@ export function createAuthService(deps: {
 
   async function login(input: LoginInput, client: ClientInfo): Promise<SignedIn> {
     const user = await User.findOne({ email: input.email }).lean();
-    // Same work and same answer whether the email is unknown or the password wrong.
-    const valid = await passwords.verifyPassword(user?.passwordHash, input.password);
-    if (!user || !valid) throw new ApiError(401, 'INVALID_CREDENTIALS', 'Email or password is incorrect');
+    // Same work, same count and same answer whether the email is unknown or the password wrong.
+    const valid = await passwordAttempts.verify({ account: input.email, ip: client.ip }, user?.passwordHash, input.password);
+    if (!user || !valid) throw invalidCredentials();
     return startSession(user, client);
   }
 
   /** A new access token always; a new refresh token only for the request that won the rotation. */
-  async function refresh(refreshToken: string): Promise<{ accessToken: string; refreshToken?: string }> {
+  async function refresh(refreshToken: string): Promise<IssuedTokens & { userId: string; sessionId: string }> {
     const rotation = await sessions.rotateRefreshToken(refreshToken);
-    const accessToken = signAccessToken(tokenSettings, {
-      userId: rotation.session.userId.toString(),
-      sessionId: rotation.session._id.toString(),
-    });
-    return rotation.outcome === 'rotated' ? { accessToken, refreshToken: rotation.refreshToken } : { accessToken };
+    const ids = { userId: rotation.session.userId.toString(), sessionId: rotation.session._id.toString() };
+    return { ...ids, ...issueTokens(rotation.session, rotation.outcome === 'rotated' ? rotation.refreshToken : undefined) };
   }
 
   /** Revokes the caller's session, the others, or all; returns how many sessions this call revoked. */

@@ -1,17 +1,48 @@
-import type { CookieOptions, Response } from 'express';
+import type { CookieOptions, ErrorRequestHandler, Request, Response } from 'express';
+import { ApiError } from '../http/api-error';
 import type { Config } from '../config';
+import { cookieValues } from '../http/cookie-header';
 
 /**
  * Cookie names and attributes live here and nowhere else, so a cookie is always cleared with exactly the
- * Path/Domain/SameSite/Secure/HttpOnly it was set with (a browser keeps a cookie whose clearing differs).
+ * name and Path/Domain/SameSite/Secure/HttpOnly it was set with (a browser keeps a cookie whose clearing
+ * differs), and read under the name it was set with.
  */
 
-export const ACCESS_COOKIE = 'accessToken';
-export const REFRESH_COOKIE = 'refreshToken';
 /** The refresh token travels only to the auth routes that consume it. */
 export const REFRESH_COOKIE_PATH = '/api/v1/auth';
 
-type CookieSettings = Pick<Config, 'cookies' | 'accessTokenTtlSeconds' | 'refreshTokenTtlSeconds'>;
+/**
+ * More values of one name than this are not looked at: a browser holds one of each, a few more mean
+ * planted cookies, and each value looked at may cost a database read.
+ */
+export const MAX_VALUES_PER_COOKIE = 4;
+
+type CookieSettings = Pick<Config, 'cookies'>;
+
+export interface AuthCookieNames {
+  access: string;
+  refresh: string;
+}
+
+/** The names over plain http, and the stems the prefixes are put in front of. */
+export const PLAIN_COOKIE_NAMES: AuthCookieNames = { access: 'accessToken', refresh: 'refreshToken' };
+
+/**
+ * Name prefixes wherever their rules can be met (RFC 6265bis §4.1.3), so that a browser refuses the
+ * cookie from anyone who could not have set it with those attributes, i.e. from a sibling subdomain or
+ * over plain http (cookie tossing):
+ * - `__Secure-` needs Secure;
+ * - `__Host-` needs Secure, Path=/ and no Domain: the access cookie, unless COOKIE_DOMAIN is set (then
+ *   `__Secure-`); never the refresh cookie, whose Path is narrower.
+ * Without Secure (development over plain http, or COOKIE_SECURE=false) a browser rejects prefixed
+ * cookies, so the names stay plain.
+ */
+export function authCookieNames(cookies: Config['cookies']): AuthCookieNames {
+  const { access, refresh } = PLAIN_COOKIE_NAMES;
+  if (!cookies.secure) return PLAIN_COOKIE_NAMES;
+  return { access: cookies.domain ? `__Secure-${access}` : `__Host-${access}`, refresh: `__Secure-${refresh}` };
+}
 
 function baseOptions(config: CookieSettings): CookieOptions {
   return {
@@ -30,16 +61,46 @@ function refreshCookieOptions(config: CookieSettings): CookieOptions {
   return { ...baseOptions(config), path: REFRESH_COOKIE_PATH };
 }
 
-export function setAccessCookie(res: Response, config: CookieSettings, accessToken: string): void {
-  res.cookie(ACCESS_COOKIE, accessToken, { ...accessCookieOptions(config), maxAge: config.accessTokenTtlSeconds * 1000 });
+/** `maxAgeSeconds`: the token's own lifetime, so the cookie never outlives what it carries. */
+export function setAccessCookie(res: Response, config: CookieSettings, accessToken: string, maxAgeSeconds: number): void {
+  res.cookie(authCookieNames(config.cookies).access, accessToken, { ...accessCookieOptions(config), maxAge: maxAgeSeconds * 1000 });
 }
 
-export function setRefreshCookie(res: Response, config: CookieSettings, refreshToken: string): void {
-  res.cookie(REFRESH_COOKIE, refreshToken, { ...refreshCookieOptions(config), maxAge: config.refreshTokenTtlSeconds * 1000 });
+/** `maxAgeSeconds`: the idle timeout, or less when the session's absolute lifetime ends sooner. */
+export function setRefreshCookie(res: Response, config: CookieSettings, refreshToken: string, maxAgeSeconds: number): void {
+  res.cookie(authCookieNames(config.cookies).refresh, refreshToken, { ...refreshCookieOptions(config), maxAge: maxAgeSeconds * 1000 });
 }
 
 /** Express 5's clearCookie sends an empty value with an Expires in 1970, which every browser honours. */
 export function expireAuthCookies(res: Response, config: CookieSettings): void {
-  res.clearCookie(ACCESS_COOKIE, accessCookieOptions(config));
-  res.clearCookie(REFRESH_COOKIE, refreshCookieOptions(config));
+  const names = authCookieNames(config.cookies);
+  res.clearCookie(names.access, accessCookieOptions(config));
+  res.clearCookie(names.refresh, refreshCookieOptions(config));
+}
+
+/** Every distinct access-cookie value the request carries (at most MAX_VALUES_PER_COOKIE). */
+export function readAccessCookies(req: Request, config: Pick<Config, 'cookies'>): string[] {
+  return cookieValues(req, authCookieNames(config.cookies).access, MAX_VALUES_PER_COOKIE);
+}
+
+/** Every distinct refresh-cookie value the request carries (at most MAX_VALUES_PER_COOKIE). */
+export function readRefreshCookies(req: Request, config: Pick<Config, 'cookies'>): string[] {
+  return cookieValues(req, authCookieNames(config.cookies).refresh, MAX_VALUES_PER_COOKIE);
+}
+
+/**
+ * This browser's session is over (logout of it, its session deleted, the account deleted): the cookies
+ * go, and with Clear-Site-Data (CLEAR_SITE_DATA) whatever the site cached or stored in the browser.
+ */
+export function endBrowserSession(res: Response, config: CookieSettings & Pick<Config, 'clearSiteData'>): void {
+  expireAuthCookies(res, config);
+  if (config.clearSiteData.length > 0) res.set('Clear-Site-Data', config.clearSiteData.map((directive) => `"${directive}"`).join(', '));
+}
+
+/** In a route's chain after the handler: credentials that no longer authenticate are of no use to the browser. */
+export function expireCookiesOnUnauthenticated(config: CookieSettings): ErrorRequestHandler {
+  return (error, _req, res, next) => {
+    if (error instanceof ApiError && error.code === 'UNAUTHORIZED') expireAuthCookies(res, config);
+    next(error);
+  };
 }

@@ -7,18 +7,19 @@ import { Schema, type Connection, type Model, type Types } from 'mongoose';
  * concurrent writers to one document can erase each other's changes. An insert against `_id` is atomic
  * on both, and nothing ever rewrites a claim document.
  *
- * - sessions: one per login; descriptive fields only (lastUsedAt, expiresAt, the current refresh token's
- *   hash) that a lost concurrent update could at worst make a little stale, never revive.
+ * - sessions: one per login; descriptive fields only (lastUsedAt, expiresAt, user agent, ip) that a lost
+ *   concurrent update could at worst make a little stale, never revive.
  * - refresh_tokens: `_id` = SHA-256 of a refresh token the server issued; the raw token is never stored.
  * - refresh_token_rotations: `_id` = SHA-256 of a token that has been used; exactly one insert wins, so
  *   exactly one successor is ever issued for it.
  * - session_revocations: `_id` = session id; its existence is the revocation.
+ * - revocation_feed: `_id` = a dense sequence number; the recent revocations, in the order every instance
+ *   reads them to forget the sessions it remembers (revocation-feed.ts). Only recent entries are kept.
  */
 
 export interface SessionDocument {
   _id: Types.ObjectId;
   userId: Types.ObjectId;
-  refreshTokenHash: string;
   createdAt: Date;
   lastUsedAt: Date;
   expiresAt: Date;
@@ -42,7 +43,16 @@ export interface RefreshTokenRotationDocument {
   expiresAt: Date;
 }
 
-export type RevocationReason = 'logout' | 'logout_others' | 'logout_global' | 'session_revoked' | 'refresh_token_reused' | 'password_changed';
+export type RevocationReason =
+  | 'logout'
+  | 'logout_others'
+  | 'logout_global'
+  | 'session_revoked'
+  | 'refresh_token_reused'
+  | 'password_changed'
+  | 'account_deleted'
+  | 'session_limit'
+  | 'admin_revoked';
 
 export interface SessionRevocationDocument {
   _id: Types.ObjectId;
@@ -52,10 +62,17 @@ export interface SessionRevocationDocument {
   expiresAt: Date;
 }
 
+export interface RevocationFeedEntryDocument {
+  /** 0, 1, 2, …: entry N is inserted only after entry N - 1 exists (revocation-feed.ts). */
+  _id: number;
+  sessionIds: string[];
+  createdAt: Date;
+  expiresAt: Date;
+}
+
 const sessionSchema = new Schema<SessionDocument>(
   {
     userId: { type: Schema.Types.ObjectId, required: true },
-    refreshTokenHash: { type: String, required: true },
     createdAt: { type: Date, required: true },
     lastUsedAt: { type: Date, required: true },
     expiresAt: { type: Date, required: true },
@@ -98,11 +115,22 @@ const revocationSchema = new Schema<SessionRevocationDocument>(
   { collection: 'session_revocations', versionKey: false },
 );
 
+const revocationFeedSchema = new Schema<RevocationFeedEntryDocument>(
+  {
+    _id: { type: Number, required: true },
+    sessionIds: { type: [String], required: true },
+    createdAt: { type: Date, required: true },
+    expiresAt: { type: Date, required: true },
+  },
+  { collection: 'revocation_feed', versionKey: false },
+);
+
 export interface SessionModels {
   Session: Model<SessionDocument>;
   RefreshToken: Model<RefreshTokenDocument>;
   RefreshTokenRotation: Model<RefreshTokenRotationDocument>;
   SessionRevocation: Model<SessionRevocationDocument>;
+  RevocationFeedEntry: Model<RevocationFeedEntryDocument>;
 }
 
 export function createSessionModels(connection: Connection): SessionModels {
@@ -111,5 +139,6 @@ export function createSessionModels(connection: Connection): SessionModels {
     RefreshToken: connection.model<RefreshTokenDocument>('RefreshToken', refreshTokenSchema),
     RefreshTokenRotation: connection.model<RefreshTokenRotationDocument>('RefreshTokenRotation', rotationSchema),
     SessionRevocation: connection.model<SessionRevocationDocument>('SessionRevocation', revocationSchema),
+    RevocationFeedEntry: connection.model<RevocationFeedEntryDocument>('RevocationFeedEntry', revocationFeedSchema),
   };
 }

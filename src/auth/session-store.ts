@@ -1,6 +1,8 @@
 import { Types } from 'mongoose';
 import { ApiError } from '../http/api-error';
-import type { SessionCache } from './session-cache';
+import { systemClock, type Clock } from '../clock';
+import { isDuplicateKeyError } from '../db/errors';
+import type { SessionMemory } from './session-memory';
 import type { RevocationReason, SessionDocument, SessionModels } from './session-models';
 import { generateRefreshToken, hashToken } from './tokens';
 
@@ -10,8 +12,11 @@ import { generateRefreshToken, hashToken } from './tokens';
  */
 
 export interface SessionStoreSettings {
+  /** The idle timeout: a session not refreshed for this long ends. */
   refreshTokenTtlSeconds: number;
   refreshReuseGraceSeconds: number;
+  /** A session ends this long after it was created, however often it is refreshed. */
+  sessionAbsoluteLifetimeSeconds: number;
 }
 
 export interface NewSession {
@@ -26,13 +31,16 @@ export type RotationResult =
   /** The token was rotated moments ago by a concurrent request (another tab): no new refresh token. */
   | { outcome: 'within-grace'; session: SessionDocument };
 
-const DUPLICATE_KEY = 11000;
+/** What the session core reports as it works, for metrics; every hook is optional. */
+export interface SessionEvents {
+  /** `count` sessions were revoked by this call (already revoked ones are not counted). */
+  revoked?(reason: RevocationReason, count: number): void;
+  /** Where an authenticated request's session check was answered. */
+  checked?(source: 'memory' | 'revoked_memory' | 'database'): void;
+}
+
 /** Revocations outlive any session they guard, so an expired revocation never revives a session. */
 const REVOCATION_MARGIN_MS = 60 * 60 * 1000;
-
-function isDuplicateKey(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && 'code' in error && error.code === DUPLICATE_KEY;
-}
 
 /** Carries which session was revoked, for the audit log; the client sees only the ApiError. */
 export class RefreshTokenReusedError extends ApiError {
@@ -46,35 +54,52 @@ export class RefreshTokenReusedError extends ApiError {
 
 const invalidRefreshToken = () => ApiError.unauthorized('Refresh token is invalid, expired or revoked');
 
-/** Without a cache every check reads the database; the refresh path always does, with or without one. */
-export function createSessionStore(models: SessionModels, settings: SessionStoreSettings, cache?: SessionCache) {
+/**
+ * With memory enabled, a known session costs no database round trip; the refresh path always reads the
+ * database. Every revocation passes the memory's barrier before it returns (session-memory.ts).
+ */
+export function createSessionStore(
+  models: SessionModels,
+  settings: SessionStoreSettings,
+  memory: SessionMemory,
+  { clock = systemClock, events = {} }: { clock?: Clock; events?: SessionEvents } = {},
+) {
   const { Session, RefreshToken, RefreshTokenRotation, SessionRevocation } = models;
   const refreshTtlMs = settings.refreshTokenTtlSeconds * 1000;
   const graceMs = settings.refreshReuseGraceSeconds * 1000;
+  const absoluteLifetimeMs = settings.sessionAbsoluteLifetimeSeconds * 1000;
 
-  async function issueRefreshToken(session: Pick<SessionDocument, '_id' | 'userId'>, now: Date) {
+  /** The idle timeout counted from `now`, never past the session's absolute end. */
+  function nextExpiry(createdAt: Date, now: Date): Date {
+    return new Date(Math.min(now.getTime() + refreshTtlMs, createdAt.getTime() + absoluteLifetimeMs));
+  }
+
+  /**
+   * The session with `expiresAt` as it stands under today's settings: a lifetime shortened since the
+   * session was written shortens it too.
+   */
+  function withEffectiveEnd(session: SessionDocument): SessionDocument {
+    const end = Math.min(session.expiresAt.getTime(), session.createdAt.getTime() + absoluteLifetimeMs);
+    return end === session.expiresAt.getTime() ? session : { ...session, expiresAt: new Date(end) };
+  }
+
+  async function issueRefreshToken(session: Pick<SessionDocument, '_id' | 'userId'>, now: Date, expiresAt: Date) {
     const refreshToken = generateRefreshToken();
     const tokenHash = hashToken(refreshToken);
-    await RefreshToken.create({
-      _id: tokenHash,
-      sessionId: session._id,
-      userId: session.userId,
-      createdAt: now,
-      expiresAt: new Date(now.getTime() + refreshTtlMs),
-    });
+    await RefreshToken.create({ _id: tokenHash, sessionId: session._id, userId: session.userId, createdAt: now, expiresAt });
     return { refreshToken, tokenHash };
   }
 
   async function createSession(input: NewSession): Promise<{ session: SessionDocument; refreshToken: string }> {
-    const now = new Date();
+    const now = new Date(clock());
     const ids = { _id: new Types.ObjectId(), userId: new Types.ObjectId(input.userId) };
-    const { refreshToken, tokenHash } = await issueRefreshToken(ids, now);
+    const expiresAt = nextExpiry(now, now);
+    const { refreshToken } = await issueRefreshToken(ids, now, expiresAt);
     const session: SessionDocument = {
       ...ids,
-      refreshTokenHash: tokenHash,
       createdAt: now,
       lastUsedAt: now,
-      expiresAt: new Date(now.getTime() + refreshTtlMs),
+      expiresAt,
       userAgent: input.userAgent.slice(0, 512),
       ip: input.ip.slice(0, 64),
     };
@@ -82,40 +107,66 @@ export function createSessionStore(models: SessionModels, settings: SessionStore
     return { session, refreshToken };
   }
 
-  /** The session if it exists, belongs to the user (when given), has not expired and was never revoked. */
-  async function findActiveSession(sessionId: string, userId?: string): Promise<SessionDocument | undefined> {
+  /** The session if it exists, has not expired and was never revoked: undefined means dead for good. */
+  async function findLiveSession(sessionId: string): Promise<SessionDocument | undefined> {
     const [session, revoked] = await Promise.all([
       Session.findById(sessionId).lean<SessionDocument>(),
       SessionRevocation.exists({ _id: sessionId }),
     ]);
     if (!session || revoked) return undefined;
-    if (session.expiresAt.getTime() <= Date.now()) return undefined;
-    if (userId !== undefined && session.userId.toString() !== userId) return undefined;
-    return session;
+    const live = withEffectiveEnd(session);
+    return live.expiresAt.getTime() > clock() ? live : undefined;
   }
 
-  /**
-   * The per-request check behind the auth middleware: the session cache when it may answer (see
-   * session-cache.ts for its staleness bound), the database otherwise.
-   */
+  /** The live session, if it belongs to the user (when given). */
+  async function findActiveSession(sessionId: string, userId?: string): Promise<SessionDocument | undefined> {
+    const session = await findLiveSession(sessionId);
+    return session && (userId === undefined || session.userId.toString() === userId) ? session : undefined;
+  }
+
+  /** The per-request check behind the auth middleware: memory when it may answer, the database otherwise. */
   async function isSessionActive(sessionId: string, userId: string): Promise<boolean> {
-    if (!cache?.enabled) return (await findActiveSession(sessionId, userId)) !== undefined;
-    let known = cache.check(sessionId, userId);
+    let known = memory.check(sessionId, userId);
     if (known === 'unverified') {
-      await cache.whenPolled();
-      known = cache.check(sessionId, userId);
+      await memory.whenPolled();
+      known = memory.check(sessionId, userId);
     }
-    if (known === 'active') return true;
-    const readTicket = cache.beginRead();
-    const session = await findActiveSession(sessionId, userId);
-    if (session) cache.rememberActive(sessionId, userId, session.expiresAt, readTicket);
-    return session !== undefined;
+    if (known === 'active' || known === 'revoked') {
+      events.checked?.(known === 'active' ? 'memory' : 'revoked_memory');
+      return known === 'active';
+    }
+    events.checked?.('database');
+    const session = await readSessionOnce(sessionId);
+    if (!session) {
+      memory.rememberRevoked(sessionId);
+      return false;
+    }
+    return session.userId.toString() === userId;
+  }
+
+  /** Reads in flight by session id: concurrent first requests of one session share one read. */
+  const readsInFlight = new Map<string, { startedAt: number; result: Promise<SessionDocument | undefined> }>();
+
+  function readSessionOnce(sessionId: string): Promise<SessionDocument | undefined> {
+    const shared = readsInFlight.get(sessionId);
+    if (shared && memory.mayShareRead(shared.startedAt)) return shared.result;
+    const read = memory.beginRead();
+    const result = findLiveSession(sessionId)
+      .then((session) => {
+        if (session) memory.rememberActive(sessionId, session.userId.toString(), session.expiresAt, read);
+        return session;
+      })
+      .finally(() => {
+        if (readsInFlight.get(sessionId)?.result === result) readsInFlight.delete(sessionId);
+      });
+    readsInFlight.set(sessionId, { startedAt: read.startedAt, result });
+    return result;
   }
 
   async function findRefreshTokenRecord(refreshToken: string) {
     const tokenHash = hashToken(refreshToken);
     const record = await RefreshToken.findById(tokenHash).lean();
-    if (!record || record.expiresAt.getTime() <= Date.now()) return undefined;
+    if (!record || record.expiresAt.getTime() <= clock()) return undefined;
     return { tokenHash, record };
   }
 
@@ -127,12 +178,13 @@ export function createSessionStore(models: SessionModels, settings: SessionStore
     const found = await findRefreshTokenRecord(refreshToken);
     if (!found) return undefined;
     const rotation = await RefreshTokenRotation.findById(found.tokenHash).lean();
-    if (rotation && Date.now() - rotation.rotatedAt.getTime() > graceMs) return undefined;
+    if (rotation && clock() - rotation.rotatedAt.getTime() > graceMs) return undefined;
     return findActiveSession(found.record.sessionId.toString());
   }
 
-  async function revokeSession(sessionId: string, userId: string, reason: RevocationReason): Promise<boolean> {
-    const now = new Date();
+  /** True when this call revoked it, false when it was revoked already. */
+  async function insertRevocation(sessionId: string, userId: string, reason: RevocationReason): Promise<boolean> {
+    const now = new Date(clock());
     try {
       await SessionRevocation.create({
         _id: new Types.ObjectId(sessionId),
@@ -143,29 +195,84 @@ export function createSessionStore(models: SessionModels, settings: SessionStore
       });
       return true;
     } catch (error) {
-      if (isDuplicateKey(error)) return false; // already revoked: revocation is idempotent
+      if (isDuplicateKeyError(error)) return false; // already revoked: revocation is idempotent
       throw error;
-    } finally {
-      // After the insert, so that a read begun before it cannot re-cache the session (session-cache.ts).
-      cache?.forget(sessionId);
     }
+  }
+
+  /**
+   * Revokes the sessions and returns, once no instance can accept them any more, how many this call
+   * revoked. Sessions revoked before are announced again: a retry after a failed announcement completes it.
+   */
+  async function revokeSessions(userId: string, sessionIds: string[], reason: RevocationReason): Promise<number> {
+    const results = await Promise.allSettled(sessionIds.map((sessionId) => insertRevocation(sessionId, userId, reason)));
+    const committed = sessionIds.filter((_, i) => results[i]!.status === 'fulfilled');
+    const failed = sessionIds.filter((_, i) => results[i]!.status === 'rejected');
+    memory.forgetUncertain(failed);
+    await memory.publishRevocations(committed);
+    const revoked = results.filter((result) => result.status === 'fulfilled' && result.value).length;
+    if (revoked > 0) events.revoked?.(reason, revoked);
+    const failure = results.find((result) => result.status === 'rejected');
+    if (failure) throw failure.reason;
+    return revoked;
+  }
+
+  async function revokeSession(sessionId: string, userId: string, reason: RevocationReason): Promise<boolean> {
+    return (await revokeSessions(userId, [sessionId], reason)) > 0;
   }
 
   /** The user's sessions that are still usable, newest first. */
   async function listActiveSessions(userId: string): Promise<SessionDocument[]> {
-    const sessions = await Session.find({ userId: new Types.ObjectId(userId), expiresAt: { $gt: new Date() } })
+    const now = clock();
+    const sessions = await Session.find({
+      userId: new Types.ObjectId(userId),
+      expiresAt: { $gt: new Date(now) },
+      createdAt: { $gt: new Date(now - absoluteLifetimeMs) },
+    })
       .sort({ createdAt: -1, _id: -1 })
       .lean<SessionDocument[]>();
     if (sessions.length === 0) return [];
     const revoked = await SessionRevocation.find({ _id: { $in: sessions.map((s) => s._id) } }, { _id: 1 }).lean();
     const revokedIds = new Set(revoked.map((r) => r._id.toString()));
-    return sessions.filter((s) => !revokedIds.has(s._id.toString()));
+    return sessions.filter((s) => !revokedIds.has(s._id.toString())).map(withEffectiveEnd);
   }
 
   async function revokeSessionsWhere(userId: string, keep: (id: string) => boolean, reason: RevocationReason): Promise<number> {
-    const targets = (await listActiveSessions(userId)).filter((s) => !keep(s._id.toString()));
-    const results = await Promise.all(targets.map((s) => revokeSession(s._id.toString(), userId, reason)));
-    return results.filter(Boolean).length;
+    const targets = (await listActiveSessions(userId)).map((s) => s._id.toString()).filter((id) => !keep(id));
+    return revokeSessions(userId, targets, reason);
+  }
+
+  /**
+   * Keeps the user within `limit` active sessions (0 = no limit) by revoking all but the `limit` most
+   * recently used, in one total order (lastUsedAt, then createdAt, then id). Concurrent sign-ins each list
+   * after creating their own session; a session among the `limit` most recent of all is among the most
+   * recent of any list that contains it, so no sign-in revokes it, and the last sign-in to list sees every
+   * session and revokes the rest. The count may pass the limit only while sign-ins are in flight, by at
+   * most their number, and settles at exactly the limit. (More concurrent sign-ins than the limit: the
+   * oldest of them may find its own new session revoked at once.)
+   */
+  async function revokeSessionsBeyondLimit(userId: string, limit: number): Promise<string[]> {
+    if (limit <= 0) return [];
+    const active = await listActiveSessions(userId);
+    if (active.length <= limit) return [];
+    const mostRecentFirst = active.sort(
+      (a, b) =>
+        b.lastUsedAt.getTime() - a.lastUsedAt.getTime() ||
+        b.createdAt.getTime() - a.createdAt.getTime() ||
+        b._id.toString().localeCompare(a._id.toString()),
+    );
+    const excess = mostRecentFirst.slice(limit).map((s) => s._id.toString());
+    await revokeSessions(userId, excess, 'session_limit');
+    return excess;
+  }
+
+  /** Removes a deleted user's sessions, refresh tokens and rotations; their revocations stay until they expire. */
+  async function deleteSessionRecords(userId: string): Promise<void> {
+    const owner = new Types.ObjectId(userId);
+    const sessionIds = (await Session.find({ userId: owner }, { _id: 1 }).lean()).map((s) => s._id);
+    await RefreshTokenRotation.deleteMany({ sessionId: { $in: sessionIds } });
+    await RefreshToken.deleteMany({ userId: owner });
+    await Session.deleteMany({ userId: owner });
   }
 
   function revokeOtherSessions(userId: string, currentSessionId: string, reason: RevocationReason): Promise<number> {
@@ -189,9 +296,16 @@ export function createSessionStore(models: SessionModels, settings: SessionStore
     const session = await findActiveSession(sessionId);
     if (!session) throw invalidRefreshToken();
 
-    const now = new Date();
+    // Every write the caller's retry would need comes before the claim. Should any of them fail, there is
+    // no claim yet, and the same refresh token simply works again once the database is back; were the
+    // claim first, the retry would find the token used and revoke the session as stolen.
+    const now = new Date(clock());
+    const expiresAt = nextExpiry(session.createdAt, now);
     const successor = generateRefreshToken();
     const successorHash = hashToken(successor);
+    await RefreshToken.create({ _id: successorHash, sessionId: session._id, userId: session.userId, createdAt: now, expiresAt });
+    // Descriptive fields only; $max keeps a late, out-of-order write from moving them backwards.
+    await Session.updateOne({ _id: session._id }, { $max: { lastUsedAt: now, expiresAt } });
     try {
       await RefreshTokenRotation.create({
         _id: found.tokenHash,
@@ -201,24 +315,18 @@ export function createSessionStore(models: SessionModels, settings: SessionStore
         expiresAt: found.record.expiresAt,
       });
     } catch (error) {
-      if (!isDuplicateKey(error)) throw error;
+      // The successor was never handed out: nobody can present it, and only the claim's winner has one.
+      await RefreshToken.deleteOne({ _id: successorHash }).catch(() => undefined);
+      if (!isDuplicateKeyError(error)) throw error;
       return settleLostRotation(found.tokenHash, session);
     }
-
-    const expiresAt = new Date(now.getTime() + refreshTtlMs);
-    await RefreshToken.create({ _id: successorHash, sessionId: session._id, userId: session.userId, createdAt: now, expiresAt });
-    // Descriptive fields only; $max keeps a late, out-of-order write from moving them backwards.
-    await Session.updateOne(
-      { _id: session._id },
-      { $set: { refreshTokenHash: successorHash }, $max: { lastUsedAt: now, expiresAt } },
-    );
-    return { outcome: 'rotated', session: { ...session, lastUsedAt: now, expiresAt, refreshTokenHash: successorHash }, refreshToken: successor };
+    return { outcome: 'rotated', session: { ...session, lastUsedAt: now, expiresAt }, refreshToken: successor };
   }
 
   async function settleLostRotation(tokenHash: string, session: SessionDocument): Promise<RotationResult> {
     const rotation = await RefreshTokenRotation.findById(tokenHash).lean();
     const rotatedAt = rotation?.rotatedAt.getTime() ?? 0;
-    if (Date.now() - rotatedAt <= graceMs) return { outcome: 'within-grace', session };
+    if (clock() - rotatedAt <= graceMs) return { outcome: 'within-grace', session };
     await revokeSession(session._id.toString(), session.userId.toString(), 'refresh_token_reused');
     throw new RefreshTokenReusedError(session._id.toString(), session.userId.toString());
   }
@@ -232,6 +340,8 @@ export function createSessionStore(models: SessionModels, settings: SessionStore
     revokeSession,
     revokeOtherSessions,
     revokeAllSessions,
+    revokeSessionsBeyondLimit,
+    deleteSessionRecords,
     listActiveSessions,
   };
 }

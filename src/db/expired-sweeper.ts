@@ -2,9 +2,10 @@ import type { Logger } from 'pino';
 import type { Models } from './models';
 
 /**
- * Deletes expired sessions, refresh tokens, rotations and revocations where the server has no TTL
- * monitor (FerretDB v1). Correctness never depends on it: every read checks expiry in code. It only
- * keeps the collections from growing without bound.
+ * Deletes expired sessions, refresh tokens, rotations, revocations and rate-limit hits where the server
+ * has no TTL monitor (FerretDB v1). Correctness never depends on it: every read checks expiry in code.
+ * It only keeps the collections from growing without bound (and, on FerretDB, every query scans its
+ * whole collection, so it also keeps the queries' cost down).
  */
 export async function deleteExpiredDocuments(models: Models, now = new Date()): Promise<number> {
   const expired = { expiresAt: { $lte: now } };
@@ -13,6 +14,7 @@ export async function deleteExpiredDocuments(models: Models, now = new Date()): 
     models.RefreshToken.deleteMany(expired),
     models.RefreshTokenRotation.deleteMany(expired),
     models.SessionRevocation.deleteMany(expired),
+    models.RateLimitHit.deleteMany(expired),
   ]);
   return results.reduce((sum, result) => sum + result.deletedCount, 0);
 }
@@ -20,8 +22,8 @@ export async function deleteExpiredDocuments(models: Models, now = new Date()): 
 export function startExpiredDocumentSweeper(models: Models, logger: Logger, intervalMs: number): () => void {
   const timer = setInterval(() => {
     deleteExpiredDocuments(models)
-      .then((deleted) => deleted > 0 && logger.debug({ deleted }, 'deleted expired session documents'))
-      .catch((error: unknown) => logger.warn({ err: error }, 'could not delete expired session documents'));
+      .then((deleted) => deleted > 0 && logger.debug({ deleted }, 'deleted expired documents'))
+      .catch((error: unknown) => logger.warn({ err: error }, 'could not delete expired documents'));
   }, intervalMs);
   timer.unref();
   return () => clearInterval(timer);

@@ -1,13 +1,15 @@
 import type { Connection, Model } from 'mongoose';
 import { createSessionModels, type SessionModels } from '../auth/session-models';
+import { createRateLimitHitModel, type RateLimitHitModel } from '../http/rate-limit-hits';
 import { createUserModel, type UserModel } from '../users/user-model';
 
 export interface Models extends SessionModels {
   User: UserModel;
+  RateLimitHit: RateLimitHitModel;
 }
 
 export function createModels(connection: Connection): Models {
-  return { User: createUserModel(connection), ...createSessionModels(connection) };
+  return { User: createUserModel(connection), ...createSessionModels(connection), RateLimitHit: createRateLimitHitModel(connection) };
 }
 
 interface IndexSpec {
@@ -30,9 +32,10 @@ function indexSpecs(models: Models): IndexSpec[] {
     { model: m(models.RefreshToken), keys: { expiresAt: 1 }, options: ttl },
     { model: m(models.RefreshTokenRotation), keys: { expiresAt: 1 }, options: ttl },
     { model: m(models.SessionRevocation), keys: { userId: 1 } },
-    // The session cache's poll: revocations newer than its last poll (session-cache.ts).
-    { model: m(models.SessionRevocation), keys: { revokedAt: 1 } },
     { model: m(models.SessionRevocation), keys: { expiresAt: 1 }, options: ttl },
+    // A rate-limit count: the hits under one key within the window (src/http/rate-limit-hits.ts).
+    { model: m(models.RateLimitHit), keys: { key: 1, at: 1 } },
+    { model: m(models.RateLimitHit), keys: { expiresAt: 1 }, options: ttl },
   ];
 }
 

@@ -10,9 +10,12 @@ import { ApiError } from './api-error';
  * (OWASP CSRF cheat sheet, "verifying origin with standard headers").
  *
  * Not subject to it:
- * - requests with `Authorization: Bearer …`: a browser never attaches that by itself, and a page of another
- *   origin cannot add it without a CORS preflight that it fails. (Basic credentials a browser remembers
- *   are attached automatically, which is why only the Bearer scheme exempts.)
+ * - on routes that authenticate by an access token, requests whose `Authorization: Bearer …` carries a
+ *   token this server signed (`exemptIf`): a browser never attaches that by itself, a page of another
+ *   origin cannot add it without a CORS preflight that it fails, and with a header present the cookies
+ *   are not looked at, so the request acts with that token or not at all. Any other Authorization header
+ *   (a junk Bearer, Basic credentials a browser remembers and attaches by itself) exempts nothing.
+ *   Refresh reads only its cookie, so it gets no exemption at all.
  * - requests with neither header: browsers send Origin on every cross-origin POST and DELETE, so these
  *   come from non-browser clients (curl, mobile apps), which are not exposed to CSRF.
  */
@@ -32,14 +35,14 @@ function ownOrigin(req: Request): string | undefined {
   return host ? originOf(`${req.protocol}://${host}`) : undefined;
 }
 
-function isBearerRequest(req: Request): boolean {
-  return req.headers.authorization?.startsWith('Bearer ') === true;
-}
-
-export function rejectCrossSiteRequests(allowedOrigins: readonly string[], audit: AuditLog): RequestHandler {
+export function rejectCrossSiteRequests(
+  allowedOrigins: readonly string[],
+  audit: AuditLog,
+  exemptIf: (req: Request) => boolean = () => false,
+): RequestHandler {
   const allowed = new Set(allowedOrigins.map((origin) => originOf(origin) ?? origin));
   return (req, _res, next) => {
-    if (isBearerRequest(req)) return next();
+    if (exemptIf(req)) return next();
     const origin = req.get('origin');
     const referer = req.get('referer');
     const claimed = origin ?? referer;

@@ -1,61 +1,80 @@
-import type { RequestHandler } from 'express';
-import { rateLimit, type Options } from 'express-rate-limit';
+import type { Request, RequestHandler } from 'express';
+import { rateLimit } from 'express-rate-limit';
 import type { Logger } from 'pino';
 import type { AuditLog } from '../audit-log';
-import { emailSchema } from '../auth/auth-schemas';
 import type { RateLimitSettings } from '../config';
 import { ApiError } from './api-error';
+import type { SlidingWindow, WindowCount } from './rate-limit-hits';
+import { createSharedStore } from './rate-limit-store';
 
 /**
- * Brute-force and abuse limits (OWASP ASVS V2.2.1). Counters live in process memory: each instance of
- * the API counts on its own, which a deployment with N instances must allow for (see docs/SECURITY.md).
+ * Brute-force and abuse limits (OWASP ASVS V2.2.1), counted in MongoDB so that every instance shares
+ * them (rate-limit-hits.ts). Per-IP limits are middleware here; failed password checks per account are
+ * counted where the password is checked (src/auth/password-attempts.ts).
  * The IP is req.ip, so TRUST_PROXY must describe the proxies in front or every client shares one key.
  */
 
 export interface RateLimits {
   loginPerIp: RequestHandler;
-  /** After the JSON body is parsed: keyed by the normalised email. */
-  loginPerAccount: RequestHandler;
   registerPerIp: RequestHandler;
   refreshPerIp: RequestHandler;
 }
 
-/** The account an attempt is aimed at, normalised exactly as login normalises it; none for invalid input. */
-function accountKey(body: unknown): string | undefined {
-  const email = typeof body === 'object' && body !== null ? (body as { email?: unknown }).email : undefined;
-  const parsed = emailSchema.safeParse(email);
-  return parsed.success ? parsed.data : undefined;
+/** A 429 that names the limiter that refused, for the audit log. */
+export class RateLimitedError extends ApiError {
+  constructor(
+    readonly limiter: string,
+    headers: Record<string, string> = {},
+  ) {
+    super(429, 'RATE_LIMITED', 'Too many requests; try again later', undefined, headers);
+  }
 }
 
-export function createRateLimits(settings: RateLimitSettings, audit: AuditLog, logger: Logger): RateLimits {
-  const windowMs = settings.windowSeconds * 1000;
+export function recordRateLimited(audit: AuditLog, req: Request, limiter: string): void {
+  audit.record(req, 'rate_limited', { limiter, method: req.method, path: req.baseUrl + req.path });
+}
 
-  function limiter(name: string, limit: number, options: Partial<Options> = {}): RequestHandler {
+/**
+ * The headers express-rate-limit sends with a refusal (Retry-After and IETF draft-8 RateLimit), for
+ * refusals made outside it: one entry per budget that is exhausted.
+ */
+export function rateLimitedError(exhausted: WindowCount[], windowMs: number, now = Date.now()): RateLimitedError {
+  const secondsLeft = (count: WindowCount) => Math.max(1, Math.ceil(((count.resetTime?.getTime() ?? now + windowMs) - now) / 1000));
+  const windowSeconds = Math.ceil(windowMs / 1000);
+  return new RateLimitedError(exhausted[0]!.name, {
+    'Retry-After': String(Math.max(...exhausted.map(secondsLeft))),
+    RateLimit: exhausted.map((count) => `"${count.name}"; r=0; t=${secondsLeft(count)}`).join(', '),
+    'RateLimit-Policy': exhausted.map((count) => `"${count.name}"; q=${count.limit}; w=${windowSeconds}`).join(', '),
+  });
+}
+
+export function createRateLimits(settings: RateLimitSettings, window: SlidingWindow, audit: AuditLog, logger: Logger): RateLimits {
+  const notLimited: RequestHandler = (_req, _res, next) => next();
+
+  function limiter(name: string, limit: number): RequestHandler {
+    if (limit === 0) return notLimited;
     return rateLimit({
-      windowMs,
+      windowMs: window.windowMs,
       limit,
+      store: createSharedStore(window, name),
       standardHeaders: 'draft-8',
       legacyHeaders: false,
       identifier: name,
       logger,
+      // Fail open: every route limited here goes on to need the database, so a store that cannot be reached
+      // lets nothing more happen than the route itself can do, while bad input still gets its 4xx rather
+      // than a 503. The password checks behind login fail closed (src/auth/password-attempts.ts).
+      passOnStoreError: true,
       // Retry-After is already set by the time the handler runs; the body is the API's error shape.
       handler: (req, _res, next) => {
-        audit.record(req, 'rate_limited', { limiter: name, method: req.method, path: req.baseUrl + req.path });
-        next(new ApiError(429, 'RATE_LIMITED', 'Too many requests; try again later'));
+        recordRateLimited(audit, req, name);
+        next(new RateLimitedError(name));
       },
-      ...options,
     });
   }
 
   return {
     loginPerIp: limiter('login-per-ip', settings.loginPerIp),
-    // Only failed attempts count: a user who signs in often is not guessing passwords. Input that is not
-    // a valid email gets no account key and is left to validation (and to the per-IP limit).
-    loginPerAccount: limiter('login-per-account', settings.loginPerAccount, {
-      skipSuccessfulRequests: true,
-      skip: (req) => accountKey(req.body) === undefined,
-      keyGenerator: (req) => accountKey(req.body) ?? '',
-    }),
     registerPerIp: limiter('register-per-ip', settings.registerPerIp),
     refreshPerIp: limiter('refresh-per-ip', settings.refreshPerIp),
   };

@@ -1,8 +1,18 @@
 import type { OpenAPIRegistry, ResponseConfig } from '@asteasolutions/zod-to-openapi';
 import { loginSchema, logoutQuerySchema, registerSchema, sessionIdParamsSchema } from '../auth/auth-schemas';
-import { badJsonBody, csrfRejected, errorResponse, errors, jsonBodyErrors, rateLimited, serverErrors } from './error-responses';
+import {
+  badJsonBody,
+  badNewPassword,
+  csrfRejected,
+  errorResponse,
+  errors,
+  jsonBodyErrors,
+  passwordAttemptsLimited,
+  rateLimited,
+  serverErrors,
+} from './error-responses';
 import { loggedOutSchema, refreshedSchema, sessionListSchema, sessionRevokedSchema, signedInSchema } from './response-schemas';
-import { accessTokenAuth, anyAuth, authCookiesExpired, authCookiesSet, json, refreshCookieAuth } from './openapi-parts';
+import { accessTokenAuth, anyAuth, authCookiesExpired, authCookiesSet, clearSiteData, json, refreshCookieAuth } from './openapi-parts';
 
 /** The operations of src/auth/auth-routes.ts, with every status their controller and middleware can answer. */
 
@@ -32,12 +42,14 @@ export function registerAuthPaths(registry: OpenAPIRegistry): void {
     operationId: 'register',
     tags: ['auth'],
     summary: 'Create an account and sign in',
-    description: 'Starts a session: the tokens come back in the body and as HttpOnly cookies.',
+    description:
+      'Starts a session: the tokens come back in the body and as HttpOnly cookies. A password known from data ' +
+      'breaches is refused with 400 WEAK_PASSWORD.',
     security: [],
     request: { body: { required: true, content: { 'application/json': { schema: registerRequest } } } },
     responses: {
       201: signedIn('Account created and signed in'),
-      400: badJsonBody,
+      400: badNewPassword,
       409: errorResponse('The email is already registered', [errors.EMAIL_TAKEN]),
       ...jsonBodyErrors,
       429: rateLimited,
@@ -51,7 +63,9 @@ export function registerAuthPaths(registry: OpenAPIRegistry): void {
     operationId: 'login',
     tags: ['auth'],
     summary: 'Sign in with email and password',
-    description: 'Every login is a new session (a device) of its own.',
+    description:
+      'Every login is a new session (a device) of its own. Wrong passwords are limited per account and address, ' +
+      'and per account from all addresses together; past a limit the password is not checked (429).',
     security: [],
     request: { body: { required: true, content: { 'application/json': { schema: loginRequest } } } },
     responses: {
@@ -59,7 +73,7 @@ export function registerAuthPaths(registry: OpenAPIRegistry): void {
       400: badJsonBody,
       401: errorResponse('Unknown email or wrong password; the answer does not say which', [errors.INVALID_CREDENTIALS]),
       ...jsonBodyErrors,
-      429: rateLimited,
+      429: passwordAttemptsLimited,
       ...serverErrors,
     },
   });
@@ -72,7 +86,8 @@ export function registerAuthPaths(registry: OpenAPIRegistry): void {
     summary: 'Rotate the refresh token and get a new access token',
     description:
       'Reads only the refreshToken cookie (send it as a Cookie header from scripts); any body is ignored. ' +
-      'A refresh token presented again after its rotation grace period revokes the whole session.',
+      'A refresh token presented again after its rotation grace period revokes the whole session. Two different ' +
+      'refreshToken cookies in one request (one planted by another subdomain: cookie tossing) are refused.',
     security: refreshCookieAuth,
     responses: {
       200: {
@@ -81,8 +96,8 @@ export function registerAuthPaths(registry: OpenAPIRegistry): void {
         content: json(refreshedSchema),
       },
       401: errorResponse(
-        'The refresh token is missing, malformed, expired, revoked or reused; both auth cookies are expired',
-        [errors.REFRESH_MISSING, errors.REFRESH_INVALID, errors.REFRESH_REUSED],
+        'The refresh token is missing, malformed, expired, revoked or reused, or two different ones were sent; both auth cookies are expired',
+        [errors.REFRESH_MISSING, errors.REFRESH_INVALID, errors.REFRESH_AMBIGUOUS, errors.REFRESH_REUSED],
         { 'Set-Cookie': authCookiesExpired },
       ),
       403: csrfRejected,
@@ -98,15 +113,20 @@ export function registerAuthPaths(registry: OpenAPIRegistry): void {
     tags: ['auth'],
     summary: 'Log out this session, the other sessions, or all of them',
     description:
-      'Accepts a Bearer token, the accessToken cookie, or the refreshToken cookie alone. scope=local and global expire ' +
-      'both auth cookies first, so the browser is logged out even if the revocation fails; scope=others keeps the ' +
-      'caller signed in. Any body is ignored.',
+      'Accepts a Bearer token, the accessToken cookie, or the refreshToken cookie alone. With an Authorization header ' +
+      'only the header counts. Without one, every value of each cookie is tried (up to 4 per name, so a planted cookie ' +
+      'cannot hide the real one) and every active session they prove is logged out; scope=others, which keeps one ' +
+      'session, answers 401 when they prove more than one. scope=local and global expire both auth cookies first, so ' +
+      'the browser is logged out even if the revocation fails; scope=others keeps the caller signed in. Any body is ignored.',
     security: anyAuth,
     request: { query: logoutQuerySchema },
     responses: {
       200: {
         description: 'Logged out; the sessions are revoked in the database and their tokens stop working at once',
-        headers: { 'Set-Cookie': { ...authCookiesExpired, required: false, description: 'Both auth cookies expired (not for scope=others)' } },
+        headers: {
+          'Set-Cookie': { ...authCookiesExpired, required: false, description: 'Both auth cookies expired (not for scope=others)' },
+          'Clear-Site-Data': { ...clearSiteData, description: `${clearSiteData.description}; not for scope=others` },
+        },
         content: {
           'application/json': {
             schema: loggedOutSchema,
@@ -155,7 +175,10 @@ export function registerAuthPaths(registry: OpenAPIRegistry): void {
     responses: {
       200: {
         description: 'Session revoked',
-        headers: { 'Set-Cookie': { ...authCookiesExpired, required: false, description: 'Both auth cookies expired, when the revoked session is the caller\'s own' } },
+        headers: {
+          'Set-Cookie': { ...authCookiesExpired, required: false, description: 'Both auth cookies expired, when the revoked session is the caller\'s own' },
+          'Clear-Site-Data': { ...clearSiteData, description: `${clearSiteData.description}; only when the revoked session is the caller's own` },
+        },
         content: json(sessionRevokedSchema),
       },
       400: errorResponse('The id is not a session id, or the path cannot be decoded', [

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { Router } from 'express';
+import type { AuthCookieNames } from '../auth/cookies';
 import { methodNotAllowed } from '../http/not-found';
 import { buildOpenApiDocument } from './openapi-document';
 import { SWAGGER_UI_FILES } from './service-paths';
@@ -47,8 +48,8 @@ const START_SCRIPT = `window.ui = SwaggerUIBundle({
  */
 const OPENAPI_DOCUMENT_CACHE_CONTROL = 'public, max-age=300';
 
-export function createDocsRoutes(): Router {
-  const document = buildOpenApiDocument();
+export function createDocsRoutes(cookieNames: AuthCookieNames): Router {
+  const document = buildOpenApiDocument(cookieNames);
   const router = Router();
   // Only GET (and so HEAD) exists on these paths; anything else is a 405 naming them, as on the API routes.
   const getOnly = methodNotAllowed(['GET', 'HEAD']);

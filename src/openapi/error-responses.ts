@@ -25,12 +25,18 @@ export const errors = {
   UNAUTHORIZED: { code: 'UNAUTHORIZED', message: 'Authentication required' },
   REFRESH_MISSING: { code: 'UNAUTHORIZED', message: 'Refresh token is missing or malformed' },
   REFRESH_INVALID: { code: 'UNAUTHORIZED', message: 'Refresh token is invalid, expired or revoked' },
+  REFRESH_AMBIGUOUS: { code: 'UNAUTHORIZED', message: 'Several different refresh tokens were sent; sign in again' },
   REFRESH_REUSED: {
     code: 'REFRESH_TOKEN_REUSED',
     message: 'This refresh token was already used; the session has been revoked',
   },
+  WEAK_PASSWORD: {
+    code: 'WEAK_PASSWORD',
+    message: 'This password appears in lists of passwords leaked in data breaches, so attackers try it first; choose another one',
+  },
   INVALID_CREDENTIALS: { code: 'INVALID_CREDENTIALS', message: 'Email or password is incorrect' },
   WRONG_CURRENT_PASSWORD: { code: 'INVALID_CREDENTIALS', message: 'Current password is incorrect' },
+  WRONG_PASSWORD: { code: 'INVALID_CREDENTIALS', message: 'Password is incorrect' },
   CSRF_REJECTED: {
     code: 'CSRF_REJECTED',
     message: 'Cross-site request refused: the Origin is not allowed for cookie-authenticated requests',
@@ -116,7 +122,9 @@ export const serverErrors = {
 };
 
 export const csrfRejected = errorResponse(
-  'A cookie-authenticated state-changing request that failed the cross-site request checks',
+  'A cookie-authenticated state-changing request that failed the cross-site request checks. Only a Bearer token this ' +
+    'server signed exempts a request from them (never on refresh, which reads only its cookie); any other ' +
+    'Authorization header exempts nothing',
   [errors.CSRF_REJECTED],
 );
 
@@ -124,17 +132,30 @@ export const rateLimited = errorResponse('Too many attempts from this client', [
   'Retry-After': retryAfterHeader,
 });
 
+/** Routes that check a password the user types: its failures are limited per account (and address). */
+export const passwordAttemptsLimited = errorResponse(
+  'Too many attempts from this client, or too many wrong passwords for this account (from this address, or from all ' +
+    'addresses together); the password was not checked',
+  [errors.RATE_LIMITED],
+  { 'Retry-After': retryAfterHeader },
+);
+
 /** For JSON bodies parsed by src/http/json-body.ts. */
 export const jsonBodyErrors = {
   413: errorResponse('The body is larger than BODY_LIMIT', [errors.PAYLOAD_TOO_LARGE]),
   415: errorResponse('The body is not application/json, or not in a supported encoding', [errors.UNSUPPORTED_MEDIA_TYPE]),
 };
 
-export const badJsonBody = errorResponse('The body is missing fields, has unknown ones, or is not JSON', [
-  errors.VALIDATION_ERROR,
-  errors.INVALID_JSON,
-  errors.BODY_UNREADABLE,
-]);
+const badJsonBodyExamples = [errors.VALIDATION_ERROR, errors.INVALID_JSON, errors.BODY_UNREADABLE];
+
+export const badJsonBody = errorResponse('The body is missing fields, has unknown ones, or is not JSON', badJsonBodyExamples);
+
+/** Where a new password is chosen, a password known from breaches is refused too (src/users/breached-passwords.ts). */
+export const badNewPassword = errorResponse(
+  'The body is missing fields, has unknown ones or is not JSON (VALIDATION_ERROR, INVALID_JSON, BAD_REQUEST), or the ' +
+    'new password is one known from data breaches (WEAK_PASSWORD): choose another',
+  [...badJsonBodyExamples, errors.WEAK_PASSWORD],
+);
 
 /** Answers for requests outside the documented operations (src/http/not-found.ts). */
 export const unknownRoute = errorResponseComponent('No route has this path', [errors.NOT_FOUND]);

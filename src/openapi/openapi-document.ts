@@ -1,4 +1,5 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
+import type { AuthCookieNames } from '../auth/cookies';
 import { registerAuthPaths } from './auth-paths';
 import { unknownRoute, wrongMethod } from './error-responses';
 import { securitySchemes } from './openapi-parts';
@@ -14,15 +15,19 @@ Browsers get two HttpOnly cookies on login: **accessToken** (a short-lived JWT, 
 instead and pass the refresh token as a Cookie header. \`POST /api/v1/auth/logout\` revokes the session in the
 database and expires both cookies; from then on neither token works anywhere.
 
+Those are the cookie names over plain http (development). With Secure cookies (production) they carry
+prefixes a browser enforces: **__Host-accessToken** (**__Secure-accessToken** when COOKIE_DOMAIN is set) and
+**__Secure-refreshToken**. The cookie security schemes of this document name the ones this instance uses.
+
 Every error is JSON: \`{"success": false, "code", "message", "details"?}\`. A path that does not exist answers 404
 (\`#/components/responses/NotFound\`); a known path asked with another method answers 405 with an Allow header
 (\`#/components/responses/MethodNotAllowed\`). Requests the HTTP server refuses before any route (a malformed
 request line, headers over 16 KB, a request too slow to arrive, an \`Expect\` other than 100-continue, \`CONNECT\`)
 get 400, 431, 408, 417 or 405 in the same JSON shape, and the connection is closed; docs/API.md lists them.`;
 
-function buildRegistry(): OpenAPIRegistry {
+function buildRegistry(cookieNames: AuthCookieNames | undefined): OpenAPIRegistry {
   const registry = new OpenAPIRegistry();
-  for (const [name, scheme] of Object.entries(securitySchemes)) registry.registerComponent('securitySchemes', name, scheme);
+  for (const [name, scheme] of Object.entries(securitySchemes(cookieNames))) registry.registerComponent('securitySchemes', name, scheme);
   registry.registerComponent('responses', 'NotFound', unknownRoute);
   registry.registerComponent('responses', 'MethodNotAllowed', wrongMethod);
   registerAuthPaths(registry);
@@ -31,9 +36,12 @@ function buildRegistry(): OpenAPIRegistry {
   return registry;
 }
 
-/** The API's OpenAPI 3.1 document, generated from the zod schemas the routes validate with. */
-export function buildOpenApiDocument(): OpenApiDocument {
-  return new OpenApiGeneratorV31(buildRegistry().definitions).generateDocument({
+/**
+ * The API's OpenAPI 3.1 document, generated from the zod schemas the routes validate with; `cookieNames`
+ * are the serving instance's (src/auth/cookies.ts), the plain ones if not given.
+ */
+export function buildOpenApiDocument(cookieNames?: AuthCookieNames): OpenApiDocument {
+  return new OpenApiGeneratorV31(buildRegistry(cookieNames).definitions).generateDocument({
     openapi: '3.1.0',
     info: { title: 'logout-auth-api', version: '1.0.0', description: DESCRIPTION, license: { name: 'MIT', identifier: 'MIT' } },
     tags: [

@@ -1,29 +1,33 @@
 import type { ZodMediaTypeObject } from '@asteasolutions/zod-to-openapi';
 import type { z } from 'zod';
-import { ACCESS_COOKIE, REFRESH_COOKIE, REFRESH_COOKIE_PATH } from '../auth/cookies';
+import { PLAIN_COOKIE_NAMES, REFRESH_COOKIE_PATH, type AuthCookieNames } from '../auth/cookies';
 
 /** Small pieces the path files share: security requirements, cookie headers, JSON content. */
 
-export const securitySchemes = {
+// The prose of the document uses the plain names; its description gives the prefixed ones.
+const { access: ACCESS_COOKIE, refresh: REFRESH_COOKIE } = PLAIN_COOKIE_NAMES;
+
+/** The cookie schemes name the cookies the serving instance uses, which follow its configuration. */
+export const securitySchemes = (names: AuthCookieNames = PLAIN_COOKIE_NAMES) => ({
   bearerAuth: {
     type: 'http' as const,
     scheme: 'bearer',
     bearerFormat: 'JWT',
-    description: 'The accessToken from the login/register/refresh body, as `Authorization: Bearer <token>`. Wins over the cookie when both are sent.',
+    description: 'The accessToken from the login/register/refresh body, as `Authorization: Bearer <token>`. When an Authorization header is sent, the cookies are not consulted.',
   },
   accessCookie: {
     type: 'apiKey' as const,
     in: 'cookie' as const,
-    name: ACCESS_COOKIE,
+    name: names.access,
     description: 'HttpOnly cookie set on login, register and refresh (Path=/). Browsers send it by themselves.',
   },
   refreshCookie: {
     type: 'apiKey' as const,
     in: 'cookie' as const,
-    name: REFRESH_COOKIE,
+    name: names.refresh,
     description: `HttpOnly cookie holding the opaque refresh token (Path=${REFRESH_COOKIE_PATH}); only refresh and logout read it.`,
   },
-};
+});
 
 type SecurityRequirement = Record<string, string[]>;
 
@@ -44,6 +48,12 @@ export const authCookiesExpired = {
   description: `Both auth cookies emptied with an Expires in 1970 and the very Path/Domain/SameSite/Secure they were set with`,
   required: true,
   schema: { type: 'string' as const, example: `${ACCESS_COOKIE}=; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly; SameSite=Lax` },
+};
+
+export const clearSiteData = {
+  description: 'The directives of CLEAR_SITE_DATA (default "cache", "storage"); absent when it is set empty',
+  required: false,
+  schema: { type: 'string' as const, example: '"cache", "storage"' },
 };
 
 export function json(schema: z.ZodType): Record<'application/json', ZodMediaTypeObject> {

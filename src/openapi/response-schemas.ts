@@ -84,6 +84,10 @@ export const sessionRevokedSchema = z
   .strictObject({ success: z.literal(true), message: z.literal('Session revoked') })
   .meta({ id: 'SessionRevoked', example: { success: true, message: 'Session revoked' } });
 
+export const accountDeletedSchema = z
+  .strictObject({ success: z.literal(true), message: z.literal('Account deleted') })
+  .meta({ id: 'AccountDeleted', example: { success: true, message: 'Account deleted' } });
+
 export const currentUserSchema = z
   .strictObject({ success: z.literal(true), user: publicUserSchema })
   .meta({ id: 'CurrentUser', example: { success: true, user: exampleUser } });

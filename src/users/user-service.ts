@@ -1,10 +1,17 @@
+import type { PasswordAttempts } from '../auth/password-attempts';
 import type { SessionStore } from '../auth/session-store';
 import { ApiError } from '../http/api-error';
+import { refuseBreachedPassword } from './breached-passwords';
 import type { PasswordHasher } from './password';
 import { toPublicUser, type PublicUser, type UserModel } from './user-model';
 
-export function createUserService(deps: { User: UserModel; sessions: SessionStore; passwords: PasswordHasher }) {
-  const { User, sessions, passwords } = deps;
+export function createUserService(deps: {
+  User: UserModel;
+  sessions: SessionStore;
+  passwords: PasswordHasher;
+  passwordAttempts: PasswordAttempts;
+}) {
+  const { User, sessions, passwords, passwordAttempts } = deps;
 
   async function getUser(userId: string): Promise<PublicUser> {
     const user = await User.findById(userId).lean();
@@ -13,18 +20,52 @@ export function createUserService(deps: { User: UserModel; sessions: SessionStor
     return toPublicUser(user);
   }
 
-  /** Changes the password and signs every other device out; the caller's own session stays. */
-  async function changePassword(userId: string, sessionId: string, input: { currentPassword: string; newPassword: string }) {
+  /**
+   * Changes the password and signs every other device out; the caller's own session stays. A wrong
+   * current password counts against the account like a failed login: a stolen session must not become
+   * an unlimited password oracle. The new password is judged first, so a refused one costs no guess.
+   */
+  async function changePassword(
+    userId: string,
+    sessionId: string,
+    input: { currentPassword: string; newPassword: string },
+    client: { ip: string },
+  ) {
+    refuseBreachedPassword(input.newPassword);
     const user = await User.findById(userId).lean();
     if (!user) throw ApiError.unauthorized();
-    if (!(await passwords.verifyPassword(user.passwordHash, input.currentPassword))) {
+    if (!(await passwordAttempts.verify({ account: user.email, ip: client.ip }, user.passwordHash, input.currentPassword))) {
       throw new ApiError(401, 'INVALID_CREDENTIALS', 'Current password is incorrect');
     }
     await User.updateOne({ _id: user._id }, { $set: { passwordHash: await passwords.hashPassword(input.newPassword) } });
     return sessions.revokeOtherSessions(userId, sessionId, 'password_changed');
   }
 
-  return { getUser, changePassword };
+  /**
+   * Deletes the account, in an order where a failure at any step leaves a consistent account:
+   * 1. every session is revoked (through the barrier): should the rest fail, the user can sign in again
+   *    and retry;
+   * 2. the user is deleted: from here on a sign-in still checking its password finds no user once it has
+   *    made its session, and revokes that session itself (auth-service.ts);
+   * 3. the sessions are revoked once more: a sign-in that saw the user before step 2 made its session
+   *    before step 2 too, so this listing includes it;
+   * 4. the sessions' own records go. Revocations stay until they expire: the feed and any database read
+   *    still need them to answer "revoked".
+   */
+  async function deleteAccount(userId: string, password: string, client: { ip: string }): Promise<void> {
+    const user = await User.findById(userId).lean();
+    if (!user) throw ApiError.unauthorized();
+    // A guess like a failed login: counted against the account (password-attempts.ts).
+    if (!(await passwordAttempts.verify({ account: user.email, ip: client.ip }, user.passwordHash, password))) {
+      throw new ApiError(401, 'INVALID_CREDENTIALS', 'Password is incorrect');
+    }
+    await sessions.revokeAllSessions(userId, 'account_deleted');
+    await User.deleteOne({ _id: user._id });
+    await sessions.revokeAllSessions(userId, 'account_deleted');
+    await sessions.deleteSessionRecords(userId);
+  }
+
+  return { getUser, changePassword, deleteAccount };
 }
 
 export type UserService = ReturnType<typeof createUserService>;

@@ -3,6 +3,7 @@ import type { Express } from 'express';
 import jwt from 'jsonwebtoken';
 import setCookieParser, { type Cookie } from 'set-cookie-parser';
 import request, { type Response } from 'supertest';
+import { PLAIN_COOKIE_NAMES, type AuthCookieNames } from '../../src/auth/cookies';
 
 export const PASSWORD = 'correct horse battery staple';
 
@@ -28,17 +29,24 @@ export function sessionIdOf(accessToken: string): string {
   return (jwt.decode(accessToken) as { sid: string }).sid;
 }
 
-/** Both auth cookies expired, with the very attributes they were set with (or a browser keeps them). */
+/** Both auth cookies expired, with the very name and attributes they were set with (or a browser keeps them). */
 export function expectAuthCookiesExpired(
   res: Response,
-  { secure = false, sameSite = 'Lax', domain }: { secure?: boolean; sameSite?: string; domain?: string } = {},
+  {
+    secure = false,
+    sameSite = 'Lax',
+    domain,
+    names = PLAIN_COOKIE_NAMES,
+  }: { secure?: boolean; sameSite?: string; domain?: string; names?: AuthCookieNames } = {},
 ): void {
   const cookies = cookiesOf(res);
-  expect(isExpired(cookies.accessToken)).toBe(true);
-  expect(isExpired(cookies.refreshToken)).toBe(true);
-  expect(cookies.accessToken).toMatchObject({ path: '/', httpOnly: true, sameSite });
-  expect(cookies.refreshToken).toMatchObject({ path: '/api/v1/auth', httpOnly: true, sameSite });
-  for (const cookie of [cookies.accessToken, cookies.refreshToken]) {
+  const access = cookies[names.access];
+  const refresh = cookies[names.refresh];
+  expect(isExpired(access)).toBe(true);
+  expect(isExpired(refresh)).toBe(true);
+  expect(access).toMatchObject({ path: '/', httpOnly: true, sameSite });
+  expect(refresh).toMatchObject({ path: '/api/v1/auth', httpOnly: true, sameSite });
+  for (const cookie of [access, refresh]) {
     expect(Boolean(cookie?.secure)).toBe(secure);
     expect(cookie?.domain).toBe(domain);
   }
@@ -51,16 +59,24 @@ export interface SignedInUser {
   password: string;
   accessToken: string;
   refreshToken: string;
+  /** The names the app set them under: plain, or prefixed when its cookies are Secure (src/auth/cookies.ts). */
+  cookieNames: AuthCookieNames;
   /** A Cookie header carrying both auth cookies, as a browser would send them to /api/v1/auth. */
   cookieHeader: string;
   /** The sign-in response itself. */
   response: Response;
 }
 
+/** The one name among the plain and the prefixed forms of `stem` that the response set. */
+function setName(cookies: Record<string, Cookie>, stem: string): string {
+  return [stem, `__Host-${stem}`, `__Secure-${stem}`].find((name) => cookies[name] !== undefined) ?? stem;
+}
+
 function signedInFrom(res: Response, email: string, password: string): SignedInUser {
   const cookies = cookiesOf(res);
-  const accessToken = cookies.accessToken?.value;
-  const refreshToken = cookies.refreshToken?.value;
+  const cookieNames = { access: setName(cookies, PLAIN_COOKIE_NAMES.access), refresh: setName(cookies, PLAIN_COOKIE_NAMES.refresh) };
+  const accessToken = cookies[cookieNames.access]?.value;
+  const refreshToken = cookies[cookieNames.refresh]?.value;
   if (!accessToken || !refreshToken) throw new Error(`expected both auth cookies, got ${res.status} ${JSON.stringify(res.body)}`);
   return {
     id: res.body.user.id,
@@ -69,7 +85,8 @@ function signedInFrom(res: Response, email: string, password: string): SignedInU
     password,
     accessToken,
     refreshToken,
-    cookieHeader: `accessToken=${accessToken}; refreshToken=${refreshToken}`,
+    cookieNames,
+    cookieHeader: `${cookieNames.access}=${accessToken}; ${cookieNames.refresh}=${refreshToken}`,
     response: res,
   };
 }

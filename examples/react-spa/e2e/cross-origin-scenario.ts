@@ -9,9 +9,10 @@ import {
   withDevices,
 } from './devices';
 import { PASSWORD, expectSignedOutEverywhere, type Scenario } from './scenario-kit';
+import { MARKER, expectLocalStorageCleared, localStorageKeys, putMarker } from './site-storage';
 
 export const crossOrigin: Scenario = {
-  name: 'cross-origin SPA (CORS with credentials): signs in, reads its sessions and signs out; unlisted origins cannot read',
+  name: 'cross-origin SPA (CORS with credentials): signs in, reads its sessions and signs out; unlisted origins cannot read; Clear-Site-Data clears only the API origin',
   async run({ browser, crossOriginStack, stack }) {
     const email = 'dave@example.com';
     const { apiUrl, appUrl } = crossOriginStack;
@@ -44,9 +45,22 @@ export const crossOrigin: Scenario = {
       assert.equal(foreignRead, 'blocked', 'an unlisted origin cannot read /users/me with the cookies');
       await foreign.close();
 
+      // Clear-Site-Data clears the origin of the response that carries it: here the API's, not the SPA's.
+      // A page on the API's origin shows the header did arrive and was honoured there.
+      const apiOriginPage = await laptop.context.newPage();
+      await apiOriginPage.goto(`${apiUrl}/healthz`);
+      await putMarker(apiOriginPage);
+      await putMarker(laptop.page);
+
       await click(laptop, 'Sign out everywhere');
       await expectLoginPage(laptop, 'You have been signed out everywhere.');
       await expectSignedOutEverywhere(laptop, `${apiUrl}/api/v1`);
+      await expectLocalStorageCleared(apiOriginPage, "the API origin's localStorage is emptied: the logout's Clear-Site-Data was honoured");
+      assert.deepEqual(
+        await localStorageKeys(laptop.page),
+        [MARKER.key],
+        "the SPA origin's localStorage is not: cross-origin, a SPA that stores anything must clear it itself (docs/CLIENTS.md)",
+      );
     });
   },
 };

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { Browser } from 'playwright-core';
+import type { Browser, Cookie } from 'playwright-core';
 import { authCookies, meStatusFromBrowser, type Device } from './devices';
 import type { Stack } from './stack';
 
@@ -24,6 +24,21 @@ export interface Scenario {
 
 export const PASSWORD = 'correct horse battery staple';
 export const ENDED = 'Your session has ended. Please sign in again.';
+
+/** Calls the API directly (no browser) with a cookie or a header the browser held before. */
+async function statusWith(apiUrl: string, method: string, apiPath: string, headers: Record<string, string>): Promise<number> {
+  const response = await fetch(`${apiUrl}${apiPath}`, { method, headers });
+  return response.status;
+}
+
+/** The auth cookie values a browser held are refused by the API, even sent from outside a browser. */
+export async function expectHeldCookiesRefused(apiUrl: string, cookies: Cookie[], holder: string): Promise<void> {
+  const access = cookies.find((cookie) => cookie.name === 'accessToken')!.value;
+  const refresh = cookies.find((cookie) => cookie.name === 'refreshToken')!.value;
+  assert.equal(await statusWith(apiUrl, 'GET', '/api/v1/users/me', { Cookie: `accessToken=${access}` }), 401, `${holder}'s old access cookie is refused`);
+  assert.equal(await statusWith(apiUrl, 'GET', '/api/v1/users/me', { Authorization: `Bearer ${access}` }), 401, `${holder}'s old access token is refused as a Bearer token`);
+  assert.equal(await statusWith(apiUrl, 'POST', '/api/v1/auth/refresh', { Cookie: `refreshToken=${refresh}` }), 401, `${holder}'s old refresh token is refused`);
+}
 
 export async function expectSignedOutEverywhere(device: Device, apiBase?: string): Promise<void> {
   assert.deepEqual(await authCookies(device), [], `${device.name} holds no auth cookie`);

@@ -1,3 +1,5 @@
+import { deleteAccount, deleteAccountRateLimited } from './account-scenarios';
+import { clearSiteDataOnSignOut } from './clear-site-data-scenario';
 import { crossOrigin } from './cross-origin-scenario';
 import { silentRefresh, twoTabs } from './refresh-scenarios';
 import type { Scenario } from './scenario-kit';
@@ -6,4 +8,13 @@ import { signOutEverywhere, signOutOthersAndThisDevice } from './sign-out-scenar
 export type { Scenario, ScenarioContext } from './scenario-kit';
 
 /** In the order they run. */
-export const scenarios: Scenario[] = [signOutEverywhere, silentRefresh, twoTabs, signOutOthersAndThisDevice, crossOrigin];
+export const scenarios: Scenario[] = [
+  signOutEverywhere,
+  silentRefresh,
+  twoTabs,
+  signOutOthersAndThisDevice,
+  deleteAccount,
+  deleteAccountRateLimited,
+  clearSiteDataOnSignOut,
+  crossOrigin,
+];

@@ -14,6 +14,11 @@ import { promisify } from 'node:util';
 const START_TIMEOUT_MS = 90_000;
 const STOP_TIMEOUT_MS = 10_000;
 
+/** Clear-Site-Data's directives (the API's default), which the scenarios expect to see and to act. */
+export const CLEAR_SITE_DATA = '"cache", "storage"';
+/** Wrong passwords one browser may type per account before a 429 (the API's default). */
+export const FAILED_PASSWORDS_PER_ACCOUNT_AND_IP = 10;
+
 export interface Stack {
   /** The SPA's origin; the browser's only address. */
   appUrl: string;
@@ -112,7 +117,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   };
 
   try {
-    // Every setting that decides cookie and CORS behaviour is pinned, so a developer's .env cannot change the run.
+    // Every setting that decides cookie, CORS, Clear-Site-Data and password-limit behaviour is pinned, so a
+    // developer's .env cannot change the run.
     const api = startProcess(process.execPath, ['dist/server.js'], {
       cwd: options.repoRoot,
       env: {
@@ -132,6 +138,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         COOKIE_DOMAIN: '',
         CORS_ORIGINS: options.spa === 'cross-origin' ? appUrl : '',
         TRUST_PROXY: 'false',
+        CLEAR_SITE_DATA,
+        RATE_LIMIT_LOGIN_PER_ACCOUNT_AND_IP: String(FAILED_PASSWORDS_PER_ACCOUNT_AND_IP),
+        RATE_LIMIT_LOGIN_PER_ACCOUNT: '100',
         LOG_LEVEL: 'warn',
       },
     });

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
-import { fetchMe, isUnauthorized, onSessionEnded, type User } from './api/client';
+import { fetchMe, onSessionEnded, type User } from './api/client';
+import { isUnauthorized } from './api/errors';
 import { LoginPage } from './pages/LoginPage';
 import { ProfilePage } from './pages/ProfilePage';
 

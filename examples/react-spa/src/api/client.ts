@@ -1,4 +1,5 @@
-import axios, { isAxiosError } from 'axios';
+import axios from 'axios';
+import { requestAccountDeletion, type AccountDeletion } from './account-deletion';
 import { installSilentRefresh } from './silent-refresh';
 
 /** Shapes of the API's responses that the SPA reads. */
@@ -72,18 +73,6 @@ export async function logout(scope: LogoutScope): Promise<void> {
   await api.post('/auth/logout', null, { params: { scope } });
 }
 
-export function isUnauthorized(error: unknown): boolean {
-  return isAxiosError(error) && error.response?.status === 401;
-}
-
-/** The API's `{ success: false, code, message }`, or a network failure, as one sentence for the user. */
-export function errorMessage(error: unknown): string {
-  if (isAxiosError<{ message?: string }>(error)) {
-    if (error.response?.data?.message) return error.response.data.message;
-    // No answer at all, or the dev/preview proxy's 502/504 when nothing listens behind it.
-    if (!error.response || error.response.status === 502 || error.response.status === 504) {
-      return 'The API cannot be reached. Is it running?';
-    }
-  }
-  return error instanceof Error ? error.message : 'Something went wrong';
+export function deleteAccount(password: string): Promise<AccountDeletion> {
+  return requestAccountDeletion(api, password);
 }

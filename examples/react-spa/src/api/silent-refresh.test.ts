@@ -1,14 +1,14 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import axios, { type AxiosInstance } from 'axios';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { LocalTestServer } from './local-test-server';
 import { installSilentRefresh } from './silent-refresh';
 
 /**
  * The interceptor against a real HTTP server that plays the API's part: protected routes answer 401
  * until a refresh succeeds. Real axios, real sockets; the server only counts what it receives.
  */
-class ScriptedApi {
+class ScriptedApi extends LocalTestServer {
   accessTokenValid = false;
   /** renews: 200 and the token works; renews-nothing: 200 but the token still fails; fails: 401. */
   refreshOutcome: 'renews' | 'renews-nothing' | 'fails' = 'renews';
@@ -16,16 +16,6 @@ class ScriptedApi {
   /** Requests to /held wait here until the test releases them. */
   private held: Array<() => void> = [];
   private heldArrivals: Array<() => void> = [];
-  private server: Server = createServer((req, res) => this.handle(req, res));
-
-  async start(): Promise<string> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-  }
-
-  stop(): Promise<void> {
-    return new Promise((resolve) => this.server.close(() => resolve()));
-  }
 
   count(path: string): number {
     return this.requests.filter((request) => request === path).length;
@@ -40,7 +30,7 @@ class ScriptedApi {
     this.held.splice(0).forEach((release) => release());
   }
 
-  private handle(req: IncomingMessage, res: ServerResponse): void {
+  protected handle(req: IncomingMessage, res: ServerResponse): void {
     const path = req.url ?? '';
     this.requests.push(path);
     const answer = (status: number) => res.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify({ success: status < 400 }));
@@ -54,6 +44,13 @@ class ScriptedApi {
     }
     if (path === '/auth/login') {
       answer(401);
+      return;
+    }
+    if (path === '/users/me/wrong-password') {
+      // The API's answer to a wrong password on a protected route: the token was fine, the password was not.
+      res.writeHead(401, { 'Content-Type': 'application/json' }).end(
+        JSON.stringify({ success: false, code: 'INVALID_CREDENTIALS', message: 'Password is incorrect' }),
+      );
       return;
     }
     if (path === '/held') {
@@ -119,6 +116,16 @@ describe('installSilentRefresh', () => {
     await expect(client.post('/auth/login', { email: 'a@example.com', password: 'wrong' })).rejects.toMatchObject({
       response: { status: 401 },
     });
+    expect(server.count('/auth/refresh')).toBe(0);
+    expect(sessionsEnded).toBe(0);
+  });
+
+  it('never refreshes on a 401 INVALID_CREDENTIALS: a replay would count the wrong password twice', async () => {
+    server.accessTokenValid = true;
+    await expect(client.delete('/users/me/wrong-password', { data: { password: 'wrong' } })).rejects.toMatchObject({
+      response: { status: 401, data: { code: 'INVALID_CREDENTIALS' } },
+    });
+    expect(server.count('/users/me/wrong-password')).toBe(1);
     expect(server.count('/auth/refresh')).toBe(0);
     expect(sessionsEnded).toBe(0);
   });

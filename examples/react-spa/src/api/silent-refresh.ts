@@ -6,6 +6,9 @@ import { isAxiosError, type AxiosInstance, type InternalAxiosRequestConfig } fro
  *
  * - Requests to the auth routes themselves (login, register, refresh, logout) are never refreshed: a 401
  *   there is the answer, and refreshing on a refresh 401 would loop.
+ * - A 401 `INVALID_CREDENTIALS` (a wrong password, as when deleting the account) is about the password, not
+ *   the token: it is never refreshed, because replaying it would make the API count the same wrong password
+ *   twice against the account's failed-password budget.
  * - A request is retried at most once; a second 401 is final.
  * - Concurrent 401s share one refresh. The API rotates the refresh token on every use, so N parallel
  *   refreshes would spend the token N times; one shared promise spends it once.
@@ -23,6 +26,11 @@ export interface SilentRefreshOptions {
 }
 
 const NO_REFRESH_ROUTES = /\/auth\/(login|register|refresh|logout)(\?|$)/;
+
+/** A 401 that judges the password the request carried, while its token was fine. */
+function isWrongPassword(data: unknown): boolean {
+  return typeof data === 'object' && data !== null && (data as { code?: unknown }).code === 'INVALID_CREDENTIALS';
+}
 
 interface TrackedRequest extends InternalAxiosRequestConfig {
   /** How many refreshes had settled when this request was sent. */
@@ -63,7 +71,7 @@ export function installSilentRefresh(client: AxiosInstance, options: SilentRefre
   client.interceptors.response.use(undefined, async (error: unknown) => {
     if (!isAxiosError(error) || error.response?.status !== 401 || !error.config) throw error;
     const request = error.config as TrackedRequest;
-    if (request.retriedAfterRefresh || NO_REFRESH_ROUTES.test(request.url ?? '')) throw error;
+    if (request.retriedAfterRefresh || NO_REFRESH_ROUTES.test(request.url ?? '') || isWrongPassword(error.response.data)) throw error;
     request.retriedAfterRefresh = true;
 
     const sentBeforeLastRefresh = (request.refreshGeneration ?? 0) < settledRefreshes;

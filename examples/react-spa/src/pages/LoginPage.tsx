@@ -1,5 +1,6 @@
 import { useState, type FormEvent } from 'react';
-import { errorMessage, login, register, type User } from '../api/client';
+import { login, register, type User } from '../api/client';
+import { errorMessage } from '../api/errors';
 
 export function LoginPage({ notice, onSignedIn }: { notice?: string | undefined; onSignedIn: (user: User) => void }) {
   const [mode, setMode] = useState<'sign-in' | 'register'>('sign-in');

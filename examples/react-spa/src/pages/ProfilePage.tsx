@@ -1,15 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
-import {
-  errorMessage,
-  fetchMe,
-  fetchSessions,
-  isUnauthorized,
-  logout,
-  revokeSession,
-  type LogoutScope,
-  type Session,
-  type User,
-} from '../api/client';
+import { fetchMe, fetchSessions, logout, revokeSession, type LogoutScope, type Session, type User } from '../api/client';
+import { errorMessage, isUnauthorized } from '../api/errors';
+import { DeleteAccountDialog } from './DeleteAccountDialog';
 
 interface ProfilePageProps {
   user: User;
@@ -35,6 +27,7 @@ export function ProfilePage({ user, onUserLoaded, onSignedOut }: ProfilePageProp
   const [error, setError] = useState<string>();
   const [message, setMessage] = useState<string>();
   const [busy, setBusy] = useState(false);
+  const [deleting, setDeleting] = useState(false);
 
   /**
    * Runs an action against the API. A 401 that reaches here means the silent refresh failed too, and the
@@ -136,9 +129,22 @@ export function ProfilePage({ user, onUserLoaded, onSignedOut }: ProfilePageProp
             Sign out everywhere
           </button>
         </div>
+        {/* Apart from the sign-outs: it ends the account, not only sessions. */}
+        <div className="actions account-actions">
+          <button type="button" className="danger-outline" onClick={() => setDeleting(true)} disabled={busy}>
+            Delete account
+          </button>
+        </div>
         {message && <p className="notice" role="status">{message}</p>}
         {error && <p className="error" role="alert">{error}</p>}
       </section>
+      {deleting && (
+        <DeleteAccountDialog
+          onClose={() => setDeleting(false)}
+          onDeleted={() => onSignedOut('Your account has been deleted.')}
+          onSessionEnded={() => onSignedOut('Your session has ended. Please sign in again.')}
+        />
+      )}
 
       <section className="card" aria-labelledby="sessions-title">
         <h2 id="sessions-title">Active sessions</h2>

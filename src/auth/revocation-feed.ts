@@ -1,0 +1,132 @@
+import { performance } from 'node:perf_hooks';
+import { isDuplicateKeyError } from '../db/errors';
+import type { RevocationFeedEntryDocument, SessionModels } from './session-models';
+
+/**
+ * The revocation feed: recent revocations in one order that every instance reads (session-memory.ts).
+ *
+ * Its order is a dense sequence number in `_id`, not a clock. Entry N is inserted only by a writer that has
+ * seen entry N - 1 exist: it read N - 1 as the newest, or its own insert of N - 1 failed on the duplicate
+ * key. An insert against `_id` is atomic on MongoDB and on FerretDB, so each number is taken exactly once.
+ * Hence: when entry N is visible, every entry below it was committed before N was even attempted, and a
+ * reader that asks for `_id >= its position` and finds a gap knows the missing entry committed after its
+ * query began (it reads it next time). No wall clock decides what a reader sees, so clock skew between
+ * instances, or an insert that commits long after it was stamped, cannot make a reader skip an entry.
+ *
+ * Only recent entries are kept (RETENTION_MS), so a poll costs the same whatever the history, also on
+ * FerretDB, which scans the whole collection for every query. Pruning deletes from the bottom only and
+ * always keeps the newest entry, so the sequence never restarts below a number already given out.
+ */
+
+/** How long an entry stays in the feed; an instance that has not read it for longer forgets everything. */
+export const FEED_RETENTION_MS = 60_000;
+/**
+ * An append whose read-then-insert took longer than this is made again. Its number was the newest plus one
+ * when read; entries above that could only have been pruned RETENTION_MS (less any clock skew) after they
+ * were written, so an insert landing within this guard cannot reuse a pruned number. Past the guard (a
+ * process paused between the two steps), the entry may sit below a reader's position, so it is appended
+ * anew at the top; a session listed twice is harmless.
+ */
+export const APPEND_GUARD_MS = 10_000;
+/** Consecutive duplicate keys (concurrent appends) before the newest number is read again. */
+const DUPLICATES_BEFORE_REREAD = 4;
+
+export type FeedEntry = Pick<RevocationFeedEntryDocument, '_id' | 'sessionIds'>;
+
+export function createRevocationFeed(models: Pick<SessionModels, 'RevocationFeedEntry'>) {
+  const { RevocationFeedEntry: Feed } = models;
+
+  async function newestSeq(): Promise<number | undefined> {
+    const newest = await Feed.findOne({}, { _id: 1 }).sort({ _id: -1 }).lean();
+    return newest?._id;
+  }
+
+  /** The feed's current end; the first call on an empty database writes entry 0, so the feed never is empty. */
+  async function currentSeq(): Promise<number> {
+    const newest = await newestSeq();
+    if (newest !== undefined) return newest;
+    const now = new Date();
+    try {
+      await Feed.create({ _id: 0, sessionIds: [], createdAt: now, expiresAt: new Date(now.getTime() + FEED_RETENTION_MS) });
+      return 0;
+    } catch (error) {
+      if (!isDuplicateKeyError(error)) throw error;
+      return (await newestSeq()) ?? 0;
+    }
+  }
+
+  async function insertAboveNewest(sessionIds: string[]): Promise<number> {
+    let seq = (await newestSeq()) ?? -1;
+    for (let duplicates = 0; ; ) {
+      seq += 1;
+      const now = new Date();
+      try {
+        await Feed.create({ _id: seq, sessionIds, createdAt: now, expiresAt: new Date(now.getTime() + FEED_RETENTION_MS) });
+        return seq;
+      } catch (error) {
+        if (!isDuplicateKeyError(error)) throw error;
+        // `seq` exists, so `seq + 1` may follow it; after a few losses, jump to the newest instead.
+        duplicates += 1;
+        if (duplicates % DUPLICATES_BEFORE_REREAD === 0) seq = Math.max(seq, (await newestSeq()) ?? seq);
+      }
+    }
+  }
+
+  /** Appends one entry; made again at the top if it took longer than the guard (see APPEND_GUARD_MS). */
+  async function appendEntry(sessionIds: string[]): Promise<number> {
+    for (;;) {
+      const startedAt = performance.now();
+      const seq = await insertAboveNewest(sessionIds);
+      if (performance.now() - startedAt <= APPEND_GUARD_MS) return seq;
+    }
+  }
+
+  /**
+   * Group commit: while one append of this process is in flight, the next ones wait and then go out
+   * together as one entry, so concurrent logouts on one instance do not race each other for numbers.
+   */
+  let waiting: { sessionIds: string[]; settle: Array<{ resolve: (seq: number) => void; reject: (error: unknown) => void }> } | undefined;
+  let draining = false;
+
+  async function drain(): Promise<void> {
+    draining = true;
+    while (waiting) {
+      const batch = waiting;
+      waiting = undefined;
+      try {
+        const seq = await appendEntry(batch.sessionIds);
+        for (const { resolve } of batch.settle) resolve(seq);
+      } catch (error) {
+        for (const { reject } of batch.settle) reject(error);
+      }
+    }
+    draining = false;
+  }
+
+  /** Appends these (already revoked) sessions to the feed; resolves once an entry naming them is committed. */
+  function append(sessionIds: string[]): Promise<number> {
+    return new Promise((resolve, reject) => {
+      waiting ??= { sessionIds: [], settle: [] };
+      waiting.sessionIds.push(...sessionIds);
+      waiting.settle.push({ resolve, reject });
+      if (!draining) void drain();
+    });
+  }
+
+  /** Entries from `seq` on (itself included, when still kept), in sequence order. */
+  function readFrom(seq: number): Promise<FeedEntry[]> {
+    return Feed.find({ _id: { $gte: seq } }, { _id: 1, sessionIds: 1 }).sort({ _id: 1 }).lean<FeedEntry[]>();
+  }
+
+  /** Deletes entries older than the newest expired one; never the newest entry, never from the middle. */
+  async function prune(now = new Date()): Promise<number> {
+    const newestExpired = await Feed.findOne({ expiresAt: { $lt: now } }, { _id: 1 }).sort({ _id: -1 }).lean();
+    if (!newestExpired) return 0;
+    const { deletedCount } = await Feed.deleteMany({ _id: { $lt: newestExpired._id } });
+    return deletedCount;
+  }
+
+  return { currentSeq, append, readFrom, prune };
+}
+
+export type RevocationFeed = ReturnType<typeof createRevocationFeed>;

@@ -1,0 +1,62 @@
+import type { AuditLog } from '../audit-log';
+import { emailSchema } from '../auth/auth-schemas';
+import type { SessionDocument } from '../auth/session-models';
+import type { SessionStore } from '../auth/session-store';
+import { isObjectIdHex } from '../db/object-id';
+import type { UserModel } from '../users/user-model';
+
+/**
+ * What support staff do to a user's sessions when an account is compromised (OWASP ASVS 7.4.5): see
+ * them, end one, end all. Through the session store the API itself uses, so a revocation here is exactly
+ * a logout there (every instance refuses the session's tokens), and audited as `admin_revoked`.
+ */
+
+/** A refusal the operator should read: one line, no stack. */
+export class OperatorError extends Error {
+  override name = 'OperatorError';
+}
+
+export interface RevokedSessions {
+  email: string;
+  revoked: number;
+  /** Set when one session was named. */
+  sessionId?: string;
+}
+
+export function createSessionAdmin(deps: { User: UserModel; sessions: SessionStore; audit: AuditLog; operator: string }) {
+  const { User, sessions, audit, operator } = deps;
+
+  /** The user an email names, normalised as login normalises it. */
+  async function findUser(email: string) {
+    const parsed = emailSchema.safeParse(email);
+    if (!parsed.success) throw new OperatorError(`"${email}" is not an email address`);
+    const user = await User.findOne({ email: parsed.data }, { _id: 1, email: 1 }).lean();
+    if (!user) throw new OperatorError(`no user with the email ${parsed.data}`);
+    return { userId: user._id.toString(), email: user.email };
+  }
+
+  async function listSessions(email: string): Promise<{ email: string; sessions: SessionDocument[] }> {
+    const user = await findUser(email);
+    return { email: user.email, sessions: await sessions.listActiveSessions(user.userId) };
+  }
+
+  /** All of the user's active sessions, or only `sessionId`, which must be one of them. */
+  async function revokeSessions(email: string, sessionId?: string): Promise<RevokedSessions> {
+    const user = await findUser(email);
+    let revoked: number;
+    if (sessionId === undefined) {
+      revoked = await sessions.revokeAllSessions(user.userId, 'admin_revoked');
+    } else {
+      const active = isObjectIdHex(sessionId) && (await sessions.findActiveSession(sessionId, user.userId));
+      // Revoked by someone else in between counts as not active any more.
+      if (!active || !(await sessions.revokeSession(sessionId, user.userId, 'admin_revoked'))) {
+        throw new OperatorError(`${user.email} has no active session ${sessionId}`);
+      }
+      revoked = 1;
+    }
+    audit.record(undefined, 'admin_revoked', { operator, userId: user.userId, ...(sessionId ? { sessionId } : {}), revokedSessions: revoked });
+    return { email: user.email, revoked, ...(sessionId ? { sessionId } : {}) };
+  }
+
+  return { listSessions, revokeSessions };
+}

@@ -1,0 +1,164 @@
+import { randomBytes } from 'node:crypto';
+import request from 'supertest';
+import { hashToken } from '../src/auth/tokens';
+import { bearer, cookiesOf, expectAuthCookiesExpired, loginUser, registerUser, type SignedInUser } from './support/auth-helpers';
+import { startTestApp, type TestApp } from './support/test-app';
+
+/**
+ * Cookie tossing: a sibling subdomain (or anyone who can set a cookie for the parent domain) plants
+ * cookies with the auth cookies' names at a longer path or a wider domain, and the browser sends them
+ * first: `Cookie: accessToken=x; refreshToken=x; accessToken=<real>; refreshToken=<real>`. Logout must
+ * still end the real session, refresh must refuse to pick one, and no route may act as the planter.
+ */
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await startTestApp();
+});
+afterAll(() => t.close());
+
+/** A well-formed refresh token no session has: the planter's cheapest decoy. */
+const decoyRefreshToken = () => randomBytes(32).toString('base64url');
+
+const isRevoked = async (user: Pick<SignedInUser, 'sessionId'>) => (await t.models.SessionRevocation.exists({ _id: user.sessionId })) !== null;
+const me = async (user: Pick<SignedInUser, 'accessToken'>) => (await request(t.app).get('/api/v1/users/me').set(...bearer(user))).status;
+const logout = (cookie: string, scope = 'local') => request(t.app).post(`/api/v1/auth/logout?scope=${scope}`).set('Cookie', cookie);
+
+describe('POST /api/v1/auth/logout with planted cookies', () => {
+  it('junk cookies in front of the real ones: the real session is revoked', async () => {
+    const victim = await registerUser(t.app);
+    const res = await logout(`accessToken=x; refreshToken=x; accessToken=${victim.accessToken}; refreshToken=${victim.refreshToken}`);
+    expect(res.status).toBe(200);
+    expectAuthCookiesExpired(res);
+    expect(await isRevoked(victim)).toBe(true);
+    expect(await me(victim)).toBe(401);
+  });
+
+  it('a well-formed decoy refresh cookie in front of the real one, with no access cookie: the real session is revoked', async () => {
+    const victim = await registerUser(t.app);
+    const res = await logout(`refreshToken=${decoyRefreshToken()}; refreshToken=${victim.refreshToken}`);
+    expect(res.status).toBe(200);
+    expect(await isRevoked(victim)).toBe(true);
+  });
+
+  it("the planter's own valid session in front: the victim's session is revoked too (and the planter's with it)", async () => {
+    const victim = await registerUser(t.app);
+    const planter = await registerUser(t.app);
+    const res = await logout(
+      `accessToken=${planter.accessToken}; refreshToken=${planter.refreshToken}; accessToken=${victim.accessToken}; refreshToken=${victim.refreshToken}`,
+    );
+    expect(res.status).toBe(200);
+    expect(await isRevoked(victim)).toBe(true);
+    expect(await isRevoked(planter)).toBe(true);
+  });
+
+  it("the planter's valid access cookie in front of the victim's refresh cookie alone: both sessions are revoked", async () => {
+    const victim = await registerUser(t.app);
+    const planter = await registerUser(t.app);
+    const res = await logout(`accessToken=${planter.accessToken}; refreshToken=${victim.refreshToken}`);
+    expect(res.status).toBe(200);
+    expect(await isRevoked(victim)).toBe(true);
+    expect(await isRevoked(planter)).toBe(true);
+  });
+
+  it('scope=global behind junk cookies signs the victim out on every device', async () => {
+    const victim = await registerUser(t.app);
+    const otherDevice = await loginUser(t.app, victim.email);
+    const res = await logout(`accessToken=x; accessToken=${victim.accessToken}; refreshToken=${victim.refreshToken}`, 'global');
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ success: true, message: expect.any(String), revokedSessions: 2 });
+    expect(await isRevoked(otherDevice)).toBe(true);
+  });
+
+  it('scope=others behind junk cookies keeps this device and signs out the others', async () => {
+    const victim = await registerUser(t.app);
+    const otherDevice = await loginUser(t.app, victim.email);
+    const res = await logout(`accessToken=x; accessToken=${victim.accessToken}`, 'others');
+    expect(res.status).toBe(200);
+    expect(await isRevoked(otherDevice)).toBe(true);
+    expect(await me(victim)).toBe(200);
+  });
+
+  it('scope=others with two sessions proven (one planted) has no single device to keep: 401, nothing revoked, cookies expired', async () => {
+    const victim = await registerUser(t.app);
+    const otherDevice = await loginUser(t.app, victim.email);
+    const planter = await registerUser(t.app);
+    const res = await logout(`accessToken=${planter.accessToken}; accessToken=${victim.accessToken}`, 'others');
+    expect(res.status).toBe(401);
+    expect(res.body).toEqual({ success: false, code: 'UNAUTHORIZED', message: expect.any(String) });
+    expectAuthCookiesExpired(res);
+    for (const user of [victim, otherDevice, planter]) expect(await isRevoked(user)).toBe(false);
+  });
+
+  it('the same cookie sent twice is one credential', async () => {
+    const user = await registerUser(t.app);
+    const res = await logout(`accessToken=${user.accessToken}; accessToken=${user.accessToken}`, 'others');
+    expect(res.status).toBe(200);
+  });
+
+  it('looks at no more than 4 values of a name: a real cookie behind 4 decoys is not reached (401, cookies expired)', async () => {
+    const user = await registerUser(t.app);
+    const decoys = Array.from({ length: 4 }, () => `refreshToken=${decoyRefreshToken()}`).join('; ');
+    const res = await logout(`${decoys}; refreshToken=${user.refreshToken}`);
+    expect(res.status).toBe(401);
+    expectAuthCookiesExpired(res);
+    expect(await isRevoked(user)).toBe(false);
+  });
+});
+
+describe('POST /api/v1/auth/refresh with planted cookies', () => {
+  it("two different refresh tokens (the planter's valid one first): 401, both cookies expired, nobody signed in to the planter's session", async () => {
+    const victim = await registerUser(t.app);
+    const planter = await registerUser(t.app);
+    const res = await request(t.app)
+      .post('/api/v1/auth/refresh')
+      .set('Cookie', `refreshToken=${planter.refreshToken}; refreshToken=${victim.refreshToken}`);
+    expect(res.status).toBe(401);
+    expect(res.body).toEqual({ success: false, code: 'UNAUTHORIZED', message: expect.any(String) });
+    expect(res.body.accessToken).toBeUndefined();
+    expectAuthCookiesExpired(res);
+    // Neither token was rotated: refused before any was used.
+    for (const user of [victim, planter]) {
+      expect(await t.models.RefreshTokenRotation.exists({ _id: hashToken(user.refreshToken) })).toBeNull();
+    }
+  });
+
+  it('a junk refresh cookie in front of the real one: 401, both cookies expired', async () => {
+    const victim = await registerUser(t.app);
+    const res = await request(t.app).post('/api/v1/auth/refresh').set('Cookie', `refreshToken=x; refreshToken=${victim.refreshToken}`);
+    expect(res.status).toBe(401);
+    expectAuthCookiesExpired(res);
+  });
+
+  it('the same refresh token sent twice is one token: 200, rotated', async () => {
+    const user = await registerUser(t.app);
+    const res = await request(t.app).post('/api/v1/auth/refresh').set('Cookie', `refreshToken=${user.refreshToken}; refreshToken=${user.refreshToken}`);
+    expect(res.status).toBe(200);
+    expect(cookiesOf(res).refreshToken?.value).toMatch(/^[A-Za-z0-9_-]{43}$/);
+  });
+
+  it('an emptied cookie of the same name is no token: 200', async () => {
+    const user = await registerUser(t.app);
+    const res = await request(t.app).post('/api/v1/auth/refresh').set('Cookie', `refreshToken=; refreshToken=${user.refreshToken}`);
+    expect(res.status).toBe(200);
+  });
+});
+
+describe('protected routes with planted access cookies', () => {
+  it("two different access cookies, both valid: 401, never the planter's account", async () => {
+    const victim = await registerUser(t.app);
+    const planter = await registerUser(t.app);
+    const res = await request(t.app).get('/api/v1/users/me').set('Cookie', `accessToken=${planter.accessToken}; accessToken=${victim.accessToken}`);
+    expect(res.status).toBe(401);
+    expect(res.body).toEqual({ success: false, code: 'UNAUTHORIZED', message: expect.any(String) });
+  });
+
+  it('the same access cookie twice, or quoted as RFC 6265 allows, is read as the one token', async () => {
+    const user = await registerUser(t.app);
+    for (const cookie of [`accessToken=${user.accessToken}; accessToken=${user.accessToken}`, `accessToken="${user.accessToken}"`]) {
+      const res = await request(t.app).get('/api/v1/users/me').set('Cookie', cookie);
+      expect(res.status).toBe(200);
+      expect(res.body.user.id).toBe(user.id);
+    }
+  });
+});
