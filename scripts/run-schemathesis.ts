@@ -9,12 +9,12 @@ import { startApi } from './api-process';
  * npm run test:fuzz: Schemathesis, an outside fuzzer that knows nothing but the OpenAPI document, against
  * a freshly started API (through tsx, on a fresh embedded database), twice:
  *   1. unauthenticated, with every check (`--checks all`);
- *   2. authenticated: every request to an operation that takes credentials first logs in as a user
- *      registered for the run, and carries that session's access token as Bearer and its refresh token
+ *   2. authenticated: every request to an operation that takes credentials first logs in as one of the
+ *      users registered for the run, and carries that session's access token as Bearer and its refresh token
  *      as the cookie (scripts/schemathesis_auth.py), so every operation is exercised signed in, however
  *      many sessions the fuzzer's own logouts and revocations end.
  * Exit code 0 only when both runs end with no failure and no error. Bounded: `--max-examples` per
- * operation (100 by default: about two and a half minutes in all), and each run is killed after RUN_LIMIT_MS.
+ * operation (100 by default: about two minutes in all), and each run is killed after RUN_LIMIT_MS.
  *
  *   npm run test:fuzz                      a random seed, printed, so a failure can be replayed
  *   npm run test:fuzz -- --seed 42 --max-examples 300
@@ -83,15 +83,24 @@ const RATE_LIMITS_OFF = {
 /** The authenticated run logs in once per request: argon2 at its cheapest keeps that from dominating the run. */
 const CHEAP_HASHING = { PASSWORD_HASH_MEMORY_KIB: '8192', PASSWORD_HASH_ITERATIONS: '1' };
 
-async function registerFuzzUser(baseUrl: string): Promise<{ email: string; password: string }> {
-  const user = { email: `fuzz-${randomBytes(6).toString('hex')}@example.com`, password: `fuzz-${randomBytes(12).toString('hex')}` };
-  const res = await fetch(`${baseUrl}/api/v1/auth/register`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify(user),
-  });
-  if (res.status !== 201) throw new Error(`could not register the fuzz user: ${res.status} ${await res.text()}`);
-  return user;
+/** Users the authenticated run logs in as, in turn (see scripts/schemathesis_auth.py for why several). */
+const FUZZ_USERS = 50;
+
+/** Registers the run's users, all with one password (so the password-change parameters fit each of them). */
+async function registerFuzzUsers(baseUrl: string): Promise<{ emails: string[]; password: string }> {
+  const password = `fuzz-${randomBytes(12).toString('hex')}`;
+  const emails: string[] = [];
+  for (let i = 0; i < FUZZ_USERS; i += 1) {
+    const email = `fuzz-${randomBytes(6).toString('hex')}@example.com`;
+    const res = await fetch(`${baseUrl}/api/v1/auth/register`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ email, password }),
+    });
+    if (res.status !== 201) throw new Error(`could not register a fuzz user: ${res.status} ${await res.text()}`);
+    emails.push(email);
+  }
+  return { emails, password };
 }
 
 /** TOML strings are JSON strings for what is written here (printable ASCII). */
@@ -176,11 +185,11 @@ async function main(): Promise<number> {
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
     try {
-      const user = await registerFuzzUser(api.url);
+      const users = await registerFuzzUsers(api.url);
       const anonymous = path.join(workDir, 'anonymous.toml');
       const authenticated = path.join(workDir, 'authenticated.toml');
       writeFileSync(anonymous, anonymousConfig());
-      writeFileSync(authenticated, authenticatedConfig(user.password));
+      writeFileSync(authenticated, authenticatedConfig(users.password));
       const results = [
         await runSchemathesis('unauthenticated', anonymous, api.url, options, workDir, {}),
         await runSchemathesis('authenticated', authenticated, api.url, options, workDir, {
@@ -189,8 +198,8 @@ async function main(): Promise<number> {
           PYTHONDONTWRITEBYTECODE: '1',
           SCHEMATHESIS_HOOKS: 'schemathesis_auth',
           FUZZ_BASE_URL: api.url,
-          FUZZ_EMAIL: user.email,
-          FUZZ_PASSWORD: user.password,
+          FUZZ_EMAILS: users.emails.join(','),
+          FUZZ_PASSWORD: users.password,
         }),
       ];
       for (const result of results) console.log(`${result.name}: exit code ${result.exitCode}, ${result.passed} passed, ${result.failed} failed`);
