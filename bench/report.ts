@@ -62,7 +62,9 @@ export function ratios(byId: Record<string, CaseResult>): Record<string, Target 
   const paired = (a: string, b: string, metric: (r: LoadResult) => number) => {
     const left = byId[a]!.rounds;
     const right = byId[b]!.rounds;
-    return median(left.map((round, i) => metric(round) / Math.max(metric(right[i]!), 1e-9)));
+    // A round whose peer completed nothing has no ratio; it is left out rather than made infinite.
+    const perRound = left.map((round, i) => metric(round) / metric(right[i]!)).filter((ratio) => Number.isFinite(ratio));
+    return perRound.length > 0 ? median(perRound) : Number.NaN;
   };
   const rps = (r: LoadResult) => r.requestsPerSecond;
   const p99 = (r: LoadResult) => r.p99Ms ?? Infinity;
