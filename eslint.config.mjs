@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'coverage/', 'node_modules/', '.ferretdb/', 'examples/**/dist/', 'examples/**/node_modules/'] },
+  { ignores: ['dist/', 'coverage/', 'node_modules/', '.ferretdb/', '.fuzz/', 'examples/**/dist/', 'examples/**/node_modules/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

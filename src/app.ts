@@ -12,12 +12,12 @@ import { createPasswordAttempts } from './auth/password-attempts';
 import { createSessionAuth } from './auth/session-auth';
 import type { Clock } from './clock';
 import type { Config } from './config';
-import { isDatabaseReachable } from './db/connection';
 import { createModels } from './db/models';
 import { rejectCrossSiteRequests } from './http/csrf';
 import { errorHandler } from './http/error-handler';
 import { jsonBody } from './http/json-body';
 import { notFound } from './http/not-found';
+import { createProbeRoutes } from './http/probe-routes';
 import { createSlidingWindow } from './http/rate-limit-hits';
 import { createRateLimits } from './http/rate-limits';
 import { logRequests } from './http/request-logging';
@@ -92,7 +92,9 @@ export function createApp({ config, connection, logger, clock, metrics = createM
 
   app.use(measureRequests(metrics.httpRequestDuration));
   app.use(logRequests(logger, config));
-  app.use(helmet());
+  // HSTS only in production: over plain-http development hosts it would pin browsers to https for a
+  // year on a name (localhost) that other projects serve over http too.
+  app.use(helmet({ strictTransportSecurity: config.env === 'production' }));
   app.use(
     cors({
       // Only listed origins get CORS headers (credentials included); everyone else gets none.
@@ -105,15 +107,7 @@ export function createApp({ config, connection, logger, clock, metrics = createM
     }),
   );
 
-  app.get('/healthz', (_req, res) => {
-    res.json({ success: true, status: 'ok' });
-  });
-  app.get('/readyz', async (_req, res) => {
-    const ready = await isDatabaseReachable(connection, Math.min(config.dbOperationTimeoutMs, 2000));
-    res.status(ready ? 200 : 503).json(
-      ready ? { success: true, status: 'ready' } : { success: false, code: 'SERVICE_UNAVAILABLE', message: 'Database is not reachable' },
-    );
-  });
+  app.use(createProbeRoutes(connection, config.dbOperationTimeoutMs));
 
   // GET /api/v1/openapi.json and the interactive page at /docs; cacheable, so outside the no-store router.
   app.use(createDocsRoutes(authCookieNames(config.cookies)));

@@ -106,6 +106,8 @@ const envSchema = z.object({
   PASSWORD_HASH_MEMORY_KIB: integer(8192, 1024 * 1024).default(19456),
   PASSWORD_HASH_ITERATIONS: integer(1, 10).default(2),
   DB_OPERATION_TIMEOUT_MS: integer(100, 60_000).default(5000),
+  HTTP_HEADERS_TIMEOUT_MS: integer(100, 600_000).default(10_000),
+  HTTP_REQUEST_TIMEOUT_MS: integer(100, 600_000).default(30_000),
   RATE_LIMIT_WINDOW: duration.default(15 * 60),
   // 0 turns a limiter off (test runs, fuzzing): every counted request costs database work.
   RATE_LIMIT_LOGIN_PER_IP: integer(0, 1_000_000_000).default(100),
@@ -153,6 +155,8 @@ export interface Config {
   metrics: { port: number | undefined; host: string };
   passwordHash: { memoryKib: number; iterations: number };
   dbOperationTimeoutMs: number;
+  /** How long a client may take to send its headers, and its whole request; see src/http/http-server.ts. */
+  http: { headersTimeoutMs: number; requestTimeoutMs: number };
   rateLimits: RateLimitSettings;
   /** TEST_ONLY_CLOCK_OFFSET_MS: the process's wall clock runs this far off (several-instances test). */
   testOnlyClockOffsetMs: number;
@@ -245,6 +249,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (e.ACCESS_TOKEN_TTL >= e.REFRESH_TOKEN_TTL) {
     problems.push('ACCESS_TOKEN_TTL: must be shorter than REFRESH_TOKEN_TTL');
   }
+  if (e.HTTP_HEADERS_TIMEOUT_MS > e.HTTP_REQUEST_TIMEOUT_MS) {
+    problems.push('HTTP_HEADERS_TIMEOUT_MS: must not be longer than HTTP_REQUEST_TIMEOUT_MS (the headers are part of the request)');
+  }
   if (e.SESSION_CACHE_STALENESS_MS !== undefined || e.SESSION_CACHE_MAX_ENTRIES !== undefined) {
     problems.push(
       'SESSION_CACHE_STALENESS_MS and SESSION_CACHE_MAX_ENTRIES were replaced: revocation is now strict on every instance with memory on ' +
@@ -285,6 +292,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     metrics: { port: e.METRICS_PORT, host: e.METRICS_HOST },
     passwordHash: { memoryKib: e.PASSWORD_HASH_MEMORY_KIB, iterations: e.PASSWORD_HASH_ITERATIONS },
     dbOperationTimeoutMs: e.DB_OPERATION_TIMEOUT_MS,
+    http: { headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS, requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS },
     rateLimits: {
       windowSeconds: e.RATE_LIMIT_WINDOW,
       loginPerIp: e.RATE_LIMIT_LOGIN_PER_IP,

@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import { createApp } from './app';
 import { openDatabase } from './database';
-import { createHttpServer } from './http/http-server';
+import { createHttpServer, slowClientLimits } from './http/http-server';
 import { createLogger } from './logger';
 import { createMetricsServer } from './metrics/metrics-server';
 import { createMetrics } from './metrics/metrics';
@@ -36,7 +36,7 @@ async function main(): Promise<void> {
   const offset = config.testOnlyClockOffsetMs;
   const clock = offset === 0 ? undefined : () => Date.now() + offset;
   const app = createApp({ config, connection: database.connection, logger, metrics, ...(clock ? { clock } : {}) });
-  const server = createHttpServer(app, logger);
+  const server = createHttpServer(app, logger, slowClientLimits(config.http));
   const metricsServer = metricsPort === undefined ? undefined : createMetricsServer(metrics.registry);
   // A port already taken must not leave the embedded database running behind a dead process.
   try {

@@ -24,9 +24,19 @@ describe('security headers', () => {
     expect(res.headers['x-content-type-options']).toBe('nosniff');
     expect(res.headers['x-frame-options']).toBe('SAMEORIGIN');
     expect(res.headers['referrer-policy']).toBe('no-referrer');
-    expect(res.headers['strict-transport-security']).toMatch(/max-age=\d+/);
     expect(res.headers['x-powered-by']).toBeUndefined();
     expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('HSTS only in production: never on a development or test server, which may be plain http', async () => {
+    expect((await request(t.app).get('/healthz')).headers['strict-transport-security']).toBeUndefined();
+    const production = await startTestApp({ NODE_ENV: 'production' }, t.dbName);
+    try {
+      const res = await request(production.app).get('/healthz');
+      expect(res.headers['strict-transport-security']).toMatch(/^max-age=\d{7,}; includeSubDomains$/);
+    } finally {
+      await production.connection.close();
+    }
   });
 
   it.each([
@@ -65,6 +75,12 @@ describe('CORS', () => {
     expect(res.headers['access-control-allow-origin']).toBe(ALLOWED);
     expect(res.headers['access-control-allow-methods']).toBe('GET,POST,DELETE');
     expect(res.headers['access-control-allow-headers']).toBe('Content-Type,Authorization');
+  });
+
+  it.each(['/healthz', '/api/v1/openapi.json'])('a preflight from an allowed origin to %s is still answered by CORS, not by the 405', async (path) => {
+    const res = await request(t.app).options(path).set('Origin', ALLOWED).set('Access-Control-Request-Method', 'GET');
+    expect(res.status).toBe(204);
+    expect(res.headers['access-control-allow-origin']).toBe(ALLOWED);
   });
 
   it.each(['https://evil.example.net', 'null', `${ALLOWED}.evil.example.net`, 'http://app.example.com'])(

@@ -40,6 +40,13 @@ describe('loadConfig', () => {
     expect(loadConfig(production).host).toBe('0.0.0.0');
   });
 
+  it('gives slow clients 10 s for their headers and 30 s for their whole request, well below Node\'s 60 s and 300 s', () => {
+    expect(loadConfig({}).http).toEqual({ headersTimeoutMs: 10_000, requestTimeoutMs: 30_000 });
+    expect(loadConfig({ HTTP_HEADERS_TIMEOUT_MS: '2000', HTTP_REQUEST_TIMEOUT_MS: '5000' }).http).toEqual({ headersTimeoutMs: 2000, requestTimeoutMs: 5000 });
+    // Node refuses a headers timeout longer than the request timeout; so does the configuration, readably.
+    expect(problemsOf({ HTTP_HEADERS_TIMEOUT_MS: '20000', HTTP_REQUEST_TIMEOUT_MS: '10000' })).toEqual([expect.stringMatching(/^HTTP_HEADERS_TIMEOUT_MS: /)]);
+  });
+
   it('refuses SameSite=None without Secure', () => {
     expect(problemsOf({ COOKIE_SAMESITE: 'none' })).toEqual([expect.stringMatching(/^COOKIE_SAMESITE: .*Secure/)]);
     expect(loadConfig({ COOKIE_SAMESITE: 'none', COOKIE_SECURE: 'true' }).cookies.sameSite).toBe('none');

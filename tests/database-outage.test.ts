@@ -1,30 +1,24 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import request from 'supertest';
-import { findFreePort, startEmbeddedDatabase, type EmbeddedDatabase } from '../src/db/embedded-ferretdb';
 import { bearer, cookiesOf, expectAuthCookiesExpired, PASSWORD, registerUser, uniqueEmail, type SignedInUser } from './support/auth-helpers';
+import { startOwnDatabase, type OwnDatabase } from './support/own-database';
 import { startTestApp, type TestApp } from './support/test-app';
 
 /**
  * The database goes away while the API runs, then comes back. This file starts its own FerretDB (its
  * own data folder and port) so it can stop it without disturbing the other suites. The app is never
- * told: same instance throughout, no reconnect code here.
+ * told: same instance throughout, no reconnect code here. Each block sets the database's state itself,
+ * so the blocks pass in either order (jest --randomize).
  */
 
 /** No request may hang: anything slower than this fails the test (the API's own bound is 500 ms). */
 const ANSWER_WITHIN_MS = 10_000;
 
-let dataDir: string;
-let port: number;
-let database: EmbeddedDatabase | undefined;
+let db: OwnDatabase;
 let t: TestApp;
 let user: SignedInUser;
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(path.join(os.tmpdir(), 'auth-api-outage-db-'));
-  port = await findFreePort();
-  database = await startEmbeddedDatabase({ dataDir, port });
+  db = await startOwnDatabase();
   // The rate limiters on, at their defaults: they count in the database too.
   const rateLimits = {
     RATE_LIMIT_LOGIN_PER_IP: '100',
@@ -33,14 +27,13 @@ beforeAll(async () => {
     RATE_LIMIT_REGISTER_PER_IP: '100',
     RATE_LIMIT_REFRESH_PER_IP: '300',
   };
-  t = await startTestApp({ DB_OPERATION_TIMEOUT_MS: '500', ...rateLimits }, 'outage', { databaseUri: database.uri });
+  t = await startTestApp({ DB_OPERATION_TIMEOUT_MS: '500', ...rateLimits }, 'outage', { databaseUri: db.uri });
   user = await registerUser(t.app);
 }, 60_000);
 
 afterAll(async () => {
   await t?.connection.close(true);
-  await database?.stop();
-  rmSync(dataDir, { recursive: true, force: true });
+  await db?.close();
 });
 
 const api = () => request(t.app);
@@ -65,10 +58,8 @@ async function waitUntilReady(deadlineMs: number): Promise<number> {
 }
 
 describe('the database stops while the API runs', () => {
-  beforeAll(async () => {
-    await database!.stop();
-    database = undefined;
-  });
+  beforeAll(() => db.kill());
+  afterAll(() => db.restart(), 60_000);
 
   it('/healthz still says the process is alive, /readyz says 503', async () => {
     expect((await api().get('/healthz').timeout(ANSWER_WITHIN_MS)).status).toBe(200);
@@ -104,8 +95,11 @@ describe('the database stops while the API runs', () => {
 
 describe('the database comes back on the same port and data folder', () => {
   beforeAll(async () => {
-    database = await startEmbeddedDatabase({ dataDir, port });
+    await db.kill();
+    await db.restart();
   }, 60_000);
+  // After the test that measures it, which may not run first.
+  beforeEach(() => waitUntilReady(20_000), 30_000);
 
   it('the same app instance recovers by itself: /readyz goes back to 200', async () => {
     expect(await waitUntilReady(20_000)).toBe(200);

@@ -4,8 +4,10 @@ import net, { type AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import pino from 'pino';
 import request from 'supertest';
-import { createHttpServer } from '../src/http/http-server';
+import { loadConfig } from '../src/config';
+import { createHttpServer, slowClientLimits } from '../src/http/http-server';
 import { bearer, PASSWORD, registerUser, uniqueEmail, type SignedInUser } from './support/auth-helpers';
+import { writeAndWaitForClose } from './support/raw-socket';
 import { startTestApp, type TestApp } from './support/test-app';
 
 /** Hostile requests: each gets a clear 4xx in the API's JSON error shape, never a 5xx, HTML or a stack. */
@@ -173,6 +175,30 @@ describe('hostile URLs, methods and query strings', () => {
     expect(res.headers.allow).toBe(allow);
   });
 
+  it.each([
+    ['POST', '/healthz'],
+    ['OPTIONS', '/healthz'],
+    ['TRACE', '/healthz'],
+    ['DELETE', '/readyz'],
+    ['OPTIONS', '/readyz'],
+    ['TRACE', '/readyz'],
+    ['PUT', '/docs'],
+    ['OPTIONS', '/docs'],
+    ['TRACE', '/docs'],
+    ['POST', '/api/v1/openapi.json'],
+    ['OPTIONS', '/api/v1/openapi.json'],
+    ['TRACE', '/api/v1/openapi.json'],
+    ['PATCH', '/docs/assets/swagger-ui.css'],
+  ])('%s %s (probes and docs) → 405 JSON with Allow: GET, HEAD', async (method, path) => {
+    const res = await request(t.app)[method.toLowerCase() as 'get'](path);
+    expectJsonError(res, 405, 'METHOD_NOT_ALLOWED');
+    expect(res.headers.allow).toBe('GET, HEAD');
+  });
+
+  it('an unknown docs asset is still a 404, whatever the method', async () => {
+    expectJsonError(await request(t.app).get('/docs/assets/package.json'), 404, 'NOT_FOUND');
+  });
+
   it.each(['?scope=global&scope=local', '?scope=%E0%A4%A', '?scope=' + 'x'.repeat(5000), '?scope=GLOBAL'])(
     'a hostile logout query (%s) → 400 VALIDATION_ERROR and nothing revoked',
     async (query) => {
@@ -301,14 +327,7 @@ describe('requests Node refuses before Express sees them (a real socket)', () =>
     slow.listen(0, '127.0.0.1');
     await once(slow, 'listening');
     try {
-      const answer = await new Promise<string>((resolve, reject) => {
-        const socket = net.connect({ host: '127.0.0.1', port: (slow.address() as AddressInfo).port });
-        let data = '';
-        socket.on('data', (chunk) => (data += chunk.toString('latin1')));
-        socket.on('error', reject);
-        socket.on('close', () => resolve(data));
-        socket.write('GET /api/v1/users/me HTTP/1.1\r\nHost: x\r\nX-Slow: ');
-      });
+      const answer = await writeAndWaitForClose((slow.address() as AddressInfo).port, 'GET /api/v1/users/me HTTP/1.1\r\nHost: x\r\nX-Slow: ');
       expect(answer).toMatch(/^HTTP\/1\.1 408 /);
       expect(JSON.parse(answer.split('\r\n\r\n')[1]!)).toEqual({ success: false, code: 'REQUEST_TIMEOUT', message: expect.any(String) });
     } finally {
@@ -316,8 +335,39 @@ describe('requests Node refuses before Express sees them (a real socket)', () =>
     }
   });
 
+  it('a client that stalls its body → 408 REQUEST_TIMEOUT JSON within HTTP_REQUEST_TIMEOUT_MS and Node\'s check interval', async () => {
+    const limits = loadConfig({ NODE_ENV: 'test', HTTP_HEADERS_TIMEOUT_MS: '200', HTTP_REQUEST_TIMEOUT_MS: '800' }).http;
+    const options = slowClientLimits(limits);
+    const slow = createHttpServer(t.app, pino({ level: 'silent' }), options);
+    slow.listen(0, '127.0.0.1');
+    await once(slow, 'listening');
+    try {
+      const started = performance.now();
+      // The headers are complete and the route is reading the body, of which 10 of 100 bytes ever come.
+      const answer = await writeAndWaitForClose(
+        (slow.address() as AddressInfo).port,
+        'POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"email":',
+      );
+      const elapsedMs = performance.now() - started;
+      expect(answer).toMatch(/^HTTP\/1\.1 408 /);
+      expect(JSON.parse(answer.split('\r\n\r\n')[1]!)).toEqual({ success: false, code: 'REQUEST_TIMEOUT', message: expect.any(String) });
+      // The documented bound; the margin is for scheduling on a loaded machine.
+      expect(elapsedMs).toBeLessThanOrEqual(limits.requestTimeoutMs + options.connectionsCheckingInterval! + 500);
+    } finally {
+      await new Promise<void>((resolve) => slow.close(() => resolve()));
+    }
+  });
+
   it('HTTP/1.1 without a Host → 400 BAD_REQUEST JSON (RFC 9112 §3.2)', async () => {
     expectRawJsonError(await raw('GET /api/v1/users/me HTTP/1.1\r\n\r\n'), 400, 'BAD_REQUEST');
+  });
+
+  it.each([
+    ['two different Host headers', 'GET /healthz HTTP/1.1\r\nHost: api.example.com\r\nHost: evil.example.net\r\n\r\n'],
+    ['the same Host twice', 'GET /healthz HTTP/1.1\r\nHost: x\r\nHost: x\r\n\r\n'],
+    ['two Host headers in HTTP/1.0', 'GET /healthz HTTP/1.0\r\nHost: x\r\nhost: y\r\n\r\n'],
+  ])('%s → 400 BAD_REQUEST JSON (RFC 9112 §3.2)', async (_case, payload) => {
+    expectRawJsonError(await raw(payload), 400, 'BAD_REQUEST');
   });
 
   it('HTTP/1.0 without a Host still gets JSON', async () => {

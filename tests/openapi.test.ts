@@ -37,6 +37,12 @@ describe('GET /api/v1/openapi.json', () => {
     expect(res.body.openapi).toBe('3.1.0');
   });
 
+  it('may be cached for five minutes, and names its version with an ETag to revalidate with', async () => {
+    const res = await request(t.app).get('/api/v1/openapi.json');
+    expect(res.headers['cache-control']).toBe('public, max-age=300');
+    expect(res.headers.etag).toMatch(/^W\/".+"$/);
+  });
+
   it('is valid against the official OpenAPI 3.1 schema', () => {
     const ajv = new Ajv2020({ strict: false, allErrors: true });
     addFormats(ajv);
@@ -252,6 +258,9 @@ describe('the OpenAPI response check (tests/support/openapi-response-check.ts)',
     expect(check({ method: 'OPTIONS', path: '/api/v1/auth/login', status: 204, headers: {}, body: {} })).toEqual([]);
     expect(check({ method: 'OPTIONS', path: '/api/v1/auth/login', status: 405, headers: { ...json, allow: 'POST' }, body: wrongMethod })).toEqual([]);
     expect(check({ method: 'OPTIONS', path: '/api/v1/auth/login', status: 200, headers: json, body: {} }).join()).toMatch(/status 200 is not documented/);
+    // The probes and the docs too: a known path with another method is a 405, no longer a 404.
+    expect(check({ method: 'TRACE', path: '/healthz', status: 405, headers: { ...json, allow: 'GET, HEAD' }, body: wrongMethod })).toEqual([]);
+    expect(check({ method: 'TRACE', path: '/healthz', status: 404, headers: json, body: notFound }).join()).toMatch(/status 404 is not documented/);
   });
 
   it('fails the test when a real server answers differently from the document', async () => {

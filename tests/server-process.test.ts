@@ -4,8 +4,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawnApi, startApi } from '../scripts/api-process';
 import { findFreePort } from '../src/db/embedded-ferretdb';
+import { slowClientLimits } from '../src/http/http-server';
 import { startApiProcess } from './support/api-process';
 import { scrape, valueOf } from './support/metrics-scrape';
+import { writeAndWaitForClose } from './support/raw-socket';
 import { testDatabaseUri, uniqueDatabaseName } from './support/test-app';
 
 /**
@@ -77,6 +79,26 @@ describe('the server process', () => {
     } finally {
       await started.stop();
       rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  it('answers a client that stalls its body with 408 JSON once HTTP_REQUEST_TIMEOUT_MS has passed', async () => {
+    const limits = { headersTimeoutMs: 500, requestTimeoutMs: 1000 };
+    const api = await startApiProcess(`${testDatabaseUri()}${uniqueDatabaseName()}`, {
+      HTTP_HEADERS_TIMEOUT_MS: String(limits.headersTimeoutMs),
+      HTTP_REQUEST_TIMEOUT_MS: String(limits.requestTimeoutMs),
+    });
+    try {
+      const started = performance.now();
+      const stalled = 'POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"em';
+      const answer = await writeAndWaitForClose(Number(new URL(api.url).port), stalled);
+      expect(answer).toMatch(/^HTTP\/1\.1 408 /);
+      expect(JSON.parse(answer.split('\r\n\r\n')[1]!)).toMatchObject({ success: false, code: 'REQUEST_TIMEOUT' });
+      // The limit, Node's check interval and a second of slack for a process on a loaded machine.
+      const bound = limits.requestTimeoutMs + slowClientLimits(limits).connectionsCheckingInterval! + 1000;
+      expect(performance.now() - started).toBeLessThanOrEqual(bound);
+    } finally {
+      await api.stop();
     }
   }, 60_000);
 

@@ -3,8 +3,32 @@ import mongoose, { type Connection } from 'mongoose';
 export interface ConnectOptions {
   /** Overrides the database named in the URI (each test file uses its own). */
   dbName?: string;
-  /** How long an operation may wait for a reachable server before it fails (and the API answers 503). */
+  /** The most one database operation may take before it fails (and the API answers 503). */
   operationTimeoutMs: number;
+}
+
+/**
+ * The driver's time limits for one attempt of an operation, so that the whole operation, the driver's
+ * one retry included, fails within `operationTimeoutMs` even when the server accepts connections but
+ * never answers (a hung or stopped process, a black-holed network).
+ *
+ * The driver has no single budget for an operation (its `timeoutMS` is ignored since driver 7), so the
+ * budget is built from the limits each stage of an attempt has:
+ * - server selection, when the server is not known to be up: `serverSelectionTimeoutMS`;
+ * - checking out a connection, including opening a new one and its handshake: `waitQueueTimeoutMS`
+ *   (and `connectTimeoutMS` for the TCP connect and the handshake themselves);
+ * - waiting for the reply on an open connection: `socketTimeoutMS`.
+ * Against a server that does not answer, one attempt ends in one of these stages; a read (and, on a
+ * replica set, a write) that failed on the network is retried once, so each attempt gets half.
+ */
+export function attemptTimeouts(operationTimeoutMs: number) {
+  const attemptMs = Math.max(1, Math.floor(operationTimeoutMs / 2));
+  return {
+    serverSelectionTimeoutMS: attemptMs,
+    waitQueueTimeoutMS: attemptMs,
+    connectTimeoutMS: attemptMs,
+    socketTimeoutMS: attemptMs,
+  };
 }
 
 /**
@@ -14,9 +38,7 @@ export interface ConnectOptions {
 export async function connectDatabase(uri: string, options: ConnectOptions): Promise<Connection> {
   const connection = mongoose.createConnection(uri, {
     ...(options.dbName ? { dbName: options.dbName } : {}),
-    serverSelectionTimeoutMS: options.operationTimeoutMs,
-    connectTimeoutMS: options.operationTimeoutMs,
-    socketTimeoutMS: options.operationTimeoutMs * 6,
+    ...attemptTimeouts(options.operationTimeoutMs),
     // Fail fast instead of queueing requests in memory while the database is away.
     bufferCommands: false,
     // Indexes are created by ensureIndexes, which knows which options each server accepts.

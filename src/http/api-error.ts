@@ -3,6 +3,9 @@
  * `{ success: false, code, message, details? }` with its status; anything else becomes a 500 or 503
  * without a word of its internals.
  */
+/** How long a client is told to wait after a 503; about one DB_OPERATION_TIMEOUT_MS at its default. */
+const RETRY_AFTER_SECONDS = 5;
+
 export class ApiError extends Error {
   constructor(
     readonly status: number,
@@ -25,5 +28,10 @@ export class ApiError extends Error {
 
   static notFound(code: string, message: string): ApiError {
     return new ApiError(404, code, message);
+  }
+
+  /** The database cannot be reached: worth retrying, and clients are told when. */
+  static serviceUnavailable(message = 'The service is temporarily unavailable; try again shortly'): ApiError {
+    return new ApiError(503, 'SERVICE_UNAVAILABLE', message, undefined, { 'Retry-After': String(RETRY_AFTER_SECONDS) });
   }
 }

@@ -1,19 +1,38 @@
 import type { ErrorRequestHandler } from 'express';
 import { ApiError } from './api-error';
 
-/** Errors of the MongoDB driver that mean "the database cannot be reached right now", not "a bug". */
+/**
+ * Errors of the MongoDB driver that mean "the database cannot be reached right now", not "a bug". By
+ * name, since the pool's errors are not exported by the driver; the timeouts are the ones
+ * src/db/connection.ts sets, so a server that hangs ends here as surely as one that refuses.
+ */
 const UNAVAILABLE_ERRORS = new Set([
   'MongoServerSelectionError',
+  'MongooseServerSelectionError',
   'MongoNetworkError',
   'MongoNetworkTimeoutError',
   'MongoNotConnectedError',
   'MongoTopologyClosedError',
+  'MongoClientClosedError',
   'MongoPoolClearedError',
+  'PoolClearedOnNetworkError',
+  'MongoPoolClosedError',
+  'MongoWaitQueueTimeoutError',
+  'MongoOperationTimeoutError',
 ]);
+
+/**
+ * Socket errors the driver sometimes lets through unwrapped: writing a command to a pooled connection
+ * whose server has just gone away throws Node's own EPIPE ("This socket has been ended by the other
+ * party"), not a MongoNetworkError (seen with driver 7.8 when FerretDB is killed under load). Nothing
+ * else in a request handler opens a socket, so such an error is the database's.
+ */
+const SOCKET_ERROR_CODES = new Set(['EPIPE', 'ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ERR_STREAM_WRITE_AFTER_END', 'ERR_STREAM_DESTROYED']);
 
 function isDatabaseUnavailable(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   if (UNAVAILABLE_ERRORS.has(error.name)) return true;
+  if ('code' in error && typeof error.code === 'string' && SOCKET_ERROR_CODES.has(error.code)) return true;
   // mongoose refuses to queue operations while disconnected (bufferCommands: false)
   return error.name === 'MongooseError' && /before initial connection|not connected|connection .* closed/i.test(error.message);
 }
@@ -43,7 +62,7 @@ function toApiError(error: unknown): ApiError {
   const bodyError = fromBodyParser(error);
   if (bodyError) return bodyError;
   if (isDatabaseUnavailable(error)) {
-    return new ApiError(503, 'SERVICE_UNAVAILABLE', 'The service is temporarily unavailable; try again shortly', undefined, { 'Retry-After': '5' });
+    return ApiError.serviceUnavailable();
   }
   // Anything else from Express itself that carries a 4xx status (a malformed URL, say) stays a 4xx.
   const status = typeof error === 'object' && error !== null && 'status' in error ? Number(error.status) : 500;

@@ -50,13 +50,40 @@ function sendJsonError(res: ServerResponse, status: number, code: string, messag
   res.end(body);
 }
 
+/**
+ * RFC 9112 §3.2: a 400 for an HTTP/1.1 request without Host, and for any request with more than one.
+ * Node keeps the first of two Host headers; a proxy in front may have routed by the other, so which
+ * host was meant is ambiguous (and with it the CSRF check's own origin).
+ */
+function hostHeaderProblem(req: IncomingMessage): string | undefined {
+  let hosts = 0;
+  for (let i = 0; i < req.rawHeaders.length; i += 2) if (req.rawHeaders[i]!.toLowerCase() === 'host') hosts += 1;
+  if (hosts > 1) return 'A request must carry exactly one Host header';
+  if (hosts === 0 && req.httpVersion === '1.1') return 'HTTP/1.1 requests must carry a Host header';
+  return undefined;
+}
+
+/**
+ * Node's limits on slow clients, from the configuration. Node's own defaults (60 s for the headers, 300 s
+ * for the whole request) let a client that trickles or stalls its body hold a connection for minutes.
+ * Node checks for expired requests every `connectionsCheckingInterval` (30 s by default): at most 1 s
+ * here, so a late request is answered 408 within its limit plus that second.
+ */
+export function slowClientLimits(limits: { headersTimeoutMs: number; requestTimeoutMs: number }): ServerOptions {
+  return {
+    headersTimeout: limits.headersTimeoutMs,
+    requestTimeout: limits.requestTimeoutMs,
+    connectionsCheckingInterval: Math.max(10, Math.min(1_000, Math.floor(limits.headersTimeoutMs / 4))),
+  };
+}
+
 /** `options` are Node's (timeouts, header size); tests shorten the timeouts. */
 export function createHttpServer(app: Express, logger: Logger, options: ServerOptions = {}): Server {
-  // HTTP/1.1 without Host must be a 400 (RFC 9112 §3.2). Node's own check answers it with an empty
-  // body, so the check is made here instead.
+  // Node's own Host check answers with an empty body, so the check is made here instead.
   const server = createServer({ ...options, requireHostHeader: false }, (req, res) => {
-    if (req.httpVersion === '1.1' && req.headers.host === undefined) {
-      sendJsonError(res, 400, 'BAD_REQUEST', 'HTTP/1.1 requests must carry a Host header');
+    const problem = hostHeaderProblem(req);
+    if (problem) {
+      sendJsonError(res, 400, 'BAD_REQUEST', problem);
       return;
     }
     app(req, res);

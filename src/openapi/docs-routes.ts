@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { Router } from 'express';
 import type { AuthCookieNames } from '../auth/cookies';
+import { methodNotAllowed } from '../http/not-found';
 import { buildOpenApiDocument } from './openapi-document';
 import { SWAGGER_UI_FILES } from './service-paths';
 
@@ -41,24 +42,45 @@ const START_SCRIPT = `window.ui = SwaggerUIBundle({
 });
 `;
 
+/**
+ * The document changes only with a deployment: caches and clients may keep it for five minutes, and
+ * then revalidate with the ETag Express sends, so a new version is seen within five minutes of a deploy.
+ */
+const OPENAPI_DOCUMENT_CACHE_CONTROL = 'public, max-age=300';
+
 export function createDocsRoutes(cookieNames: AuthCookieNames): Router {
   const document = buildOpenApiDocument(cookieNames);
   const router = Router();
-  router.get('/api/v1/openapi.json', (_req, res) => {
-    res.json(document);
-  });
-  router.get('/docs', (_req, res) => {
-    res.type('html').send(PAGE);
-  });
-  router.get('/docs/assets/start.js', (_req, res) => {
-    res.type('js').send(START_SCRIPT);
-  });
-  router.get('/docs/assets/:file', (req, res, next) => {
-    if (!SWAGGER_UI_ASSETS.has(req.params.file)) {
-      next();
-      return;
-    }
-    res.sendFile(req.params.file, { root: SWAGGER_UI_DIR, maxAge: '1h' });
-  });
+  // Only GET (and so HEAD) exists on these paths; anything else is a 405 naming them, as on the API routes.
+  const getOnly = methodNotAllowed(['GET', 'HEAD']);
+  router
+    .route('/api/v1/openapi.json')
+    .get((_req, res) => {
+      res.set('Cache-Control', OPENAPI_DOCUMENT_CACHE_CONTROL).json(document);
+    })
+    .all(getOnly);
+  router
+    .route('/docs')
+    .get((_req, res) => {
+      res.type('html').send(PAGE);
+    })
+    .all(getOnly);
+  router
+    .route('/docs/assets/start.js')
+    .get((_req, res) => {
+      res.type('js').send(START_SCRIPT);
+    })
+    .all(getOnly);
+  router
+    .route('/docs/assets/:file')
+    .get((req, res, next) => {
+      if (!SWAGGER_UI_ASSETS.has(req.params.file)) {
+        // Past this route's 405 as well: an unknown file is a 404.
+        next('route');
+        return;
+      }
+      res.sendFile(req.params.file, { root: SWAGGER_UI_DIR, maxAge: '1h' });
+    })
+    .all(getOnly);
   return router;
 }

@@ -69,7 +69,7 @@ function errorBody(codes: string[]) {
   });
 }
 
-const retryAfterHeader = {
+export const retryAfterHeader = {
   description: 'Seconds to wait before trying again',
   required: true,
   schema: { type: 'string' as const, pattern: '^[0-9]+$', example: '5' },

@@ -1,3 +1,4 @@
+import { EMAIL_ADDRESS_PATTERN } from '../auth/auth-schemas';
 import { z } from 'zod';
 
 /**
@@ -29,7 +30,9 @@ const revokedSessions = z.number().int().min(0).meta({ description: 'How many se
 export const publicUserSchema = z
   .strictObject({
     id: objectId,
-    email: z.email().meta({ example: 'ada@example.com' }),
+    // What registration accepted (its address rule, trimmed and lower-cased), not `format: email`, whose
+    // checkers add rules of their own (a local part of at most 64 characters, for one).
+    email: z.string().regex(EMAIL_ADDRESS_PATTERN).meta({ example: 'ada@example.com' }),
     name: z.string().nullable().meta({ example: 'Ada Lovelace' }),
     createdAt: timestamp,
   })

@@ -1,6 +1,6 @@
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
-import { errorResponse, errors, serverErrors } from './error-responses';
+import { errorResponse, errors, retryAfterHeader, serverErrors } from './error-responses';
 import { healthSchema, openApiDocumentSchema, readySchema } from './response-schemas';
 import { json } from './openapi-parts';
 
@@ -33,7 +33,7 @@ export function registerServicePaths(registry: OpenAPIRegistry): void {
     responses: {
       200: { description: 'Ready to serve', content: json(readySchema) },
       500: serverErrors[500],
-      503: errorResponse('The database did not answer in time', [errors.DATABASE_UNREACHABLE]),
+      503: errorResponse('The database did not answer in time', [errors.DATABASE_UNREACHABLE], { 'Retry-After': retryAfterHeader }),
     },
   });
 
@@ -44,7 +44,20 @@ export function registerServicePaths(registry: OpenAPIRegistry): void {
     tags: ['documentation'],
     summary: 'This document',
     security: [],
-    responses: { 200: { description: 'The OpenAPI 3.1 document', content: json(openApiDocumentSchema) }, 500: serverErrors[500] },
+    responses: {
+      200: {
+        description: 'The OpenAPI 3.1 document',
+        headers: {
+          'Cache-Control': {
+            description: 'Cacheable for five minutes, then revalidated with the ETag',
+            required: true,
+            schema: { type: 'string', example: 'public, max-age=300' },
+          },
+        },
+        content: json(openApiDocumentSchema),
+      },
+      500: serverErrors[500],
+    },
   });
 
   registry.registerPath({

@@ -87,8 +87,8 @@ export function createResponseChecker(document: OpenApiDocument) {
     if (!route) return component('NotFound', '404');
     const item = document.paths?.[route.template] as Record<string, { responses?: Record<string, unknown> }>;
     const operation = item[method === 'head' ? 'get' : method];
-    // Paths with .all(methodNotAllowed) answer 405; the probes and docs routes fall through to 404.
-    if (!operation) return [...component('MethodNotAllowed', '405'), ...component('NotFound', '404')];
+    // Every documented path answers the methods it does not have with a 405 (.all(methodNotAllowed)).
+    if (!operation) return component('MethodNotAllowed', '405');
     return Object.entries(operation.responses ?? {}).map(([status, spec]) => {
       const referenced = resolve(spec);
       return referenced
