@@ -94,6 +94,32 @@ describe('the database process hangs (SIGSTOP) while the API runs', () => {
     expectUnavailableInTime(await timed(() => send(user, other)));
   });
 
+  it('login, register and refresh with their per-IP limits on answer 503 within the bound too: the limiter does not make them wait twice', async () => {
+    // The suite's other apps run with every limit off; this one with the defaults' limiters counting.
+    const limited = await startTestApp(
+      { DB_OPERATION_TIMEOUT_MS: String(BOUND_MS), RATE_LIMIT_LOGIN_PER_IP: '100', RATE_LIMIT_REGISTER_PER_IP: '100', RATE_LIMIT_REFRESH_PER_IP: '300' },
+      'hang',
+      { databaseUri: db.uri },
+    );
+    try {
+      const user = await registerUser(limited.app);
+      await db.pause();
+      const sends = [
+        () => request(limited.app).post('/api/v1/auth/login').send({ email: user.email, password: PASSWORD }),
+        () => request(limited.app).post('/api/v1/auth/register').send({ email: uniqueEmail(), password: PASSWORD }),
+        () => request(limited.app).post('/api/v1/auth/refresh').set('Cookie', `refreshToken=${user.refreshToken}`),
+      ];
+      for (const send of sends) {
+        const { res, elapsedMs } = await timed(send);
+        expect(res.status).toBe(503);
+        // A limiter that waited out the database and then let the route wait again took 1.5 times the bound.
+        expect(elapsedMs).toBeLessThanOrEqual(BOUND_MS * 1.25);
+      }
+    } finally {
+      await limited.connection.close(true);
+    }
+  });
+
   it('20 concurrent requests all answer 503 within the bound', async () => {
     const [user, other] = await signedInTwice();
     await db.pause();

@@ -84,7 +84,7 @@ describe('the database stops while the API runs', () => {
     expectAuthCookiesExpired(res);
   });
 
-  it('bad input is still a 4xx, not a 503: validation needs no database, and the per-IP limiters fail open', async () => {
+  it('bad input is still a 4xx, not a 503: the body and the refresh cookie are checked before the per-IP limiters need the database', async () => {
     const res = await api().post('/api/v1/auth/login').send({ email: { $gt: '' } }).timeout(ANSWER_WITHIN_MS);
     expect(res.status).toBe(400);
     expect(res.body.code).toBe('VALIDATION_ERROR');

@@ -56,6 +56,12 @@ export function createAuthController(deps: {
   };
 
   /** A refresh token that does not work is of no use to the browser: its cookies are expired with the 401. */
+  /** Exactly one well-formed refresh token: anything else is refused without the database. */
+  function carriesOneRefreshToken(req: Request): boolean {
+    const [refreshToken, ...others] = readRefreshCookies(req, config);
+    return others.length === 0 && looksLikeRefreshToken(refreshToken);
+  }
+
   async function refreshOrEndBrowserSession(req: Request, res: Response) {
     try {
       const [refreshToken, ...others] = readRefreshCookies(req, config);
@@ -137,5 +143,5 @@ export function createAuthController(deps: {
     res.json({ success: true, message: 'Session revoked' });
   };
 
-  return { register, login, refresh, logout, listSessions, revokeSession };
+  return { register, login, refresh, carriesOneRefreshToken, logout, listSessions, revokeSession };
 }

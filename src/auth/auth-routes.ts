@@ -1,5 +1,7 @@
 import { Router, type RequestHandler } from 'express';
 import { methodNotAllowed } from '../http/not-found';
+import { validateBody } from '../http/validate';
+import { loginSchema, registerSchema } from './auth-schemas';
 import type { RateLimits } from '../http/rate-limits';
 import type { createAuthController } from './auth-controller';
 
@@ -18,11 +20,23 @@ export interface AuthRouteGuards {
 export function createAuthRoutes(controller: ReturnType<typeof createAuthController>, guards: AuthRouteGuards): Router {
   const router = Router();
   const { rateLimits: limits, csrf } = guards;
-  // Per-IP limits come before the body is read; failed passwords are counted per account where they are
-  // checked (src/auth/password-attempts.ts).
-  router.route('/register').post(limits.registerPerIp, guards.jsonBody, controller.register).all(methodNotAllowed(['POST']));
-  router.route('/login').post(limits.loginPerIp, guards.jsonBody, controller.login).all(methodNotAllowed(['POST']));
-  router.route('/refresh').post(guards.refreshCsrf, limits.refreshPerIp, controller.refresh).all(methodNotAllowed(['POST']));
+  // Bodies are validated before the per-IP limits count them: input that could never sign in costs no
+  // database work, and a limiter that finds the database hung answers 503 within the one bound
+  // (DB_OPERATION_TIMEOUT_MS). Failed passwords are counted per account where they are checked
+  // (src/auth/password-attempts.ts).
+  router
+    .route('/register')
+    .post(guards.jsonBody, validateBody(registerSchema), limits.registerPerIp, controller.register)
+    .all(methodNotAllowed(['POST']));
+  router
+    .route('/login')
+    .post(guards.jsonBody, validateBody(loginSchema), limits.loginPerIp, controller.login)
+    .all(methodNotAllowed(['POST']));
+  // A refresh without exactly one well-formed token is refused by the controller without the database,
+  // so the per-IP limit counts (and needs the database for) only the ones that could succeed.
+  const refreshPerIp: RequestHandler = (req, res, next) =>
+    controller.carriesOneRefreshToken(req) ? limits.refreshPerIp(req, res, next) : next();
+  router.route('/refresh').post(guards.refreshCsrf, refreshPerIp, controller.refresh).all(methodNotAllowed(['POST']));
   // No body parser: logout ignores whatever body it is sent.
   router.route('/logout').post(csrf, controller.logout).all(methodNotAllowed(['POST']));
   router.route('/sessions').get(guards.requireAuth, controller.listSessions).all(methodNotAllowed(['GET']));

@@ -29,9 +29,20 @@ const UNAVAILABLE_ERRORS = new Set([
  */
 const SOCKET_ERROR_CODES = new Set(['EPIPE', 'ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ERR_STREAM_WRITE_AFTER_END', 'ERR_STREAM_DESTROYED']);
 
+/**
+ * A bulk write (the rate-limit counters' insertMany) that failed as a whole, with no document refused:
+ * the driver wraps whatever stopped it (a refused connection, a socket or pool-checkout timeout) in a
+ * MongoBulkWriteError without write errors. A document the server refused would be among writeErrors.
+ */
+function isFailedBulkConnection(error: Error): boolean {
+  if (error.name !== 'MongoBulkWriteError') return false;
+  const { writeErrors } = error as { writeErrors?: unknown[] };
+  return (writeErrors ?? []).length === 0;
+}
+
 function isDatabaseUnavailable(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
-  if (UNAVAILABLE_ERRORS.has(error.name)) return true;
+  if (UNAVAILABLE_ERRORS.has(error.name) || isFailedBulkConnection(error)) return true;
   if ('code' in error && typeof error.code === 'string' && SOCKET_ERROR_CODES.has(error.code)) return true;
   // mongoose refuses to queue operations while disconnected (bufferCommands: false)
   return error.name === 'MongooseError' && /before initial connection|not connected|connection .* closed/i.test(error.message);

@@ -61,10 +61,10 @@ export function createRateLimits(settings: RateLimitSettings, window: SlidingWin
       legacyHeaders: false,
       identifier: name,
       logger,
-      // Fail open: every route limited here goes on to need the database, so a store that cannot be reached
-      // lets nothing more happen than the route itself can do, while bad input still gets its 4xx rather
-      // than a 503. The password checks behind login fail closed (src/auth/password-attempts.ts).
-      passOnStoreError: true,
+      // Fail closed: every route limited here goes on to need the database, so a store that cannot be
+      // reached answers 503 at once (the error handler's mapping) instead of letting the route wait out the
+      // same database a second time; bad input is refused before the limiter (auth-routes.ts).
+      passOnStoreError: false,
       // Retry-After is already set by the time the handler runs; the body is the API's error shape.
       handler: (req, _res, next) => {
         recordRateLimited(audit, req, name);
