@@ -55,20 +55,27 @@ export function createAuthController(deps: {
     sendSignedIn(req, res, 200, signedIn);
   };
 
-  /** A refresh token that does not work is of no use to the browser: its cookies are expired with the 401. */
-  /** Exactly one well-formed refresh token: anything else is refused without the database. */
-  function carriesOneRefreshToken(req: Request): boolean {
+  /**
+   * The one well-formed refresh token the request carries, or why it is refused without the database. Two
+   * different refresh cookies mean one was planted (cookie tossing): refreshing with the first would sign
+   * the browser into whichever session the planter chose.
+   */
+  function soleRefreshToken(req: Request): string | ApiError {
     const [refreshToken, ...others] = readRefreshCookies(req, config);
-    return others.length === 0 && looksLikeRefreshToken(refreshToken);
+    if (others.length > 0) return ApiError.unauthorized('Several different refresh tokens were sent; sign in again');
+    if (!looksLikeRefreshToken(refreshToken)) return ApiError.unauthorized('Refresh token is missing or malformed');
+    return refreshToken;
   }
 
+  function carriesOneRefreshToken(req: Request): boolean {
+    return typeof soleRefreshToken(req) === 'string';
+  }
+
+  /** A refresh token that does not work is of no use to the browser: its cookies are expired with the 401. */
   async function refreshOrEndBrowserSession(req: Request, res: Response) {
     try {
-      const [refreshToken, ...others] = readRefreshCookies(req, config);
-      // Two different refresh cookies mean one was planted (cookie tossing): refreshing with the first
-      // would sign the browser into whichever session the planter chose.
-      if (others.length > 0) throw ApiError.unauthorized('Several different refresh tokens were sent; sign in again');
-      if (!looksLikeRefreshToken(refreshToken)) throw ApiError.unauthorized('Refresh token is missing or malformed');
+      const refreshToken = soleRefreshToken(req);
+      if (refreshToken instanceof ApiError) throw refreshToken;
       return await auth.refresh(refreshToken);
     } catch (error) {
       if (error instanceof ApiError && error.status === 401) expireAuthCookies(res, config);
