@@ -2,6 +2,7 @@ import type { Request, RequestHandler, Response } from 'express';
 import { emailFingerprint, type AuditLog } from '../audit-log';
 import type { Config } from '../config';
 import { ApiError } from '../http/api-error';
+import { errors } from '../http/errors';
 import { RateLimitedError, recordRateLimited } from '../http/rate-limits';
 import { parseInput } from '../http/validate';
 import { loginSchema, logoutQuerySchema, registerSchema, sessionIdParamsSchema } from './auth-schemas';
@@ -62,8 +63,8 @@ export function createAuthController(deps: {
    */
   function soleRefreshToken(req: Request): string | ApiError {
     const [refreshToken, ...others] = readRefreshCookies(req, config);
-    if (others.length > 0) return ApiError.unauthorized('Several different refresh tokens were sent; sign in again');
-    if (!looksLikeRefreshToken(refreshToken)) return ApiError.unauthorized('Refresh token is missing or malformed');
+    if (others.length > 0) return new ApiError(errors.REFRESH_AMBIGUOUS);
+    if (!looksLikeRefreshToken(refreshToken)) return new ApiError(errors.REFRESH_MISSING);
     return refreshToken;
   }
 
@@ -105,7 +106,7 @@ export function createAuthController(deps: {
     if (callers.length === 0 || (scope === 'others' && callers.length > 1)) {
       // Credentials that do not work are of no use to the browser either.
       if (scope === 'others') expireAuthCookies(res, config);
-      throw ApiError.unauthorized();
+      throw new ApiError(errors.UNAUTHORIZED);
     }
     req.auth = callers[0];
     let revokedSessions = 0;
@@ -144,7 +145,7 @@ export function createAuthController(deps: {
     const { id } = parseInput(sessionIdParamsSchema, req.params);
     // Another user's session answers exactly like an unknown one, so ids cannot be probed.
     const target = await sessions.findActiveSession(id, caller.userId);
-    if (!target) throw ApiError.notFound('SESSION_NOT_FOUND', 'No such active session');
+    if (!target) throw new ApiError(errors.SESSION_NOT_FOUND);
     await sessions.revokeSession(id, caller.userId, 'session_revoked');
     if (id === caller.sessionId) endBrowserSession(res, config);
     res.json({ success: true, message: 'Session revoked' });

@@ -1,5 +1,6 @@
 import { isDuplicateKeyError } from '../db/errors';
 import { ApiError } from '../http/api-error';
+import { errors } from '../http/errors';
 import { refuseBreachedPassword } from '../users/breached-passwords';
 import type { PasswordHasher } from '../users/password';
 import { toPublicUser, type PublicUser, type UserModel } from '../users/user-model';
@@ -34,7 +35,7 @@ export interface SignedIn extends IssuedTokens {
   evictedSessionIds: string[];
 }
 
-const invalidCredentials = () => new ApiError(401, 'INVALID_CREDENTIALS', 'Email or password is incorrect');
+const invalidCredentials = () => new ApiError(errors.INVALID_CREDENTIALS);
 
 export function createAuthService(deps: {
   User: UserModel;
@@ -77,7 +78,7 @@ export function createAuthService(deps: {
     } catch (error) {
       // The unique index decides, so two racing registrations of one email cannot both succeed.
       if (isDuplicateKeyError(error)) {
-        throw new ApiError(409, 'EMAIL_TAKEN', 'An account with this email already exists');
+        throw new ApiError(errors.EMAIL_TAKEN);
       }
       throw error;
     }

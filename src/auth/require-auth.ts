@@ -1,6 +1,7 @@
 import type { Request, RequestHandler } from 'express';
 import type { Config } from '../config';
 import { ApiError } from '../http/api-error';
+import { errors } from '../http/errors';
 import { readAccessCookies, readRefreshCookies } from './cookies';
 import type { SessionStore } from './session-store';
 import { looksLikeRefreshToken, verifyAccessToken, type AccessTokenSettings } from './tokens';
@@ -102,7 +103,7 @@ export function createAuthenticator(sessions: SessionStore, tokenSettings: Acces
 
   const requireAuth: RequestHandler = async (req, _res, next) => {
     const auth = await authenticateAccessToken(req);
-    if (!auth) throw ApiError.unauthorized();
+    if (!auth) throw new ApiError(errors.UNAUTHORIZED);
     req.auth = auth;
     next();
   };
@@ -114,6 +115,6 @@ export type Authenticator = ReturnType<typeof createAuthenticator>;
 
 /** For handlers behind requireAuth. */
 export function authOf(req: Request): AuthContext {
-  if (!req.auth) throw ApiError.unauthorized();
+  if (!req.auth) throw new ApiError(errors.UNAUTHORIZED);
   return req.auth;
 }

@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { systemClock, type Clock } from '../clock';
 import { ApiError } from '../http/api-error';
+import { errors } from '../http/errors';
 import type { RevocationFeed } from './revocation-feed';
 
 /**
@@ -245,9 +246,7 @@ export function createSessionMemory(feed: RevocationFeed, settings: SessionMemor
       // Only a process that polls retries; one with memory off relies on the client's retry.
       if (enabled) unpublished.push(sessionIds);
       logger?.warn({ err: error }, 'revocation committed but not yet announced to other instances; retrying in the background');
-      throw new ApiError(503, 'SERVICE_UNAVAILABLE', 'The revocation could not be confirmed on every instance; try again shortly', undefined, {
-        'Retry-After': '5',
-      });
+      throw new ApiError(errors.REVOCATION_UNCONFIRMED);
     }
     if (!enabled) return;
     const waitMs = committedAt + settings.leaseMs * LEASE_SAFETY_FACTOR + LEASE_SAFETY_MS - monotonicNow();

@@ -1,5 +1,6 @@
 import { Types } from 'mongoose';
 import { ApiError } from '../http/api-error';
+import { errors } from '../http/errors';
 import { systemClock, type Clock } from '../clock';
 import { isDuplicateKeyError } from '../db/errors';
 import type { SessionMemory } from './session-memory';
@@ -48,11 +49,11 @@ export class RefreshTokenReusedError extends ApiError {
     readonly sessionId: string,
     readonly userId: string,
   ) {
-    super(401, 'REFRESH_TOKEN_REUSED', 'This refresh token was already used; the session has been revoked');
+    super(errors.REFRESH_REUSED);
   }
 }
 
-const invalidRefreshToken = () => ApiError.unauthorized('Refresh token is invalid, expired or revoked');
+const invalidRefreshToken = () => new ApiError(errors.REFRESH_INVALID);
 
 /**
  * With memory enabled, a known session costs no database round trip; the refresh path always reads the

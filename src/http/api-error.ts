@@ -1,37 +1,32 @@
 /**
  * The one error type of the API. Anything thrown as an ApiError reaches the client as
  * `{ success: false, code, message, details? }` with its status; anything else becomes a 500 or 503
- * without a word of its internals.
+ * without a word of its internals. Its status, code and message come from one entry of the catalog in
+ * ./errors.ts, so a message is written once, for the code that sends it and the document that shows it.
  */
-/** How long a client is told to wait after a 503; about one DB_OPERATION_TIMEOUT_MS at its default. */
-const RETRY_AFTER_SECONDS = 5;
+
+/** One answer the API can give: its status, the `code` a client switches on, the message a person reads. */
+export interface ErrorDefinition {
+  readonly status: number;
+  readonly code: string;
+  readonly message: string;
+  /** Headers this answer always carries (Retry-After on a 503, Allow on a 405). */
+  readonly headers?: Readonly<Record<string, string>>;
+}
 
 export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly details?: unknown,
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(message);
+  readonly status: number;
+  readonly code: string;
+  readonly details?: unknown;
+  readonly headers: Record<string, string>;
+
+  /** `details` are field-level problems; `headers` are added to the definition's (a rate limit's counts). */
+  constructor(definition: ErrorDefinition, extra: { details?: unknown; headers?: Record<string, string> } = {}) {
+    super(definition.message);
     this.name = 'ApiError';
-  }
-
-  static unauthorized(message = 'Authentication required'): ApiError {
-    return new ApiError(401, 'UNAUTHORIZED', message);
-  }
-
-  static validation(details: unknown, message = 'Request validation failed'): ApiError {
-    return new ApiError(400, 'VALIDATION_ERROR', message, details);
-  }
-
-  static notFound(code: string, message: string): ApiError {
-    return new ApiError(404, code, message);
-  }
-
-  /** The database cannot be reached: worth retrying, and clients are told when. */
-  static serviceUnavailable(message = 'The service is temporarily unavailable; try again shortly'): ApiError {
-    return new ApiError(503, 'SERVICE_UNAVAILABLE', message, undefined, { 'Retry-After': String(RETRY_AFTER_SECONDS) });
+    this.status = definition.status;
+    this.code = definition.code;
+    this.details = extra.details;
+    this.headers = { ...definition.headers, ...extra.headers };
   }
 }

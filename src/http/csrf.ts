@@ -1,6 +1,7 @@
 import type { Request, RequestHandler } from 'express';
 import type { AuditLog } from '../audit-log';
 import { ApiError } from './api-error';
+import { errors } from './errors';
 
 /**
  * CSRF defence for the state-changing routes a browser authenticates with cookies (refresh, logout,
@@ -57,6 +58,6 @@ export function rejectCrossSiteRequests(
       from: origin !== undefined ? 'origin' : 'referer',
       origin: origin !== undefined ? origin.slice(0, 200) : (source ?? 'unparsable'),
     });
-    throw new ApiError(403, 'CSRF_REJECTED', 'Cross-site request refused: the Origin is not allowed for cookie-authenticated requests');
+    throw new ApiError(errors.CSRF_REJECTED);
   };
 }

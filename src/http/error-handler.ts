@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler } from 'express';
 import { ApiError } from './api-error';
+import { errors } from './errors';
 
 /**
  * Errors of the MongoDB driver that mean "the database cannot be reached right now", not "a bug". By
@@ -53,16 +54,16 @@ function fromBodyParser(error: unknown): ApiError | undefined {
   if (typeof error !== 'object' || error === null || !('type' in error)) return undefined;
   switch ((error as { type: unknown }).type) {
     case 'entity.parse.failed':
-      return new ApiError(400, 'INVALID_JSON', 'Request body is not valid JSON');
+      return new ApiError(errors.INVALID_JSON);
     case 'entity.too.large':
-      return new ApiError(413, 'PAYLOAD_TOO_LARGE', 'Request body is too large');
+      return new ApiError(errors.PAYLOAD_TOO_LARGE);
     case 'encoding.unsupported':
     case 'charset.unsupported':
-      return new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', 'Request body encoding is not supported');
+      return new ApiError(errors.UNSUPPORTED_ENCODING);
     case 'request.aborted':
     case 'request.size.invalid':
     case 'stream.encoding.set':
-      return new ApiError(400, 'BAD_REQUEST', 'Request body could not be read');
+      return new ApiError(errors.BODY_UNREADABLE);
     default:
       return undefined;
   }
@@ -73,12 +74,12 @@ function toApiError(error: unknown): ApiError {
   const bodyError = fromBodyParser(error);
   if (bodyError) return bodyError;
   if (isDatabaseUnavailable(error)) {
-    return ApiError.serviceUnavailable();
+    return new ApiError(errors.SERVICE_UNAVAILABLE);
   }
   // Anything else from Express itself that carries a 4xx status (a malformed URL, say) stays a 4xx.
   const status = typeof error === 'object' && error !== null && 'status' in error ? Number(error.status) : 500;
-  if (status >= 400 && status < 500) return new ApiError(status, 'BAD_REQUEST', 'The request could not be processed');
-  return new ApiError(500, 'INTERNAL_ERROR', 'An unexpected error occurred');
+  if (status >= 400 && status < 500) return new ApiError({ ...errors.MALFORMED_URL, status });
+  return new ApiError(errors.INTERNAL_ERROR);
 }
 
 /** The one place an error becomes a response: JSON, the API's shape, and nothing of the internals. */

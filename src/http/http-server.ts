@@ -2,6 +2,8 @@ import { createServer, STATUS_CODES, type IncomingMessage, type Server, type Ser
 import type { Duplex } from 'node:stream';
 import type { Express } from 'express';
 import type { Logger } from 'pino';
+import type { ErrorDefinition } from './api-error';
+import { errors } from './errors';
 
 /**
  * The HTTP server around the app. Requests that Node answers itself, before Express ever sees them
@@ -10,23 +12,23 @@ import type { Logger } from 'pino';
  * answer at all; here they get the API's JSON error shape.
  */
 
-function answerForParserError(code: string | undefined): { status: number; code: string; message: string } {
+function answerForParserError(code: string | undefined): ErrorDefinition {
   switch (code) {
     case 'HPE_HEADER_OVERFLOW':
-      return { status: 431, code: 'HEADERS_TOO_LARGE', message: 'Request headers are too large' };
+      return errors.HEADERS_TOO_LARGE;
     case 'ERR_HTTP_REQUEST_TIMEOUT':
-      return { status: 408, code: 'REQUEST_TIMEOUT', message: 'The request was not received in time' };
+      return errors.REQUEST_TIMEOUT;
     default:
-      return { status: 400, code: 'BAD_REQUEST', message: 'Malformed HTTP request' };
+      return errors.MALFORMED_REQUEST;
   }
 }
 
-function answerWithJson(socket: Duplex, status: number, code: string, message: string, extraHeaders: string[] = []): void {
-  const body = JSON.stringify({ success: false, code, message });
+function answerWithJson(socket: Duplex, answer: ErrorDefinition): void {
+  const body = JSON.stringify({ success: false, code: answer.code, message: answer.message });
   socket.end(
     [
-      `HTTP/1.1 ${status} ${STATUS_CODES[status]}`,
-      ...extraHeaders,
+      `HTTP/1.1 ${answer.status} ${STATUS_CODES[answer.status]}`,
+      ...Object.entries(answer.headers ?? {}).map(([name, value]) => `${name}: ${value}`),
       'Content-Type: application/json; charset=utf-8',
       `Content-Length: ${Buffer.byteLength(body)}`,
       'Cache-Control: no-store',
@@ -38,9 +40,9 @@ function answerWithJson(socket: Duplex, status: number, code: string, message: s
   );
 }
 
-function sendJsonError(res: ServerResponse, status: number, code: string, message: string): void {
-  const body = JSON.stringify({ success: false, code, message });
-  res.writeHead(status, {
+function sendJsonError(res: ServerResponse, answer: ErrorDefinition): void {
+  const body = JSON.stringify({ success: false, code: answer.code, message: answer.message });
+  res.writeHead(answer.status, {
     'Content-Type': 'application/json; charset=utf-8',
     'Content-Length': Buffer.byteLength(body),
     'Cache-Control': 'no-store',
@@ -55,11 +57,11 @@ function sendJsonError(res: ServerResponse, status: number, code: string, messag
  * Node keeps the first of two Host headers; a proxy in front may have routed by the other, so which
  * host was meant is ambiguous (and with it the CSRF check's own origin).
  */
-function hostHeaderProblem(req: IncomingMessage): string | undefined {
+function hostHeaderProblem(req: IncomingMessage): ErrorDefinition | undefined {
   let hosts = 0;
   for (let i = 0; i < req.rawHeaders.length; i += 2) if (req.rawHeaders[i]!.toLowerCase() === 'host') hosts += 1;
-  if (hosts > 1) return 'A request must carry exactly one Host header';
-  if (hosts === 0 && req.httpVersion === '1.1') return 'HTTP/1.1 requests must carry a Host header';
+  if (hosts > 1) return errors.HOST_REPEATED;
+  if (hosts === 0 && req.httpVersion === '1.1') return errors.HOST_MISSING;
   return undefined;
 }
 
@@ -83,7 +85,7 @@ export function createHttpServer(app: Express, logger: Logger, options: ServerOp
   const server = createServer({ ...options, requireHostHeader: false }, (req, res) => {
     const problem = hostHeaderProblem(req);
     if (problem) {
-      sendJsonError(res, 400, 'BAD_REQUEST', problem);
+      sendJsonError(res, problem);
       return;
     }
     app(req, res);
@@ -98,15 +100,15 @@ export function createHttpServer(app: Express, logger: Logger, options: ServerOp
     const answer = answerForParserError(error.code);
     // The code only: the raw packet may hold credentials.
     logger.debug({ parserError: error.code, status: answer.status }, 'refused a malformed HTTP request');
-    answerWithJson(socket, answer.status, answer.code, answer.message);
+    answerWithJson(socket, answer);
   });
   // The only expectation HTTP defines is 100-continue, which Node handles; anything else is a 417.
   server.on('checkExpectation', (_req: IncomingMessage, res: ServerResponse) => {
-    sendJsonError(res, 417, 'EXPECTATION_FAILED', 'Only "Expect: 100-continue" is supported');
+    sendJsonError(res, errors.EXPECTATION_FAILED);
   });
   // This is not a proxy.
   server.on('connect', (_req: IncomingMessage, socket: Duplex) => {
-    answerWithJson(socket, 405, 'METHOD_NOT_ALLOWED', 'CONNECT is not supported', ['Allow: GET, POST, DELETE']);
+    answerWithJson(socket, errors.CONNECT_REFUSED);
   });
   return server;
 }

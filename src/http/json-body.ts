@@ -1,5 +1,6 @@
 import express, { type RequestHandler } from 'express';
 import { ApiError } from './api-error';
+import { errors } from './errors';
 
 /**
  * For routes that take a JSON body: a body of another media type is refused with 415 rather than silently
@@ -9,7 +10,7 @@ import { ApiError } from './api-error';
 export function jsonBody(limit: string): RequestHandler[] {
   const requireJson: RequestHandler = (req, _res, next) => {
     if (req.is('application/json') === false) {
-      throw new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', 'Send the request body as application/json');
+      throw new ApiError(errors.UNSUPPORTED_MEDIA_TYPE);
     }
     next();
   };

@@ -2,6 +2,7 @@ import { Router } from 'express';
 import type { Connection } from 'mongoose';
 import { isDatabaseReachable } from '../db/connection';
 import { ApiError } from './api-error';
+import { errors } from './errors';
 import { methodNotAllowed } from './not-found';
 
 /** A load balancer waits about this long for a probe; a slower database counts as not ready. */
@@ -21,7 +22,7 @@ export function createProbeRoutes(connection: Connection, dbOperationTimeoutMs: 
     .get(async (_req, res) => {
       const ready = await isDatabaseReachable(connection, Math.min(dbOperationTimeoutMs, READINESS_PING_LIMIT_MS));
       // Through the error handler, so the 503 carries Retry-After like every other 503.
-      if (!ready) throw ApiError.serviceUnavailable('Database is not reachable');
+      if (!ready) throw new ApiError(errors.DATABASE_UNREACHABLE);
       res.json({ success: true, status: 'ready' });
     })
     .all(methodNotAllowed(['GET', 'HEAD']));

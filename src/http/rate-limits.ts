@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { AuditLog } from '../audit-log';
 import type { RateLimitSettings } from '../config';
 import { ApiError } from './api-error';
+import { errors } from './errors';
 import type { SlidingWindow, WindowCount } from './rate-limit-hits';
 import { createSharedStore } from './rate-limit-store';
 
@@ -26,7 +27,7 @@ export class RateLimitedError extends ApiError {
     readonly limiter: string,
     headers: Record<string, string> = {},
   ) {
-    super(429, 'RATE_LIMITED', 'Too many requests; try again later', undefined, headers);
+    super(errors.RATE_LIMITED, { headers });
   }
 }
 

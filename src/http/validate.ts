@@ -1,6 +1,7 @@
 import type { RequestHandler } from 'express';
 import type { z } from 'zod';
 import { ApiError } from './api-error';
+import { errors } from './errors';
 
 /** Field-level problems a client can show next to its inputs; never the rejected values themselves. */
 function describeIssues(error: z.ZodError): Array<{ path: string; message: string }> {
@@ -21,6 +22,6 @@ export function validateBody(schema: z.ZodType): RequestHandler {
 /** Parses untrusted input with a zod schema, or throws a 400 VALIDATION_ERROR that says which fields are wrong. */
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
   const result = schema.safeParse(input);
-  if (!result.success) throw ApiError.validation(describeIssues(result.error));
+  if (!result.success) throw new ApiError(errors.VALIDATION_ERROR, { details: describeIssues(result.error) });
   return result.data;
 }

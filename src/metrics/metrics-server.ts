@@ -1,5 +1,7 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
+import type { ErrorDefinition } from '../http/api-error';
+import { errors } from '../http/errors';
 
 /**
  * The metrics listener (METRICS_PORT on METRICS_HOST): GET /metrics and nothing else. It is a server of
@@ -7,20 +9,20 @@ import type { Registry } from 'prom-client';
  * port, and a firewall or a network policy can expose it to Prometheus alone.
  */
 
-function sendJson(res: ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', ...headers });
-  res.end(JSON.stringify({ success: false, code, message }));
+function sendJson(res: ServerResponse, answer: ErrorDefinition): void {
+  res.writeHead(answer.status, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', ...answer.headers });
+  res.end(JSON.stringify({ success: false, code: answer.code, message: answer.message }));
 }
 
 export function createMetricsServer(registry: Registry): Server {
   return createServer((req, res) => {
     const path = (req.url ?? '').split('?')[0];
     if (path !== '/metrics') {
-      sendJson(res, 404, 'NOT_FOUND', 'Only /metrics is served here');
+      sendJson(res, errors.METRICS_ONLY);
       return;
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
-      sendJson(res, 405, 'METHOD_NOT_ALLOWED', 'This path accepts only GET', { Allow: 'GET' });
+      sendJson(res, errors.METHOD_NOT_ALLOWED('GET'));
       return;
     }
     registry.metrics().then(
@@ -28,7 +30,7 @@ export function createMetricsServer(registry: Registry): Server {
         res.writeHead(200, { 'Content-Type': registry.contentType, 'Cache-Control': 'no-store' });
         res.end(req.method === 'HEAD' ? undefined : text);
       },
-      () => sendJson(res, 500, 'INTERNAL_ERROR', 'Metrics could not be collected'),
+      () => sendJson(res, errors.METRICS_FAILED),
     );
   });
 }

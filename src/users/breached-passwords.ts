@@ -1,5 +1,6 @@
 import { dictionary } from '@zxcvbn-ts/language-common';
 import { ApiError } from '../http/api-error';
+import { errors } from '../http/errors';
 
 /**
  * Passwords known from breaches are refused when a password is chosen (ASVS 2.1.7, NIST SP 800-63B
@@ -20,10 +21,6 @@ export function isBreachedPassword(password: string): boolean {
 /** For registration and password change; login takes the password the account already has. */
 export function refuseBreachedPassword(password: string): void {
   if (isBreachedPassword(password)) {
-    throw new ApiError(
-      400,
-      'WEAK_PASSWORD',
-      'This password appears in lists of passwords leaked in data breaches, so attackers try it first; choose another one',
-    );
+    throw new ApiError(errors.WEAK_PASSWORD);
   }
 }

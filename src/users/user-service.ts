@@ -1,6 +1,7 @@
 import type { PasswordAttempts } from '../auth/password-attempts';
 import type { SessionStore } from '../auth/session-store';
 import { ApiError } from '../http/api-error';
+import { errors } from '../http/errors';
 import { refuseBreachedPassword } from './breached-passwords';
 import type { PasswordHasher } from './password';
 import { toPublicUser, type PublicUser, type UserModel } from './user-model';
@@ -16,7 +17,7 @@ export function createUserService(deps: {
   async function getUser(userId: string): Promise<PublicUser> {
     const user = await User.findById(userId).lean();
     // A valid session of a user that no longer exists is no session at all.
-    if (!user) throw ApiError.unauthorized();
+    if (!user) throw new ApiError(errors.UNAUTHORIZED);
     return toPublicUser(user);
   }
 
@@ -33,9 +34,9 @@ export function createUserService(deps: {
   ) {
     refuseBreachedPassword(input.newPassword);
     const user = await User.findById(userId).lean();
-    if (!user) throw ApiError.unauthorized();
+    if (!user) throw new ApiError(errors.UNAUTHORIZED);
     if (!(await passwordAttempts.verify({ account: user.email, ip: client.ip }, user.passwordHash, input.currentPassword))) {
-      throw new ApiError(401, 'INVALID_CREDENTIALS', 'Current password is incorrect');
+      throw new ApiError(errors.WRONG_CURRENT_PASSWORD);
     }
     await User.updateOne({ _id: user._id }, { $set: { passwordHash: await passwords.hashPassword(input.newPassword) } });
     return sessions.revokeOtherSessions(userId, sessionId, 'password_changed');
@@ -54,10 +55,10 @@ export function createUserService(deps: {
    */
   async function deleteAccount(userId: string, password: string, client: { ip: string }): Promise<void> {
     const user = await User.findById(userId).lean();
-    if (!user) throw ApiError.unauthorized();
+    if (!user) throw new ApiError(errors.UNAUTHORIZED);
     // A guess like a failed login: counted against the account (password-attempts.ts).
     if (!(await passwordAttempts.verify({ account: user.email, ip: client.ip }, user.passwordHash, password))) {
-      throw new ApiError(401, 'INVALID_CREDENTIALS', 'Password is incorrect');
+      throw new ApiError(errors.WRONG_PASSWORD);
     }
     await sessions.revokeAllSessions(userId, 'account_deleted');
     await User.deleteOne({ _id: user._id });
