@@ -30,3 +30,24 @@ export class ApiError extends Error {
     this.headers = { ...definition.headers, ...extra.headers };
   }
 }
+
+/** The body of every error answer, in this key order; `details` only when there are some. */
+export interface ErrorBody {
+  success: false;
+  code: string;
+  message: string;
+  details?: unknown;
+}
+
+/**
+ * The one place the error shape is built: by the error handler, by the HTTP server's own answers and the
+ * metrics listener (serialised as it is), and for the OpenAPI document's examples.
+ */
+export function errorBody(error: { code: string; message: string; details?: unknown }): ErrorBody {
+  return {
+    success: false,
+    code: error.code,
+    message: error.message,
+    ...(error.details !== undefined ? { details: error.details } : {}),
+  };
+}

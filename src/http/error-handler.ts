@@ -1,5 +1,5 @@
 import type { ErrorRequestHandler } from 'express';
-import { ApiError } from './api-error';
+import { ApiError, errorBody } from './api-error';
 import { errors } from './errors';
 
 /**
@@ -91,10 +91,5 @@ export const errorHandler: ErrorRequestHandler = (error, req, res, _next) => {
     return;
   }
   res.status(apiError.status).set(apiError.headers);
-  res.json({
-    success: false,
-    code: apiError.code,
-    message: apiError.message,
-    ...(apiError.details !== undefined ? { details: apiError.details } : {}),
-  });
+  res.json(errorBody(apiError));
 };

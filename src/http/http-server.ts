@@ -2,7 +2,7 @@ import { createServer, STATUS_CODES, type IncomingMessage, type Server, type Ser
 import type { Duplex } from 'node:stream';
 import type { Express } from 'express';
 import type { Logger } from 'pino';
-import type { ErrorDefinition } from './api-error';
+import { errorBody, type ErrorDefinition } from './api-error';
 import { errors } from './errors';
 
 /**
@@ -23,32 +23,32 @@ function answerForParserError(code: string | undefined): ErrorDefinition {
   }
 }
 
-function answerWithJson(socket: Duplex, answer: ErrorDefinition): void {
-  const body = JSON.stringify({ success: false, code: answer.code, message: answer.message });
-  socket.end(
-    [
-      `HTTP/1.1 ${answer.status} ${STATUS_CODES[answer.status]}`,
-      ...Object.entries(answer.headers ?? {}).map(([name, value]) => `${name}: ${value}`),
-      'Content-Type: application/json; charset=utf-8',
-      `Content-Length: ${Buffer.byteLength(body)}`,
-      'Cache-Control: no-store',
-      'X-Content-Type-Options: nosniff',
-      'Connection: close',
-      '',
-      body,
-    ].join('\r\n'),
-  );
+/** The JSON error answer as Node's own writers take it, with the headers of an answer that ends the connection. */
+function jsonAnswer(answer: ErrorDefinition): { headers: Record<string, string>; body: string } {
+  const body = JSON.stringify(errorBody(answer));
+  return {
+    headers: {
+      ...answer.headers,
+      'Content-Type': 'application/json; charset=utf-8',
+      'Content-Length': String(Buffer.byteLength(body)),
+      'Cache-Control': 'no-store',
+      'X-Content-Type-Options': 'nosniff',
+      Connection: 'close',
+    },
+    body,
+  };
 }
 
-function sendJsonError(res: ServerResponse, answer: ErrorDefinition): void {
-  const body = JSON.stringify({ success: false, code: answer.code, message: answer.message });
-  res.writeHead(answer.status, {
-    'Content-Type': 'application/json; charset=utf-8',
-    'Content-Length': Buffer.byteLength(body),
-    'Cache-Control': 'no-store',
-    'X-Content-Type-Options': 'nosniff',
-    Connection: 'close',
-  });
+/** For a socket Node gives no response object for (a parser error, CONNECT). */
+function answerOnSocket(socket: Duplex, answer: ErrorDefinition): void {
+  const { headers, body } = jsonAnswer(answer);
+  const head = Object.entries(headers).map(([name, value]) => `${name}: ${value}`);
+  socket.end([`HTTP/1.1 ${answer.status} ${STATUS_CODES[answer.status]}`, ...head, '', body].join('\r\n'));
+}
+
+function answerOnResponse(res: ServerResponse, answer: ErrorDefinition): void {
+  const { headers, body } = jsonAnswer(answer);
+  res.writeHead(answer.status, headers);
   res.end(body);
 }
 
@@ -85,7 +85,7 @@ export function createHttpServer(app: Express, logger: Logger, options: ServerOp
   const server = createServer({ ...options, requireHostHeader: false }, (req, res) => {
     const problem = hostHeaderProblem(req);
     if (problem) {
-      sendJsonError(res, problem);
+      answerOnResponse(res, problem);
       return;
     }
     app(req, res);
@@ -100,15 +100,15 @@ export function createHttpServer(app: Express, logger: Logger, options: ServerOp
     const answer = answerForParserError(error.code);
     // The code only: the raw packet may hold credentials.
     logger.debug({ parserError: error.code, status: answer.status }, 'refused a malformed HTTP request');
-    answerWithJson(socket, answer);
+    answerOnSocket(socket, answer);
   });
   // The only expectation HTTP defines is 100-continue, which Node handles; anything else is a 417.
   server.on('checkExpectation', (_req: IncomingMessage, res: ServerResponse) => {
-    sendJsonError(res, errors.EXPECTATION_FAILED);
+    answerOnResponse(res, errors.EXPECTATION_FAILED);
   });
   // This is not a proxy.
   server.on('connect', (_req: IncomingMessage, socket: Duplex) => {
-    answerWithJson(socket, errors.CONNECT_REFUSED);
+    answerOnSocket(socket, errors.CONNECT_REFUSED);
   });
   return server;
 }

@@ -1,6 +1,6 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
-import type { ErrorDefinition } from '../http/api-error';
+import { errorBody, type ErrorDefinition } from '../http/api-error';
 import { errors } from '../http/errors';
 
 /**
@@ -11,7 +11,7 @@ import { errors } from '../http/errors';
 
 function sendJson(res: ServerResponse, answer: ErrorDefinition): void {
   res.writeHead(answer.status, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', ...answer.headers });
-  res.end(JSON.stringify({ success: false, code: answer.code, message: answer.message }));
+  res.end(JSON.stringify(errorBody(answer)));
 }
 
 export function createMetricsServer(registry: Registry): Server {
