@@ -1,15 +1,16 @@
 import type { OpenAPIRegistry, ResponseConfig } from '@asteasolutions/zod-to-openapi';
 import { loginSchema, logoutQuerySchema, registerSchema, sessionIdParamsSchema } from '../auth/auth-schemas';
+import { errors } from '../http/errors';
 import {
   badJsonBody,
   badNewPassword,
   csrfRejected,
   errorResponse,
-  errors,
   jsonBodyErrors,
   passwordAttemptsLimited,
   rateLimited,
   serverErrors,
+  validationFailed,
 } from './error-responses';
 import { loggedOutSchema, refreshedSchema, sessionListSchema, sessionRevokedSchema, signedInSchema } from './response-schemas';
 import { accessTokenAuth, anyAuth, authCookiesExpired, authCookiesSet, clearSiteData, json, refreshCookieAuth } from './openapi-parts';
@@ -139,7 +140,7 @@ export function registerAuthPaths(registry: OpenAPIRegistry): void {
         },
       },
       400: errorResponse('scope is not local, others or global', [
-        { ...errors.VALIDATION_ERROR, details: [{ path: 'scope', message: 'Invalid option: expected one of "local"|"others"|"global"' }] },
+        validationFailed([{ path: 'scope', message: 'Invalid option: expected one of "local"|"others"|"global"' }]),
       ]),
       401: errorResponse('No credentials of an active session; both auth cookies are expired', [errors.UNAUTHORIZED], {
         'Set-Cookie': authCookiesExpired,
@@ -182,7 +183,7 @@ export function registerAuthPaths(registry: OpenAPIRegistry): void {
         content: json(sessionRevokedSchema),
       },
       400: errorResponse('The id is not a session id, or the path cannot be decoded', [
-        { ...errors.VALIDATION_ERROR, details: [{ path: 'id', message: 'must be a session id' }] },
+        validationFailed([{ path: 'id', message: 'must be a session id' }]),
         errors.MALFORMED_URL,
       ]),
       401: unauthorized,

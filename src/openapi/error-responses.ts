@@ -1,66 +1,27 @@
 import type { ResponseConfig } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
+import { errorBody, type ErrorDefinition } from '../http/api-error';
+import { errors, RETRY_AFTER_SECONDS } from '../http/errors';
 
 /**
- * Every error the API sends, as the one shape of src/http/error-handler.ts. Each documented error response
- * lists exactly the codes that route can produce, with the message the server writes, so a client can
- * switch on `code` and the suite can tell when a route starts answering with a code the document omits.
+ * The error responses of the document, in the one shape of src/http/error-handler.ts. Each documented error
+ * response lists exactly the codes that route can produce, and its examples are entries of the catalog the
+ * server throws from (src/http/errors.ts), so the message shown is the message sent. A client can switch
+ * on `code`, and the suite can tell when a route starts answering with a code the document omits.
  */
 
-interface ErrorExample {
-  code: string;
-  message: string;
-  details?: Array<{ path: string; message: string }>;
-}
+type ErrorExample = ErrorDefinition & { details?: Array<{ path: string; message: string }> };
 
-export const errors = {
-  VALIDATION_ERROR: {
-    code: 'VALIDATION_ERROR',
-    message: 'Request validation failed',
-    details: [{ path: 'email', message: 'must be a valid email address' }],
-  },
-  INVALID_JSON: { code: 'INVALID_JSON', message: 'Request body is not valid JSON' },
-  BODY_UNREADABLE: { code: 'BAD_REQUEST', message: 'Request body could not be read' },
-  MALFORMED_URL: { code: 'BAD_REQUEST', message: 'The request could not be processed' },
-  UNAUTHORIZED: { code: 'UNAUTHORIZED', message: 'Authentication required' },
-  REFRESH_MISSING: { code: 'UNAUTHORIZED', message: 'Refresh token is missing or malformed' },
-  REFRESH_INVALID: { code: 'UNAUTHORIZED', message: 'Refresh token is invalid, expired or revoked' },
-  REFRESH_AMBIGUOUS: { code: 'UNAUTHORIZED', message: 'Several different refresh tokens were sent; sign in again' },
-  REFRESH_REUSED: {
-    code: 'REFRESH_TOKEN_REUSED',
-    message: 'This refresh token was already used; the session has been revoked',
-  },
-  WEAK_PASSWORD: {
-    code: 'WEAK_PASSWORD',
-    message: 'This password appears in lists of passwords leaked in data breaches, so attackers try it first; choose another one',
-  },
-  INVALID_CREDENTIALS: { code: 'INVALID_CREDENTIALS', message: 'Email or password is incorrect' },
-  WRONG_CURRENT_PASSWORD: { code: 'INVALID_CREDENTIALS', message: 'Current password is incorrect' },
-  WRONG_PASSWORD: { code: 'INVALID_CREDENTIALS', message: 'Password is incorrect' },
-  CSRF_REJECTED: {
-    code: 'CSRF_REJECTED',
-    message: 'Cross-site request refused: the Origin is not allowed for cookie-authenticated requests',
-  },
-  NOT_FOUND: { code: 'NOT_FOUND', message: 'No such route' },
-  SESSION_NOT_FOUND: { code: 'SESSION_NOT_FOUND', message: 'No such active session' },
-  METHOD_NOT_ALLOWED: { code: 'METHOD_NOT_ALLOWED', message: 'This path accepts only POST' },
-  EMAIL_TAKEN: { code: 'EMAIL_TAKEN', message: 'An account with this email already exists' },
-  PAYLOAD_TOO_LARGE: { code: 'PAYLOAD_TOO_LARGE', message: 'Request body is too large' },
-  UNSUPPORTED_MEDIA_TYPE: { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'Send the request body as application/json' },
-  RATE_LIMITED: { code: 'RATE_LIMITED', message: 'Too many requests; try again later' },
-  INTERNAL_ERROR: { code: 'INTERNAL_ERROR', message: 'An unexpected error occurred' },
-  SERVICE_UNAVAILABLE: {
-    code: 'SERVICE_UNAVAILABLE',
-    message: 'The service is temporarily unavailable; try again shortly',
-  },
-  DATABASE_UNREACHABLE: { code: 'SERVICE_UNAVAILABLE', message: 'Database is not reachable' },
-} satisfies Record<string, ErrorExample>;
+/** A VALIDATION_ERROR with the field-level details a client would see. */
+export function validationFailed(details: Array<{ path: string; message: string }>): ErrorExample {
+  return { ...errors.VALIDATION_ERROR, details };
+}
 
 const details = z
   .array(z.strictObject({ path: z.string(), message: z.string() }))
   .meta({ description: 'Field-level problems (VALIDATION_ERROR only); never the rejected values' });
 
-function errorBody(codes: string[]) {
+function errorBodySchema(codes: string[]) {
   return z.strictObject({
     success: z.literal(false),
     code: z.enum(codes as [string, ...string[]]),
@@ -72,7 +33,7 @@ function errorBody(codes: string[]) {
 export const retryAfterHeader = {
   description: 'Seconds to wait before trying again',
   required: true,
-  schema: { type: 'string' as const, pattern: '^[0-9]+$', example: '5' },
+  schema: { type: 'string' as const, pattern: '^[0-9]+$', example: String(RETRY_AFTER_SECONDS) },
 };
 
 type Headers = Record<string, { description: string; required: boolean; schema: { type: 'string'; pattern?: string; example?: string } }>;
@@ -82,7 +43,7 @@ function namedExamples(examples: ErrorExample[]) {
   return Object.fromEntries(
     examples.map((example) => [
       isShared(example.code) ? `${example.code}: ${example.message}` : example.code,
-      { value: { success: false, ...example } },
+      { value: errorBody(example) },
     ]),
   );
 }
@@ -94,7 +55,7 @@ export function errorResponse(description: string, examples: ErrorExample[], hea
   return {
     description,
     ...(headers ? { headers } : {}),
-    content: { 'application/json': { schema: errorBody(codesOf(examples)), examples: namedExamples(examples) } },
+    content: { 'application/json': { schema: errorBodySchema(codesOf(examples)), examples: namedExamples(examples) } },
   };
 }
 
@@ -103,7 +64,7 @@ export function errorResponse(description: string, examples: ErrorExample[], hea
  * converted by zod itself (JSON Schema 2020-12, the dialect of OpenAPI 3.1).
  */
 export function errorResponseComponent(description: string, examples: ErrorExample[], headers?: Headers) {
-  const schema: Record<string, unknown> = z.toJSONSchema(errorBody(codesOf(examples)), { target: 'draft-2020-12' });
+  const schema: Record<string, unknown> = z.toJSONSchema(errorBodySchema(codesOf(examples)), { target: 'draft-2020-12' });
   // OpenAPI 3.1's default dialect is this one; a $schema on each schema would only repeat it.
   delete schema.$schema;
   return {
@@ -146,7 +107,11 @@ export const jsonBodyErrors = {
   415: errorResponse('The body is not application/json, or not in a supported encoding', [errors.UNSUPPORTED_MEDIA_TYPE]),
 };
 
-const badJsonBodyExamples = [errors.VALIDATION_ERROR, errors.INVALID_JSON, errors.BODY_UNREADABLE];
+const badJsonBodyExamples = [
+  validationFailed([{ path: 'email', message: 'must be a valid email address' }]),
+  errors.INVALID_JSON,
+  errors.BODY_UNREADABLE,
+];
 
 export const badJsonBody = errorResponse('The body is missing fields, has unknown ones, or is not JSON', badJsonBodyExamples);
 
@@ -159,6 +124,6 @@ export const badNewPassword = errorResponse(
 
 /** Answers for requests outside the documented operations (src/http/not-found.ts). */
 export const unknownRoute = errorResponseComponent('No route has this path', [errors.NOT_FOUND]);
-export const wrongMethod = errorResponseComponent('The path exists but not with this method', [errors.METHOD_NOT_ALLOWED], {
+export const wrongMethod = errorResponseComponent('The path exists but not with this method', [errors.METHOD_NOT_ALLOWED('POST')], {
   Allow: { description: 'The methods this path accepts', required: true, schema: { type: 'string', example: 'POST' } },
 });

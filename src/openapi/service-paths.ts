@@ -1,6 +1,7 @@
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
-import { errorResponse, errors, retryAfterHeader, serverErrors } from './error-responses';
+import { errors } from '../http/errors';
+import { errorResponse, retryAfterHeader, serverErrors } from './error-responses';
 import { healthSchema, openApiDocumentSchema, readySchema } from './response-schemas';
 import { json } from './openapi-parts';
 

@@ -1,11 +1,11 @@
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
+import { errors } from '../http/errors';
 import { changePasswordSchema, deleteAccountSchema } from '../users/user-schemas';
 import {
   badJsonBody,
   badNewPassword,
   csrfRejected,
   errorResponse,
-  errors,
   jsonBodyErrors,
   passwordAttemptsLimited,
   serverErrors,
