@@ -9,6 +9,7 @@ import {
   jsonBodyErrors,
   passwordAttemptsLimited,
   rateLimited,
+  revokingServerErrors,
   serverErrors,
   validationFailed,
 } from './error-responses';
@@ -54,7 +55,7 @@ export function registerAuthPaths(registry: OpenAPIRegistry): void {
       409: errorResponse('The email is already registered', [errors.EMAIL_TAKEN]),
       ...jsonBodyErrors,
       429: rateLimited,
-      ...serverErrors,
+      ...revokingServerErrors,
     },
   });
 
@@ -75,7 +76,7 @@ export function registerAuthPaths(registry: OpenAPIRegistry): void {
       401: errorResponse('Unknown email or wrong password; the answer does not say which', [errors.INVALID_CREDENTIALS]),
       ...jsonBodyErrors,
       429: passwordAttemptsLimited,
-      ...serverErrors,
+      ...revokingServerErrors,
     },
   });
 
@@ -103,7 +104,7 @@ export function registerAuthPaths(registry: OpenAPIRegistry): void {
       ),
       403: csrfRejected,
       429: rateLimited,
-      ...serverErrors,
+      ...revokingServerErrors,
     },
   });
 
@@ -146,7 +147,7 @@ export function registerAuthPaths(registry: OpenAPIRegistry): void {
         'Set-Cookie': authCookiesExpired,
       }),
       403: csrfRejected,
-      ...serverErrors,
+      ...revokingServerErrors,
     },
   });
 
@@ -189,7 +190,7 @@ export function registerAuthPaths(registry: OpenAPIRegistry): void {
       401: unauthorized,
       403: csrfRejected,
       404: errorResponse('No active session of yours has this id', [errors.SESSION_NOT_FOUND]),
-      ...serverErrors,
+      ...revokingServerErrors,
     },
   });
 }

@@ -82,6 +82,20 @@ export const serverErrors = {
   }),
 };
 
+/**
+ * For the routes that sign in, rotate or sign out: a session they revoke (a logout, a session over the limit,
+ * a reused refresh token) must be confirmed revoked on every instance before they answer
+ * (src/auth/session-memory.ts), and a 503 says when that could not be done.
+ */
+export const revokingServerErrors = {
+  ...serverErrors,
+  503: errorResponse(
+    'The database cannot be reached right now, or a revocation this request made could not yet be confirmed on every instance',
+    [errors.SERVICE_UNAVAILABLE, errors.REVOCATION_UNCONFIRMED],
+    { 'Retry-After': retryAfterHeader },
+  ),
+};
+
 export const csrfRejected = errorResponse(
   'A cookie-authenticated state-changing request that failed the cross-site request checks. Only a Bearer token this ' +
     'server signed exempts a request from them (never on refresh, which reads only its cookie); any other ' +
@@ -104,7 +118,10 @@ export const passwordAttemptsLimited = errorResponse(
 /** For JSON bodies parsed by src/http/json-body.ts. */
 export const jsonBodyErrors = {
   413: errorResponse('The body is larger than BODY_LIMIT', [errors.PAYLOAD_TOO_LARGE]),
-  415: errorResponse('The body is not application/json, or not in a supported encoding', [errors.UNSUPPORTED_MEDIA_TYPE]),
+  415: errorResponse('The body is not application/json, or not in a supported encoding', [
+    errors.UNSUPPORTED_MEDIA_TYPE,
+    errors.UNSUPPORTED_ENCODING,
+  ]),
 };
 
 const badJsonBodyExamples = [

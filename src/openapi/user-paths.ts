@@ -8,6 +8,7 @@ import {
   errorResponse,
   jsonBodyErrors,
   passwordAttemptsLimited,
+  revokingServerErrors,
   serverErrors,
 } from './error-responses';
 import { accountDeletedSchema, currentUserSchema, passwordChangedSchema } from './response-schemas';
@@ -60,7 +61,7 @@ export function registerUserPaths(registry: OpenAPIRegistry): void {
       403: csrfRejected,
       ...jsonBodyErrors,
       429: passwordAttemptsLimited,
-      ...serverErrors,
+      ...revokingServerErrors,
     },
   });
 
@@ -82,7 +83,7 @@ export function registerUserPaths(registry: OpenAPIRegistry): void {
       403: csrfRejected,
       ...jsonBodyErrors,
       429: passwordAttemptsLimited,
-      ...serverErrors,
+      ...revokingServerErrors,
     },
   });
 }
