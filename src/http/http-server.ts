@@ -79,6 +79,24 @@ export function slowClientLimits(limits: { headersTimeoutMs: number; requestTime
   };
 }
 
+/**
+ * The response Node is writing on each connection, if any. Node keeps it on the socket as `_httpMessage`,
+ * a private field that Node may rename or drop in any release; this follows it through public API instead:
+ * every response is seen at the 'request' event, and `res.socket` is its connection only while it is the
+ * one being written (a pipelined response waits its turn with `res.socket` null, and Node sets it back to
+ * null once the response is finished).
+ */
+function responsesInProgress(server: Server): (socket: Duplex) => ServerResponse | undefined {
+  const bySocket = new WeakMap<Duplex, Set<ServerResponse>>();
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    let responses = bySocket.get(req.socket);
+    if (!responses) bySocket.set(req.socket, (responses = new Set()));
+    responses.add(res);
+    res.on('close', () => responses.delete(res));
+  });
+  return (socket) => [...(bySocket.get(socket) ?? [])].find((res) => res.socket === socket);
+}
+
 /** `options` are Node's (timeouts, header size); tests shorten the timeouts. */
 export function createHttpServer(app: Express, logger: Logger, options: ServerOptions = {}): Server {
   // Node's own Host check answers with an empty body, so the check is made here instead.
@@ -90,10 +108,10 @@ export function createHttpServer(app: Express, logger: Logger, options: ServerOp
     }
     app(req, res);
   });
+  const responseInProgress = responsesInProgress(server);
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
     // Mid-response (a pipelined request) a raw answer would corrupt the stream; reset connections are gone.
-    const inFlight = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
-    if (error.code === 'ECONNRESET' || !socket.writable || inFlight?.headersSent) {
+    if (error.code === 'ECONNRESET' || !socket.writable || responseInProgress(socket)?.headersSent) {
       socket.destroy();
       return;
     }
