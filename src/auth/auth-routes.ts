@@ -1,5 +1,5 @@
 import { Router, type RequestHandler } from 'express';
-import { methodNotAllowed } from '../http/not-found';
+import { methodNotAllowed } from '../http/method-not-allowed';
 import { validateBody } from '../http/validate';
 import { loginSchema, registerSchema } from './auth-schemas';
 import type { RateLimits } from '../http/rate-limits';

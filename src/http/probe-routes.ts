@@ -3,7 +3,7 @@ import type { Connection } from 'mongoose';
 import { isDatabaseReachable } from '../db/connection';
 import { ApiError } from './api-error';
 import { errors } from './errors';
-import { methodNotAllowed } from './not-found';
+import { methodNotAllowed } from './method-not-allowed';
 
 /** A load balancer waits about this long for a probe; a slower database counts as not ready. */
 const READINESS_PING_LIMIT_MS = 2_000;

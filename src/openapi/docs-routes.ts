@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { Router } from 'express';
 import type { AuthCookieNames } from '../auth/cookies';
-import { methodNotAllowed } from '../http/not-found';
+import { methodNotAllowed } from '../http/method-not-allowed';
 import { buildOpenApiDocument } from './openapi-document';
 import { SWAGGER_UI_FILES } from './service-paths';
 

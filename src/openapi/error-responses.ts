@@ -139,7 +139,7 @@ export const badNewPassword = errorResponse(
   [...badJsonBodyExamples, errors.WEAK_PASSWORD],
 );
 
-/** Answers for requests outside the documented operations (src/http/not-found.ts). */
+/** Answers for requests outside the documented operations (src/http/not-found.ts, src/http/method-not-allowed.ts). */
 export const unknownRoute = errorResponseComponent('No route has this path', [errors.NOT_FOUND]);
 export const wrongMethod = errorResponseComponent('The path exists but not with this method', [errors.METHOD_NOT_ALLOWED('POST')], {
   Allow: { description: 'The methods this path accepts', required: true, schema: { type: 'string', example: 'POST' } },

@@ -1,5 +1,5 @@
 import { Router, type ErrorRequestHandler, type RequestHandler } from 'express';
-import { methodNotAllowed } from '../http/not-found';
+import { methodNotAllowed } from '../http/method-not-allowed';
 import type { createUserController } from './user-controller';
 
 /** Mounted at /api/v1/users. */
