@@ -155,6 +155,14 @@ describe('DELETE /api/v1/auth/sessions/:id', () => {
     await expectWorks(bob, true);
   });
 
+  it('takes the id in upper case too, as MongoDB reads it', async () => {
+    const { laptop, phone } = await threeDevices();
+    const res = await request(t.app).delete(`/api/v1/auth/sessions/${phone.sessionId.toUpperCase()}`).set(...bearer(laptop));
+    expect(res.status).toBe(200);
+    await expectWorks(phone, false);
+    await expectWorks(laptop, true);
+  });
+
   it('answers 400 VALIDATION_ERROR for a malformed id', async () => {
     const user = await registerUser(t.app);
     const res = await request(t.app).delete('/api/v1/auth/sessions/not-an-id').set(...bearer(user));
