@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { OBJECT_ID_PATTERN } from '../db/object-id';
 
 /**
  * Request schemas. Objects are strict: an unknown field is a 400, which also rules out operator
@@ -51,8 +52,8 @@ export const logoutQuerySchema = z.object({
 });
 
 export const sessionIdParamsSchema = z.object({
-  // No regex flags: the pattern is copied verbatim into the OpenAPI document, where flags do not exist.
-  id: z.string().regex(/^[0-9a-fA-F]{24}$/, 'must be a session id'),
+  // In either case, as MongoDB reads it.
+  id: z.string().regex(OBJECT_ID_PATTERN, 'must be a session id'),
 });
 
 export type RegisterInput = z.infer<typeof registerSchema>;

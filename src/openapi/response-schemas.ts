@@ -1,4 +1,5 @@
 import { EMAIL_ADDRESS_PATTERN } from '../auth/auth-schemas';
+import { LOWER_CASE_OBJECT_ID_PATTERN } from '../db/object-id';
 import { z } from 'zod';
 
 /**
@@ -7,7 +8,8 @@ import { z } from 'zod';
  * a controller starts sending without being described here fails the suite instead of drifting silently.
  */
 
-const objectId = z.string().regex(/^[0-9a-f]{24}$/).meta({ example: '6650f1c2b9d3e4a012345678' });
+// Ids are sent as ObjectId#toHexString writes them; requests may name them in either case (src/db/object-id.ts).
+const objectId = z.string().regex(LOWER_CASE_OBJECT_ID_PATTERN).meta({ example: '6650f1c2b9d3e4a012345678' });
 const timestamp = z.iso.datetime().meta({ example: '2026-11-22T11:44:38.123Z' });
 const jwt = z
   .string()
