@@ -1,8 +1,9 @@
 /**
  * The one error type of the API. Anything thrown as an ApiError reaches the client as
- * `{ success: false, code, message, details? }` with its status; anything else becomes a 500 or 503
- * without a word of its internals. Its status, code and message come from one entry of the catalog in
- * ./errors.ts, so a message is written once, for the code that sends it and the document that shows it.
+ * `{ success: false, code, message, details? }` with its status; anything else is mapped by the error
+ * handler (a 4xx for what body-parser or Express refused, otherwise a 500 or 503) without a word of its
+ * internals. Its status, code and message come from one entry of the catalog in ./errors.ts, so a message
+ * is written once, for the code that sends it and the document that shows it.
  */
 
 /** One answer the API can give: its status, the `code` a client switches on, the message a person reads. */

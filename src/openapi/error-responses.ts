@@ -4,10 +4,11 @@ import { errorBody, type ErrorDefinition } from '../http/api-error';
 import { errors, RETRY_AFTER_SECONDS } from '../http/errors';
 
 /**
- * The error responses of the document, in the one shape of src/http/error-handler.ts. Each documented error
- * response lists exactly the codes that route can produce, and its examples are entries of the catalog the
- * server throws from (src/http/errors.ts), so the message shown is the message sent. A client can switch
- * on `code`, and the suite can tell when a route starts answering with a code the document omits.
+ * The error responses of the document, in the one shape errorBody builds (src/http/api-error.ts). Each
+ * documented error response lists exactly the codes that route can produce, and its examples are entries of
+ * the catalog the server throws from (src/http/errors.ts), so the message shown is the message sent. A
+ * client can switch on `code`, and the suite can tell when a route starts answering with a code the
+ * document omits.
  */
 
 type ErrorExample = ErrorDefinition & { details?: Array<{ path: string; message: string }> };
