@@ -26,7 +26,7 @@ import { jsonBody } from '../src/http/json-body';
 import { createSlidingWindow } from '../src/http/rate-limit-hits';
 import { createRateLimits } from '../src/http/rate-limits';
 import { createLogger } from '../src/logger';
-import { createPasswordHasher } from '../src/users/password';
+import { createPasswordHasher } from '../src/auth/password';
 import { toPublicUser } from '../src/users/user-model';
 import { PEER_COLLECTION, PEER_COOKIE, PEER_SESSION_MAX_AGE_MS } from './settings';
 

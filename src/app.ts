@@ -26,7 +26,7 @@ import { countAuditEvents } from './metrics/audit-metrics';
 import { createMetrics, type Metrics } from './metrics/metrics';
 import { measureRequests } from './metrics/request-metrics';
 import { createDocsRoutes } from './openapi/docs-routes';
-import { createPasswordHasher } from './users/password';
+import { createPasswordHasher } from './auth/password';
 import { createUserController } from './users/user-controller';
 import { createUserRoutes } from './users/user-routes';
 import { createUserService } from './users/user-service';

@@ -1,7 +1,7 @@
 import { isDuplicateKeyError } from '../db/errors';
 import { ApiError } from '../http/api-error';
-import { refuseBreachedPassword } from '../users/breached-passwords';
-import type { PasswordHasher } from '../users/password';
+import { refuseBreachedPassword } from './breached-passwords';
+import type { PasswordHasher } from './password';
 import { toPublicUser, type PublicUser, type UserModel } from '../users/user-model';
 import type { LoginInput, RegisterInput } from './auth-schemas';
 import type { PasswordAttempts } from './password-attempts';
