@@ -13,17 +13,20 @@ import { createAuditLog } from '../src/audit-log';
 import { createAuthController } from '../src/auth/auth-controller';
 import { createAuthService } from '../src/auth/auth-service';
 import { createPasswordAttempts } from '../src/auth/password-attempts';
-import { authCookieNames } from '../src/auth/cookies';
-import { authOf } from '../src/auth/require-auth';
+import { authCookieNames, expireCookiesOnUnauthenticated } from '../src/auth/cookies';
+import { authOf, createAuthMiddleware } from '../src/auth/auth-middleware';
+import { createAuthRoutes } from '../src/auth/auth-routes';
 import { createSessionAuth } from '../src/auth/session-auth';
+import { createSessionController } from '../src/auth/session-controller';
 import { accessTokenSettings } from '../src/auth/tokens';
 import type { Config } from '../src/config';
 import { createModels } from '../src/db/models';
-import { rejectCrossSiteRequests } from '../src/http/csrf';
 import { errorHandler } from '../src/http/error-handler';
+import { jsonBody } from '../src/http/json-body';
 import { createSlidingWindow } from '../src/http/rate-limit-hits';
+import { createRateLimits } from '../src/http/rate-limits';
 import { createLogger } from '../src/logger';
-import { createPasswordHasher } from '../src/users/password';
+import { createPasswordHasher } from '../src/auth/password';
 import { toPublicUser } from '../src/users/user-model';
 import { PEER_COLLECTION, PEER_COOKIE, PEER_SESSION_MAX_AGE_MS } from './settings';
 
@@ -113,17 +116,20 @@ export function expressSessionApp(context: CaseContext): Express {
   return app;
 }
 
-/** This project's session store, cache and auth middleware, wired by the very function src/app.ts uses. */
+/** This project's session store, memory, session service and auth middleware, wired as src/app.ts wires them. */
 function projectAuth({ config, connection }: CaseContext) {
   const models = createModels(connection);
-  return { models, ...createSessionAuth({ config, connection, models, logger: createLogger(config.logLevel) }) };
+  const logger = createLogger(config.logLevel);
+  const audit = createAuditLog(logger);
+  const wired = createSessionAuth({ config, connection, models, logger });
+  return { models, logger, audit, ...wired, middleware: createAuthMiddleware(wired.sessionService, config, audit) };
 }
 
 /** Case 4 (and 6): the middleware the project's routes use, revocation check included. */
 export function projectAuthApp(context: CaseContext): Express {
-  const { authenticator } = projectAuth(context);
+  const { middleware } = projectAuth(context);
   const app = express();
-  app.get('/whoami', authenticator.requireAuth, (req, res) => {
+  app.get('/whoami', middleware.requireAuth, (req, res) => {
     const caller = authOf(req);
     res.json({ success: true, userId: caller.userId, sessionId: caller.sessionId });
   });
@@ -175,18 +181,27 @@ export function routePeerApp({ config, connection }: CaseContext): Express {
   return app;
 }
 
-/** Case 5, ours: what the project's logout route runs (CSRF check, authenticate, revoke, expire both cookies). */
+/** Case 5, ours: the project's auth router itself, so POST /logout runs exactly the route's chain. */
 export function projectLogoutApp(context: CaseContext): Express {
-  const { models, sessions, authenticator, tokenSettings } = projectAuth(context);
-  const passwords = createPasswordHasher(context.config.passwordHash);
-  const window = createSlidingWindow(models.RateLimitHit, context.config.rateLimits.windowSeconds * 1000);
-  const passwordAttempts = createPasswordAttempts({ passwords, window, settings: context.config.rateLimits });
-  const { sessionLimitPerUser } = context.config;
+  const { config } = context;
+  const { models, logger, audit, sessions, sessionService, tokenSettings, middleware } = projectAuth(context);
+  const passwords = createPasswordHasher(config.passwordHash);
+  const window = createSlidingWindow(models.RateLimitHit, config.rateLimits.windowSeconds * 1000);
+  const passwordAttempts = createPasswordAttempts({ passwords, window, settings: config.rateLimits });
+  const { sessionLimitPerUser } = config;
   const auth = createAuthService({ User: models.User, sessions, passwords, passwordAttempts, tokenSettings, sessionLimitPerUser });
-  const audit = createAuditLog(createLogger(context.config.logLevel));
-  const controller = createAuthController({ config: context.config, auth, sessions, authenticator, audit });
+  const controllers = {
+    auth: createAuthController({ config, auth, audit }),
+    sessions: createSessionController({ config, sessions: sessionService, audit }),
+  };
+  const guards = {
+    jsonBody: jsonBody(config.bodyLimit),
+    auth: middleware,
+    rateLimits: createRateLimits(config.rateLimits, window, audit, logger),
+    expireCookiesOnUnauthenticated: expireCookiesOnUnauthenticated(config),
+  };
   const app = express();
-  app.post('/logout', rejectCrossSiteRequests(context.config.corsOrigins, audit, authenticator.carriesSignedBearerToken), controller.logout);
+  app.use(createAuthRoutes(controllers, guards));
   app.use(errorHandler);
   return app;
 }

@@ -5,15 +5,16 @@ import type { Connection } from 'mongoose';
 import type { Logger } from 'pino';
 import { createAuditLog } from './audit-log';
 import { createAuthController } from './auth/auth-controller';
+import { createAuthMiddleware } from './auth/auth-middleware';
 import { createAuthRoutes } from './auth/auth-routes';
 import { createAuthService } from './auth/auth-service';
 import { authCookieNames, expireCookiesOnUnauthenticated } from './auth/cookies';
 import { createPasswordAttempts } from './auth/password-attempts';
 import { createSessionAuth } from './auth/session-auth';
+import { createSessionController } from './auth/session-controller';
 import type { Clock } from './clock';
 import type { Config } from './config';
 import { createModels } from './db/models';
-import { rejectCrossSiteRequests } from './http/csrf';
 import { errorHandler } from './http/error-handler';
 import { jsonBody } from './http/json-body';
 import { notFound } from './http/not-found';
@@ -25,7 +26,7 @@ import { countAuditEvents } from './metrics/audit-metrics';
 import { createMetrics, type Metrics } from './metrics/metrics';
 import { measureRequests } from './metrics/request-metrics';
 import { createDocsRoutes } from './openapi/docs-routes';
-import { createPasswordHasher } from './users/password';
+import { createPasswordHasher } from './auth/password';
 import { createUserController } from './users/user-controller';
 import { createUserRoutes } from './users/user-routes';
 import { createUserService } from './users/user-service';
@@ -50,7 +51,7 @@ const noStore: RequestHandler = (_req, res, next) => {
 /** Builds the whole API from its dependencies; the process (server.ts) and the tests both use this. */
 export function createApp({ config, connection, logger, clock, metrics = createMetrics() }: AppDeps): Express {
   const models = createModels(connection);
-  const { sessions, tokenSettings, authenticator, memory } = createSessionAuth({
+  const { sessions, tokenSettings, sessionService, memory } = createSessionAuth({
     config,
     connection,
     models,
@@ -79,9 +80,7 @@ export function createApp({ config, connection, logger, clock, metrics = createM
   const audit = createAuditLog(logger, countAuditEvents(metrics));
   const guards = {
     jsonBody: jsonBody(config.bodyLimit),
-    requireAuth: authenticator.requireAuth,
-    csrf: rejectCrossSiteRequests(config.corsOrigins, audit, authenticator.carriesSignedBearerToken),
-    refreshCsrf: rejectCrossSiteRequests(config.corsOrigins, audit),
+    auth: createAuthMiddleware(sessionService, config, audit),
     rateLimits: createRateLimits(config.rateLimits, limitWindow, audit, logger),
     expireCookiesOnUnauthenticated: expireCookiesOnUnauthenticated(config),
   };
@@ -114,7 +113,11 @@ export function createApp({ config, connection, logger, clock, metrics = createM
 
   const api = Router();
   api.use(noStore);
-  api.use('/auth', createAuthRoutes(createAuthController({ config, auth, sessions, authenticator, audit }), guards));
+  const authControllers = {
+    auth: createAuthController({ config, auth, audit }),
+    sessions: createSessionController({ config, sessions: sessionService, audit }),
+  };
+  api.use('/auth', createAuthRoutes(authControllers, guards));
   api.use('/users', createUserRoutes(createUserController({ config, users, audit }), guards));
   app.use('/api/v1', api);
 

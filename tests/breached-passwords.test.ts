@@ -1,6 +1,6 @@
 import argon2 from 'argon2';
 import request from 'supertest';
-import { isBreachedPassword } from '../src/users/breached-passwords';
+import { isBreachedPassword } from '../src/auth/breached-passwords';
 import { bearer, PASSWORD, registerUser, uniqueEmail } from './support/auth-helpers';
 import { startTestApp, type TestApp } from './support/test-app';
 

@@ -5,11 +5,10 @@ import { ApiError } from '../http/api-error';
 import { errors } from '../http/errors';
 import { RateLimitedError, recordRateLimited } from '../http/rate-limits';
 import { parseInput } from '../http/validate';
-import { loginSchema, logoutQuerySchema, registerSchema, sessionIdParamsSchema } from './auth-schemas';
+import { loginSchema, registerSchema } from './auth-schemas';
 import type { AuthService, ClientInfo, SignedIn } from './auth-service';
-import { endBrowserSession, expireAuthCookies, readRefreshCookies, setAccessCookie, setRefreshCookie } from './cookies';
-import { authOf, type Authenticator } from './require-auth';
-import { RefreshTokenReusedError, type SessionStore } from './session-store';
+import { expireAuthCookies, readRefreshCookies, setAccessCookie, setRefreshCookie } from './cookies';
+import { RefreshTokenReusedError } from './session-store';
 import { looksLikeRefreshToken } from './tokens';
 
 function clientInfo(req: Request): ClientInfo {
@@ -20,14 +19,9 @@ function isInvalidCredentials(error: unknown): boolean {
   return error instanceof ApiError && error.code === 'INVALID_CREDENTIALS';
 }
 
-export function createAuthController(deps: {
-  config: Config;
-  auth: AuthService;
-  sessions: SessionStore;
-  authenticator: Authenticator;
-  audit: AuditLog;
-}) {
-  const { config, auth, sessions, authenticator, audit } = deps;
+/** Sign-in and refresh: HTTP in, one auth-service call, cookies and body out. */
+export function createAuthController(deps: { config: Config; auth: AuthService; audit: AuditLog }) {
+  const { config, auth, audit } = deps;
 
   function sendSignedIn(req: Request, res: Response, status: number, signedIn: SignedIn): void {
     if (signedIn.evictedSessionIds.length > 0) {
@@ -96,60 +90,5 @@ export function createAuthController(deps: {
     res.json({ success: true, accessToken: result.accessToken, expiresIn: result.expiresIn });
   };
 
-  const logout: RequestHandler = async (req, res) => {
-    const { scope } = parseInput(logoutQuerySchema, req.query);
-    // Ending this browser's session does not depend on the database: the cookies go first, so even a
-    // failed revocation leaves the browser logged out. "others" keeps the caller signed in.
-    if (scope !== 'others') endBrowserSession(res, config);
-    const callers = await authenticator.authenticateForLogout(req);
-    // "others" spares the caller's session; with several proven (planted cookies) there is no one to spare.
-    if (callers.length === 0 || (scope === 'others' && callers.length > 1)) {
-      // Credentials that do not work are of no use to the browser either.
-      if (scope === 'others') expireAuthCookies(res, config);
-      throw new ApiError(errors.UNAUTHORIZED);
-    }
-    req.auth = callers[0];
-    let revokedSessions = 0;
-    for (const caller of callers) {
-      const revoked = await auth.logout(caller, scope);
-      audit.record(req, 'logout', { scope, userId: caller.userId, sessionId: caller.sessionId, via: caller.via, revokedSessions: revoked });
-      revokedSessions += revoked;
-    }
-    if (scope === 'local') {
-      res.json({ success: true, message: 'Logged out successfully' });
-      return;
-    }
-    const message = scope === 'global' ? 'Logged out of all sessions' : 'Logged out of all other sessions';
-    res.json({ success: true, message, revokedSessions });
-  };
-
-  const listSessions: RequestHandler = async (req, res) => {
-    const caller = authOf(req);
-    const active = await sessions.listActiveSessions(caller.userId);
-    res.json({
-      success: true,
-      sessions: active.map((s) => ({
-        id: s._id.toString(),
-        current: s._id.toString() === caller.sessionId,
-        createdAt: s.createdAt.toISOString(),
-        lastUsedAt: s.lastUsedAt.toISOString(),
-        expiresAt: s.expiresAt.toISOString(),
-        userAgent: s.userAgent,
-        ip: s.ip,
-      })),
-    });
-  };
-
-  const revokeSession: RequestHandler = async (req, res) => {
-    const caller = authOf(req);
-    const { id } = parseInput(sessionIdParamsSchema, req.params);
-    // Another user's session answers exactly like an unknown one, so ids cannot be probed.
-    const target = await sessions.findActiveSession(id, caller.userId);
-    if (!target) throw new ApiError(errors.SESSION_NOT_FOUND);
-    await sessions.revokeSession(id, caller.userId, 'session_revoked');
-    if (id === caller.sessionId) endBrowserSession(res, config);
-    res.json({ success: true, message: 'Session revoked' });
-  };
-
-  return { register, login, refresh, carriesOneRefreshToken, logout, listSessions, revokeSession };
+  return { register, login, refresh, carriesOneRefreshToken };
 }

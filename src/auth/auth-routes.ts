@@ -1,48 +1,56 @@
-import { Router, type RequestHandler } from 'express';
+import { Router, type ErrorRequestHandler, type RequestHandler } from 'express';
 import { methodNotAllowed } from '../http/method-not-allowed';
 import { validateBody } from '../http/validate';
-import { loginSchema, registerSchema } from './auth-schemas';
 import type { RateLimits } from '../http/rate-limits';
 import type { createAuthController } from './auth-controller';
+import type { AuthMiddleware } from './auth-middleware';
+import { loginSchema, registerSchema } from './auth-schemas';
+import type { createSessionController } from './session-controller';
 
 export interface AuthRouteGuards {
   /** Parses a JSON body (415 for other media types, 413 over the limit). */
   jsonBody: RequestHandler[];
-  requireAuth: RequestHandler;
-  /** 403 CSRF_REJECTED for cookie-authenticated requests from a foreign Origin (src/http/csrf.ts). */
-  csrf: RequestHandler;
-  /** The same check with no Bearer exemption: refresh authenticates by its cookie only. */
-  refreshCsrf: RequestHandler;
+  auth: AuthMiddleware;
   rateLimits: RateLimits;
+  /** After the handler: credentials found dead are of no use to the browser (src/auth/cookies.ts). */
+  expireCookiesOnUnauthenticated: ErrorRequestHandler;
 }
 
 /** Mounted at /api/v1/auth. */
-export function createAuthRoutes(controller: ReturnType<typeof createAuthController>, guards: AuthRouteGuards): Router {
+export function createAuthRoutes(
+  controllers: { auth: ReturnType<typeof createAuthController>; sessions: ReturnType<typeof createSessionController> },
+  guards: AuthRouteGuards,
+): Router {
   const router = Router();
-  const { rateLimits: limits, csrf } = guards;
+  const { auth: signIn, sessions } = controllers;
+  const { rateLimits: limits, auth } = guards;
   // Bodies are validated before the per-IP limits count them: input that could never sign in costs no
   // database work, and a limiter that finds the database hung answers 503 within the one bound
   // (DB_OPERATION_TIMEOUT_MS). Failed passwords are counted per account where they are checked
   // (src/auth/password-attempts.ts).
   router
     .route('/register')
-    .post(guards.jsonBody, validateBody(registerSchema), limits.registerPerIp, controller.register)
+    .post(guards.jsonBody, validateBody(registerSchema), limits.registerPerIp, signIn.register)
     .all(methodNotAllowed(['POST']));
   router
     .route('/login')
-    .post(guards.jsonBody, validateBody(loginSchema), limits.loginPerIp, controller.login)
+    .post(guards.jsonBody, validateBody(loginSchema), limits.loginPerIp, signIn.login)
     .all(methodNotAllowed(['POST']));
   // A refresh without exactly one well-formed token is refused by the controller without the database,
   // so the per-IP limit counts (and needs the database for) only the ones that could succeed.
   const refreshPerIp: RequestHandler = (req, res, next) =>
-    controller.carriesOneRefreshToken(req) ? limits.refreshPerIp(req, res, next) : next();
-  router.route('/refresh').post(guards.refreshCsrf, refreshPerIp, controller.refresh).all(methodNotAllowed(['POST']));
-  // No body parser: logout ignores whatever body it is sent.
-  router.route('/logout').post(csrf, controller.logout).all(methodNotAllowed(['POST']));
-  router.route('/sessions').get(guards.requireAuth, controller.listSessions).all(methodNotAllowed(['GET']));
+    signIn.carriesOneRefreshToken(req) ? limits.refreshPerIp(req, res, next) : next();
+  router.route('/refresh').post(auth.refreshCsrf, refreshPerIp, signIn.refresh).all(methodNotAllowed(['POST']));
+  // No body parser: logout ignores whatever body it is sent. The browser's cookies end before the caller
+  // is authenticated, so a logout that fails later (401, 503) still leaves the browser logged out.
+  router
+    .route('/logout')
+    .post(auth.csrf, sessions.endBrowserSessionFirst, auth.requireLogoutCredentials, sessions.logout, guards.expireCookiesOnUnauthenticated)
+    .all(methodNotAllowed(['POST']));
+  router.route('/sessions').get(auth.requireAuth, sessions.listSessions).all(methodNotAllowed(['GET']));
   router
     .route('/sessions/:id')
-    .delete(csrf, guards.requireAuth, controller.revokeSession)
+    .delete(auth.csrf, auth.requireAuth, sessions.revokeSession)
     .all(methodNotAllowed(['DELETE']));
   return router;
 }

@@ -1,12 +1,11 @@
 import { isDuplicateKeyError } from '../db/errors';
 import { ApiError } from '../http/api-error';
 import { errors } from '../http/errors';
-import { refuseBreachedPassword } from '../users/breached-passwords';
-import type { PasswordHasher } from '../users/password';
+import { refuseBreachedPassword } from './breached-passwords';
+import type { PasswordHasher } from './password';
 import { toPublicUser, type PublicUser, type UserModel } from '../users/user-model';
-import type { LoginInput, LogoutScope, RegisterInput } from './auth-schemas';
+import type { LoginInput, RegisterInput } from './auth-schemas';
 import type { PasswordAttempts } from './password-attempts';
-import type { AuthContext } from './require-auth';
 import type { SessionDocument } from './session-models';
 import type { SessionStore } from './session-store';
 import { signAccessToken, type AccessTokenSettings } from './tokens';
@@ -99,19 +98,7 @@ export function createAuthService(deps: {
     return { ...ids, ...issueTokens(rotation.session, rotation.outcome === 'rotated' ? rotation.refreshToken : undefined) };
   }
 
-  /** Revokes the caller's session, the others, or all; returns how many sessions this call revoked. */
-  async function logout(caller: AuthContext, scope: LogoutScope): Promise<number> {
-    switch (scope) {
-      case 'local':
-        return (await sessions.revokeSession(caller.sessionId, caller.userId, 'logout')) ? 1 : 0;
-      case 'others':
-        return sessions.revokeOtherSessions(caller.userId, caller.sessionId, 'logout_others');
-      case 'global':
-        return sessions.revokeAllSessions(caller.userId, 'logout_global');
-    }
-  }
-
-  return { register, login, refresh, logout };
+  return { register, login, refresh };
 }
 
 export type AuthService = ReturnType<typeof createAuthService>;

@@ -71,8 +71,16 @@ export function setRefreshCookie(res: Response, config: CookieSettings, refreshT
   res.cookie(authCookieNames(config.cookies).refresh, refreshToken, { ...refreshCookieOptions(config), maxAge: maxAgeSeconds * 1000 });
 }
 
-/** Express 5's clearCookie sends an empty value with an Expires in 1970, which every browser honours. */
+/** Responses whose auth cookies are expired already: a second expiry would only repeat the headers. */
+const expiredAlready = new WeakSet<Response>();
+
+/**
+ * Express 5's clearCookie sends an empty value with an Expires in 1970, which every browser honours. Once
+ * per response, however many steps of its route decide the credentials are over.
+ */
 export function expireAuthCookies(res: Response, config: CookieSettings): void {
+  if (expiredAlready.has(res)) return;
+  expiredAlready.add(res);
   const names = authCookieNames(config.cookies);
   res.clearCookie(names.access, accessCookieOptions(config));
   res.clearCookie(names.refresh, refreshCookieOptions(config));

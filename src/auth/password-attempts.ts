@@ -2,7 +2,7 @@ import { ipKeyGenerator } from 'express-rate-limit';
 import type { RateLimitSettings } from '../config';
 import type { SlidingWindow } from '../http/rate-limit-hits';
 import { rateLimitedError } from '../http/rate-limits';
-import type { PasswordHasher } from '../users/password';
+import type { PasswordHasher } from './password';
 
 /**
  * Every password a person types to prove who they are (login, password change, account deletion) is

@@ -3,15 +3,16 @@ import type { Logger } from 'pino';
 import { systemClock, type Clock } from '../clock';
 import type { Config } from '../config';
 import type { Models } from '../db/models';
-import { createAuthenticator } from './require-auth';
 import { createRevocationFeed } from './revocation-feed';
 import { createSessionMemory } from './session-memory';
+import { createSessionService } from './session-service';
 import { createSessionStore, type SessionEvents } from './session-store';
 import { accessTokenSettings } from './tokens';
 
 /**
- * The session store, its memory and the auth middleware, wired together once: the app uses this, and so
- * does the benchmark, so that what is measured is exactly what the routes run.
+ * The session store, its memory and the session service over them, wired together once: the app uses
+ * this, and so do the benchmark and the operator command, so that what they run is exactly what the
+ * routes run.
  */
 export interface SessionAuthDeps {
   config: Config;
@@ -34,6 +35,5 @@ export function createSessionAuth(deps: SessionAuthDeps) {
   connection.once('close', memory.stop);
   const sessions = createSessionStore(models, config, memory, { clock, events });
   const tokenSettings = accessTokenSettings(config, clock);
-  const authenticator = createAuthenticator(sessions, tokenSettings, config);
-  return { sessions, memory, tokenSettings, authenticator };
+  return { sessions, memory, tokenSettings, sessionService: createSessionService(sessions, tokenSettings) };
 }

@@ -1,7 +1,7 @@
 import type { Request, RequestHandler } from 'express';
 import type { AuditLog } from '../audit-log';
 import { endBrowserSession } from '../auth/cookies';
-import { authOf } from '../auth/require-auth';
+import { authOf } from '../auth/auth-middleware';
 import type { Config } from '../config';
 import { RateLimitedError, recordRateLimited } from '../http/rate-limits';
 import { parseInput } from '../http/validate';

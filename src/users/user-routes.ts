@@ -1,21 +1,23 @@
-import { Router, type ErrorRequestHandler, type RequestHandler } from 'express';
+import { Router } from 'express';
+import type { AuthRouteGuards } from '../auth/auth-routes';
 import { methodNotAllowed } from '../http/method-not-allowed';
 import type { createUserController } from './user-controller';
 
 /** Mounted at /api/v1/users. */
 export function createUserRoutes(
   controller: ReturnType<typeof createUserController>,
-  guards: { jsonBody: RequestHandler[]; requireAuth: RequestHandler; csrf: RequestHandler; expireCookiesOnUnauthenticated: ErrorRequestHandler },
+  guards: Pick<AuthRouteGuards, 'jsonBody' | 'auth' | 'expireCookiesOnUnauthenticated'>,
 ): Router {
   const router = Router();
+  const { auth } = guards;
   router
     .route('/me')
-    .get(guards.requireAuth, controller.me)
-    .delete(guards.csrf, guards.requireAuth, guards.jsonBody, controller.deleteAccount, guards.expireCookiesOnUnauthenticated)
+    .get(auth.requireAuth, controller.me)
+    .delete(auth.csrf, auth.requireAuth, guards.jsonBody, controller.deleteAccount, guards.expireCookiesOnUnauthenticated)
     .all(methodNotAllowed(['GET', 'DELETE']));
   router
     .route('/me/password')
-    .post(guards.csrf, guards.requireAuth, guards.jsonBody, controller.changePassword)
+    .post(auth.csrf, auth.requireAuth, guards.jsonBody, controller.changePassword)
     .all(methodNotAllowed(['POST']));
   return router;
 }

@@ -2,8 +2,8 @@ import type { PasswordAttempts } from '../auth/password-attempts';
 import type { SessionStore } from '../auth/session-store';
 import { ApiError } from '../http/api-error';
 import { errors } from '../http/errors';
-import { refuseBreachedPassword } from './breached-passwords';
-import type { PasswordHasher } from './password';
+import { refuseBreachedPassword } from '../auth/breached-passwords';
+import type { PasswordHasher } from '../auth/password';
 import { toPublicUser, type PublicUser, type UserModel } from './user-model';
 
 export function createUserService(deps: {
