@@ -12,7 +12,7 @@ const retryAfter = { 'Retry-After': String(RETRY_AFTER_SECONDS) };
  * which answer it is, and the message is for people.
  */
 export const errors = {
-  // Answered by the routes; each is shown in the OpenAPI document (tests/openapi.test.ts checks it).
+  // Answered by the routes; each is shown in the OpenAPI document (tests/error-catalog.test.ts checks it).
   VALIDATION_ERROR: { status: 400, code: 'VALIDATION_ERROR', message: 'Request validation failed' },
   INVALID_JSON: { status: 400, code: 'INVALID_JSON', message: 'Request body is not valid JSON' },
   BODY_UNREADABLE: { status: 400, code: 'BAD_REQUEST', message: 'Request body could not be read' },
