@@ -117,6 +117,19 @@ describe('database queries of an authenticated request, counted on the real data
     expect(queries.filter((query) => query.startsWith('revocation_feed.')).length).toBeGreaterThan(0);
   });
 
+  it('a session revoked on another instance by its id in upper case is refused from the feed all the same', async () => {
+    const phone = await registerUser(t.app);
+    const laptop = await loginUser(t.app, phone.email);
+    expect((await me(t, phone.accessToken)).status).toBe(200);
+    queries = [];
+    const revoked = await request(other.app).delete(`/api/v1/auth/sessions/${phone.sessionId.toUpperCase()}`).set(...bearer(laptop));
+    expect(revoked.status).toBe(200);
+
+    expect((await me(t, phone.accessToken)).status).toBe(401);
+    // Refused by what the feed said, not by a read: the feed carries the id as this instance remembers it.
+    expect(sessionQueries()).toEqual([]);
+  });
+
   it('a revoked session this instance never saw is read once, then remembered as dead', async () => {
     const user = await registerUser(other.app);
     expect((await request(other.app).post('/api/v1/auth/logout').set(...bearer(user))).status).toBe(200);

@@ -144,6 +144,15 @@ describe('DELETE /api/v1/auth/sessions/:id', () => {
     await expectWorks(user, false);
   });
 
+  it('revoking the current session by its id in upper case ends the browser session too', async () => {
+    const user = await registerUser(t.app);
+    const res = await request(t.app).delete(`/api/v1/auth/sessions/${user.sessionId.toUpperCase()}`).set('Cookie', user.cookieHeader);
+    expect(res.status).toBe(200);
+    expectAuthCookiesExpired(res);
+    expect(res.headers['clear-site-data']).toBe('"cache", "storage"');
+    await expectWorks(user, false);
+  });
+
   it('answers 404 SESSION_NOT_FOUND for another user’s session and for an unknown id', async () => {
     const alice = await registerUser(t.app);
     const bob = await registerUser(t.app);

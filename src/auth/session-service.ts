@@ -69,7 +69,8 @@ export function createSessionService(store: SessionStore, tokenSettings: AccessT
     const target = await store.findActiveSession(sessionId, caller.userId);
     if (!target) throw new ApiError(errors.SESSION_NOT_FOUND);
     await store.revokeSession(sessionId, caller.userId, 'session_revoked');
-    return { wasCurrent: sessionId === caller.sessionId };
+    // The id as stored (lower-case hex), not as typed.
+    return { wasCurrent: target._id.toString() === caller.sessionId };
   }
 
   /**

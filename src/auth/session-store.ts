@@ -205,7 +205,9 @@ export function createSessionStore(
    * Revokes the sessions and returns, once no instance can accept them any more, how many this call
    * revoked. Sessions revoked before are announced again: a retry after a failed announcement completes it.
    */
-  async function revokeSessions(userId: string, sessionIds: string[], reason: RevocationReason): Promise<number> {
+  async function revokeSessions(userId: string, ids: string[], reason: RevocationReason): Promise<number> {
+    // As stored (lower-case hex), however the caller typed it: memory and the feed compare strings.
+    const sessionIds = ids.map((id) => new Types.ObjectId(id).toString());
     const results = await Promise.allSettled(sessionIds.map((sessionId) => insertRevocation(sessionId, userId, reason)));
     const committed = sessionIds.filter((_, i) => results[i]!.status === 'fulfilled');
     const failed = sessionIds.filter((_, i) => results[i]!.status === 'rejected');
