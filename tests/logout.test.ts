@@ -156,7 +156,8 @@ describe('POST /api/v1/auth/logout', () => {
   });
 
   it('answers 500 INTERNAL_ERROR JSON on an unexpected database error, expires cookies, leaks nothing', async () => {
-    // A session document that violates the schema (expiresAt stored as text) makes validation throw.
+    // A corrupt session document (expiresAt stored as text): reading its end calls getTime on a string, a
+    // TypeError, the kind of error no handler expects. Mongoose does not validate what `lean()` reads.
     const userId = new Types.ObjectId();
     const sessionId = new Types.ObjectId();
     await t.connection.db!.collection('sessions').insertOne({ _id: sessionId, userId, createdAt: new Date(), lastUsedAt: new Date(), expiresAt: 'not a date', userAgent: '', ip: '' });
