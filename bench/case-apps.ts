@@ -24,7 +24,7 @@ import { errorHandler } from '../src/http/error-handler';
 import { createSlidingWindow } from '../src/http/rate-limit-hits';
 import { createLogger } from '../src/logger';
 import { createPasswordHasher } from '../src/users/password';
-import { toPublicUser } from '../src/users/user-model';
+import { toPublicUser } from '../src/users/public-user';
 import { PEER_COLLECTION, PEER_COOKIE, PEER_SESSION_MAX_AGE_MS } from './settings';
 
 /**

@@ -2,11 +2,12 @@ import { isDuplicateKeyError } from '../db/errors';
 import { ApiError } from '../http/api-error';
 import { refuseBreachedPassword } from '../users/breached-passwords';
 import type { PasswordHasher } from '../users/password';
-import { toPublicUser, type PublicUser, type UserModel } from '../users/user-model';
+import type { UserModel } from '../db/user-model';
+import { toPublicUser, type PublicUser } from '../users/public-user';
 import type { LoginInput, LogoutScope, RegisterInput } from './auth-schemas';
 import type { PasswordAttempts } from './password-attempts';
 import type { AuthContext } from './require-auth';
-import type { SessionDocument } from './session-models';
+import type { SessionDocument } from '../db/session-models';
 import type { SessionStore } from './session-store';
 import { signAccessToken, type AccessTokenSettings } from './tokens';
 

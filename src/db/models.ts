@@ -1,7 +1,7 @@
 import type { Connection, Model } from 'mongoose';
-import { createSessionModels, type SessionModels } from '../auth/session-models';
-import { createRateLimitHitModel, type RateLimitHitModel } from '../http/rate-limit-hits';
-import { createUserModel, type UserModel } from '../users/user-model';
+import { createRateLimitHitModel, type RateLimitHitModel } from './rate-limit-hit-model';
+import { createSessionModels, type SessionModels } from './session-models';
+import { createUserModel, type UserModel } from './user-model';
 
 export interface Models extends SessionModels {
   User: UserModel;

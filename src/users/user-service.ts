@@ -3,7 +3,8 @@ import type { SessionStore } from '../auth/session-store';
 import { ApiError } from '../http/api-error';
 import { refuseBreachedPassword } from './breached-passwords';
 import type { PasswordHasher } from './password';
-import { toPublicUser, type PublicUser, type UserModel } from './user-model';
+import type { UserModel } from '../db/user-model';
+import { toPublicUser, type PublicUser } from './public-user';
 
 export function createUserService(deps: {
   User: UserModel;
