@@ -7,7 +7,7 @@ import { authCookieNames } from '../src/auth/cookies';
 import { accessTokenSettings } from '../src/auth/tokens';
 import { loadConfig } from '../src/config';
 import { connectDatabase } from '../src/db/connection';
-import { startEmbeddedDatabase } from '../src/db/embedded-ferretdb';
+import { startEmbeddedDatabase } from '../src/dev-database/embedded-ferretdb';
 import { createModels, ensureIndexes } from '../src/db/models';
 import type { CaseAppName } from './case-apps';
 import { measure, measureSequential, type LoadPlan, type LoadResult } from './load';

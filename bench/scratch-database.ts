@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Connection } from 'mongoose';
 import { connectDatabase } from '../src/db/connection';
-import { startEmbeddedDatabase } from '../src/db/embedded-ferretdb';
+import { startEmbeddedDatabase } from '../src/dev-database/embedded-ferretdb';
 import { createModels, ensureIndexes, type Models } from '../src/db/models';
 
 /**

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { findFreePort } from '../src/db/embedded-ferretdb';
+import { findFreePort } from '../src/dev-database/free-port';
 
 /**
  * The API as a real process (`node --import tsx src/server.ts`, no build step), the way `npm start` runs

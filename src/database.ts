@@ -2,7 +2,7 @@ import type { Connection } from 'mongoose';
 import type { Logger } from 'pino';
 import type { Config } from './config';
 import { connectDatabase } from './db/connection';
-import { startEmbeddedDatabase, type EmbeddedDatabase } from './db/embedded-ferretdb';
+import { startEmbeddedDatabase, type EmbeddedDatabase } from './dev-database/embedded-ferretdb';
 import { startExpiredDocumentSweeper } from './db/expired-sweeper';
 import { createModels, ensureIndexes } from './db/models';
 import { removeRunningDatabaseRecord, writeRunningDatabaseRecord } from './db/running-database-record';

@@ -3,7 +3,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { spawnApi, startApi } from '../scripts/api-process';
-import { findFreePort } from '../src/db/embedded-ferretdb';
+import { findFreePort } from '../src/dev-database/free-port';
 import { slowClientLimits } from '../src/http/http-server';
 import { startApiProcess } from './support/api-process';
 import { scrape, valueOf } from './support/metrics-scrape';
