@@ -11,8 +11,8 @@ import { findFreePort } from './free-port';
  */
 
 export interface EmbeddedDatabase {
+  /** mongodb://127.0.0.1:<port>/, no database name. */
   uri: string;
-  port: number;
   dataDir: string;
   pid: number | undefined;
   stop(): Promise<void>;
@@ -94,7 +94,6 @@ export async function startEmbeddedDatabase(options: EmbeddedDatabaseOptions): P
   await waitUntilListening(child, port, () => output);
   return {
     uri: `mongodb://127.0.0.1:${port}/`,
-    port,
     dataDir,
     pid: child.pid,
     stop: () => stopProcess(child),
