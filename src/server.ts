@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import { createApp } from './app';
-import { openDatabase } from './database';
+import { openDatabase } from './db/open-database';
 import { createHttpServer, slowClientLimits } from './http/http-server';
 import { createLogger } from './logger';
 import { createMetricsServer } from './metrics/metrics-server';

@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 import { describeMongoUri } from './db/describe-uri';
-import type { OpenDatabase } from './database';
+import type { OpenDatabase } from './db/open-database';
 
 /** The address a server really listens on (PORT=0 picks one), as a URL; IPv6 hosts in brackets. */
 export function urlOf(server: Server): string {

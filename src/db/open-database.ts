@@ -1,11 +1,11 @@
 import type { Connection } from 'mongoose';
 import type { Logger } from 'pino';
-import type { Config } from './config';
-import { connectDatabase } from './db/connection';
-import { startEmbeddedDatabase, type EmbeddedDatabase } from './dev-database/embedded-ferretdb';
-import { startExpiredDocumentSweeper } from './db/expired-sweeper';
-import { createModels, ensureIndexes } from './db/models';
-import { removeRunningDatabaseRecord, writeRunningDatabaseRecord } from './db/running-database-record';
+import type { Config } from '../config';
+import { connectDatabase } from './connection';
+import { startEmbeddedDatabase, type EmbeddedDatabase } from '../dev-database/embedded-ferretdb';
+import { startExpiredDocumentSweeper } from './expired-sweeper';
+import { createModels, ensureIndexes } from './models';
+import { removeRunningDatabaseRecord, writeRunningDatabaseRecord } from './running-database-record';
 
 /** Without a TTL monitor, expired documents are deleted by the app this often. */
 const SWEEP_INTERVAL_MS = 10 * 60 * 1000;
