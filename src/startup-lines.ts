@@ -18,8 +18,8 @@ export function urlOf(server: Server): string {
 export function logWhereToFind(logger: Logger, api: Server, metrics: Server | undefined, database: OpenDatabase): void {
   const url = urlOf(api);
   logger.info(
-    database.embedded
-      ? `database: the embedded FerretDB at ${describeMongoUri(database.uri)} (files in ${database.embedded.dataDir})`
+    database.embeddedDataDir
+      ? `database: the embedded FerretDB at ${describeMongoUri(database.uri)} (files in ${database.embeddedDataDir})`
       : `database: MONGODB_URI, ${describeMongoUri(database.uri)}`,
   );
   logger.info(`API listening on ${url} (routes under ${url}/api/v1)`);

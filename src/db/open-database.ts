@@ -30,7 +30,8 @@ export interface OpenDatabase {
    * before printing it); `dbName`, when given, is the database used instead.
    */
   uri: string;
-  embedded: EmbeddedDatabase | undefined;
+  /** Where the embedded database keeps its files, when this process started one. */
+  embeddedDataDir: string | undefined;
   /** Stops the sweeper, closes the connection, and stops the embedded database if this started one. */
   close(): Promise<void>;
 }
@@ -79,7 +80,7 @@ export async function openDatabase(
       connection,
       models,
       uri,
-      embedded,
+      embeddedDataDir: embedded?.dataDir,
       async close() {
         stopSweeper();
         await connection.close();
