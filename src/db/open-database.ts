@@ -1,7 +1,7 @@
 import type { Connection } from 'mongoose';
 import type { Logger } from 'pino';
 import type { Config } from '../config';
-import { startEmbeddedDatabase, type EmbeddedDatabase } from '../dev-database/embedded-ferretdb';
+import type { EmbeddedDatabase } from '../dev-database/embedded-ferretdb';
 import { connectDatabase } from './connection';
 import { startExpiredDocumentSweeper } from './expired-sweeper';
 import { createModels, ensureIndexes, type Models } from './models';
@@ -56,6 +56,9 @@ export async function openDatabase(
   let uri = config.mongodbUri;
   if (!uri) {
     logger.info('MONGODB_URI is not set: starting the embedded FerretDB database');
+    // Loaded here and only now, so that a server on MONGODB_URI never loads the code that builds and
+    // runs FerretDB (tests/dev-database-imports.test.ts).
+    const { startEmbeddedDatabase } = await import('../dev-database/embedded-ferretdb');
     embedded = await startEmbeddedDatabase({ dataDir: config.embeddedDb.dir, port: config.embeddedDb.port });
     uri = `${embedded.uri}auth`;
     logger.info({ uri, dataDir: embedded.dataDir, ferretdbPid: embedded.pid }, 'embedded database is listening');
