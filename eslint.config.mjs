@@ -1,6 +1,45 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/**
+ * The layers of src/, lowest first; a file may import its own layer and the ones below, never one above
+ * (docs/ARCHITECTURE.md draws them). Type-only imports count too.
+ */
+const LAYERS = [
+  { name: 'foundation', files: ['src/config.ts', 'src/duration.ts', 'src/clock.ts', 'src/logger.ts', 'src/audit-log.ts', 'src/process-faults.ts', 'src/process-config.ts'] },
+  { name: 'db', files: ['src/db/**'], paths: ['db'] },
+  // Above db, so that db reaches it only through import(): a server on MONGODB_URI never loads it.
+  { name: 'dev-database', files: ['src/dev-database/**'], paths: ['dev-database'] },
+  { name: 'infrastructure', files: ['src/http/**', 'src/metrics/**'], paths: ['http', 'metrics'] },
+  { name: 'auth', files: ['src/auth/**'], paths: ['auth'] },
+  { name: 'users', files: ['src/users/**'], paths: ['users'] },
+  {
+    name: 'composition',
+    files: ['src/app.ts', 'src/server.ts', 'src/startup-lines.ts', 'src/openapi/**', 'src/operator/**'],
+    paths: ['openapi', 'operator', 'app', 'server', 'startup-lines'],
+  },
+];
+
+/** Import patterns (relative, from one folder down or the root of src/) that reach the given folders or root files. */
+function importsOf(paths) {
+  return paths.flatMap((p) => [`./${p}`, `./${p}/*`, `../${p}`, `../${p}/*`]);
+}
+
+const layerRules = LAYERS.map((layer, i) => {
+  const above = LAYERS.slice(i + 1).flatMap((higher) => higher.paths ?? []);
+  return {
+    files: layer.files,
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: above.length === 0 ? [] : [{ group: importsOf(above), message: `the ${layer.name} layer must not import a higher layer (docs/ARCHITECTURE.md)` }],
+        },
+      ],
+    },
+  };
+});
+
 export default tseslint.config(
   { ignores: ['dist/', 'coverage/', 'node_modules/', '.ferretdb/', '.fuzz/', 'examples/**/dist/', 'examples/**/node_modules/'] },
   js.configs.recommended,
@@ -11,4 +50,5 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
+  ...layerRules,
 );

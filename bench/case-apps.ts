@@ -7,7 +7,6 @@ import helmet from 'helmet';
 import cors from 'cors';
 import { pinoHttp } from 'pino-http';
 import jwt from 'jsonwebtoken';
-import type { Connection } from 'mongoose';
 import { createApp } from '../src/app';
 import { createAuditLog } from '../src/audit-log';
 import { createAuthController } from '../src/auth/auth-controller';
@@ -20,14 +19,14 @@ import { createSessionAuth } from '../src/auth/session-auth';
 import { createSessionController } from '../src/auth/session-controller';
 import { accessTokenSettings } from '../src/auth/tokens';
 import type { Config } from '../src/config';
-import { createModels } from '../src/db/models';
+import type { OpenDatabase } from '../src/db/open-database';
 import { errorHandler } from '../src/http/error-handler';
 import { jsonBody } from '../src/http/json-body';
 import { createSlidingWindow } from '../src/http/rate-limit-hits';
 import { createRateLimits } from '../src/http/rate-limits';
 import { createLogger } from '../src/logger';
 import { createPasswordHasher } from '../src/auth/password';
-import { toPublicUser } from '../src/users/user-model';
+import { toPublicUser } from '../src/auth/public-user';
 import { PEER_COLLECTION, PEER_COOKIE, PEER_SESSION_MAX_AGE_MS } from './settings';
 
 /**
@@ -37,7 +36,7 @@ import { PEER_COLLECTION, PEER_COOKIE, PEER_SESSION_MAX_AGE_MS } from './setting
 
 export interface CaseContext {
   config: Config;
-  connection: Connection;
+  database: OpenDatabase;
   mongodbUri: string;
   peerSecret: string;
 }
@@ -77,7 +76,7 @@ export function statelessJwtApp({ config }: CaseContext): Express {
 }
 
 /** The classic revocable peer: express-session on connect-mongo, same database, its own collection. */
-function peerSessionMiddleware({ mongodbUri, peerSecret, connection }: CaseContext) {
+function peerSessionMiddleware({ mongodbUri, peerSecret, database }: CaseContext) {
   return session({
     name: PEER_COOKIE,
     secret: peerSecret,
@@ -86,7 +85,7 @@ function peerSessionMiddleware({ mongodbUri, peerSecret, connection }: CaseConte
     cookie: { httpOnly: true, sameSite: 'lax', maxAge: PEER_SESSION_MAX_AGE_MS },
     store: MongoStore.create({
       mongoUrl: mongodbUri,
-      dbName: connection.name,
+      dbName: database.connection.name,
       collectionName: PEER_COLLECTION,
       // Its default TTL index is refused by FerretDB (code 238); expired sessions are filtered on read anyway.
       autoRemove: 'disabled',
@@ -117,8 +116,8 @@ export function expressSessionApp(context: CaseContext): Express {
 }
 
 /** This project's session store, memory, session service and auth middleware, wired as src/app.ts wires them. */
-function projectAuth({ config, connection }: CaseContext) {
-  const models = createModels(connection);
+function projectAuth({ config, database }: CaseContext) {
+  const { connection, models } = database;
   const logger = createLogger(config.logLevel);
   const audit = createAuditLog(logger);
   const wired = createSessionAuth({ config, connection, models, logger });
@@ -138,8 +137,8 @@ export function projectAuthApp(context: CaseContext): Express {
 }
 
 /** Beside case 4: the whole API (helmet, CORS, request logging, the user read), for GET /api/v1/users/me. */
-export function fullApiApp({ config, connection }: CaseContext): Express {
-  return createApp({ config, connection, logger: createLogger(config.logLevel) });
+export function fullApiApp({ config, database }: CaseContext): Express {
+  return createApp({ config, database, logger: createLogger(config.logLevel) });
 }
 
 /**
@@ -147,10 +146,10 @@ export function fullApiApp({ config, connection }: CaseContext): Express {
  * middleware the project's app runs in front of it (request log, helmet, CORS, cookies, no-store), the
  * same token check as case 2 and the same user read and answer; only the revocation check is missing.
  */
-export function routePeerApp({ config, connection }: CaseContext): Express {
+export function routePeerApp({ config, database }: CaseContext): Express {
   const key = accessTokenSettings(config).keys.signingKey;
   const cookieName = authCookieNames(config.cookies).access;
-  const User = createModels(connection).User;
+  const { User } = database.models;
   const app = express();
   app.disable('x-powered-by');
   app.use(pinoHttp({ logger: createLogger(config.logLevel), genReqId: () => randomUUID() }));

@@ -1,7 +1,8 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadConfig } from '../src/config';
-import { connectDatabase } from '../src/db/connection';
+import { openDatabase } from '../src/db/open-database';
+import { createLogger } from '../src/logger';
 import { CASE_APPS, type CaseAppName } from './case-apps';
 
 /**
@@ -16,8 +17,9 @@ async function main(): Promise<void> {
   if (!buildApp) throw new Error(`unknown case app "${name}"`);
   const config = loadConfig(process.env);
   const mongodbUri = config.mongodbUri!;
-  const connection = await connectDatabase(mongodbUri, { dbName: process.env.BENCH_DB_NAME, operationTimeoutMs: config.dbOperationTimeoutMs });
-  const app = buildApp({ config, connection, mongodbUri, peerSecret: process.env.BENCH_PEER_SECRET ?? '' });
+  const dbName = process.env.BENCH_DB_NAME;
+  const database = await openDatabase(config, createLogger(config.logLevel), dbName ? { dbName } : {});
+  const app = buildApp({ config, database, mongodbUri, peerSecret: process.env.BENCH_PEER_SECRET ?? '' });
   const server = createServer(app);
   server.listen(0, '127.0.0.1', () => {
     process.send?.({ port: (server.address() as AddressInfo).port });

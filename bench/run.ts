@@ -6,12 +6,11 @@ import path from 'node:path';
 import { authCookieNames } from '../src/auth/cookies';
 import { accessTokenSettings } from '../src/auth/tokens';
 import { loadConfig } from '../src/config';
-import { connectDatabase } from '../src/db/connection';
-import { startEmbeddedDatabase } from '../src/db/embedded-ferretdb';
-import { createModels, ensureIndexes } from '../src/db/models';
+import { startEmbeddedDatabase } from '../src/dev-database/embedded-ferretdb';
 import type { CaseAppName } from './case-apps';
 import { measure, measureSequential, type LoadPlan, type LoadResult } from './load';
 import { formatTable, medianOf, ratios, writeResults, type CaseResult } from './report';
+import { openEmptyDatabase } from './scratch-database';
 import { seedPeerSessions, seedProjectSessions, seedUsers } from './seed';
 import * as settings from './settings';
 
@@ -27,13 +26,13 @@ const LARGE_DATABASE_NAME = `${settings.DATABASE_NAME}_large`;
 const started = Date.now();
 const progress = (message: string) => console.log(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(3)}s] ${message}`);
 
-interface Database {
+interface DatabaseServer {
   uri: string;
   description: string;
   stop(): Promise<void>;
 }
 
-async function openDatabase(): Promise<Database> {
+async function startDatabaseServer(): Promise<DatabaseServer> {
   if (process.env.MONGODB_URI) {
     return { uri: process.env.MONGODB_URI, description: 'MONGODB_URI', stop: async () => undefined };
   }
@@ -84,10 +83,8 @@ interface Case {
 }
 
 async function seedDatabase(uri: string, dbName: string, sessions: number, secret: string, peerSecret: string) {
-  const connection = await connectDatabase(uri, { dbName, operationTimeoutMs: 60_000 });
-  await connection.dropDatabase();
-  const models = createModels(connection);
-  await ensureIndexes(models);
+  const database = await openEmptyDatabase(uri, dbName);
+  const { connection, models } = database;
   // The seeded tokens and cookies are what the case servers, configured by envFor, will accept.
   const apiConfig = loadConfig({
     NODE_ENV: 'production',
@@ -103,12 +100,12 @@ async function seedDatabase(uri: string, dbName: string, sessions: number, secre
   // Case 6's credentials are inserted last: on a database that scans, they cost the most to find.
   const curveCookies = await seedProjectSessions(models, credentials, userIds, settings.CURVE_POOL_SIZE);
   const peerCookies = await seedPeerSessions(connection, peerSecret, userIds, settings.POOL_SIZE);
-  return { connection, models, credentials, userIds, cookies, curveCookies, peerCookies };
+  return { database, connection, models, credentials, userIds, cookies, curveCookies, peerCookies };
 }
 
 async function main(): Promise<void> {
   const loadAtStart = os.loadavg();
-  const database = await openDatabase();
+  const database = await startDatabaseServer();
   progress(`database: ${database.description}`);
   const secret = randomBytes(48).toString('base64url');
   const peerSecret = randomBytes(32).toString('base64url');
@@ -242,8 +239,8 @@ async function main(): Promise<void> {
     });
     progress(`wrote ${path.relative(process.cwd(), RESULTS_PATH)}`);
   } finally {
-    await main.connection.close();
-    await big.connection.close();
+    await main.database.close();
+    await big.database.close();
     await database.stop();
   }
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Types, type Connection } from 'mongoose';
-import type { SessionDocument } from '../src/auth/session-models';
+import type { SessionDocument } from '../src/db/session-models';
 import { signAccessToken, type AccessTokenSettings } from '../src/auth/tokens';
 import type { Models } from '../src/db/models';
 import { PEER_COLLECTION, PEER_SESSION_MAX_AGE_MS, signPeerSessionId } from './settings';

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import newman from 'newman';
-import { startApi } from './api-process';
+import { startApi } from '../tests/support/api-process';
 
 /**
  * npm run test:postman: starts the API (through tsx, no build needed) on a free loopback port with a fresh

@@ -3,7 +3,7 @@ import { randomBytes, randomInt } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startApi } from './api-process';
+import { startApi } from '../tests/support/api-process';
 
 /**
  * npm run test:fuzz: Schemathesis, an outside fuzzer that knows nothing but the OpenAPI document, against

@@ -1,7 +1,6 @@
 import cors from 'cors';
 import express, { Router, type Express, type RequestHandler } from 'express';
 import helmet from 'helmet';
-import type { Connection } from 'mongoose';
 import type { Logger } from 'pino';
 import { createAuditLog } from './audit-log';
 import { createAuthController } from './auth/auth-controller';
@@ -14,7 +13,7 @@ import { createSessionAuth } from './auth/session-auth';
 import { createSessionController } from './auth/session-controller';
 import type { Clock } from './clock';
 import type { Config } from './config';
-import { createModels } from './db/models';
+import type { OpenDatabase } from './db/open-database';
 import { errorHandler } from './http/error-handler';
 import { jsonBody } from './http/json-body';
 import { notFound } from './http/not-found';
@@ -33,7 +32,8 @@ import { createUserService } from './users/user-service';
 
 export interface AppDeps {
   config: Config;
-  connection: Connection;
+  /** The open database (src/db/open-database.ts): its connection and the models created on it. */
+  database: Pick<OpenDatabase, 'connection' | 'models'>;
   logger: Logger;
   /** The wall clock sessions and tokens are stamped and checked with; tests pass their own. */
   clock?: Clock;
@@ -49,8 +49,8 @@ const noStore: RequestHandler = (_req, res, next) => {
 };
 
 /** Builds the whole API from its dependencies; the process (server.ts) and the tests both use this. */
-export function createApp({ config, connection, logger, clock, metrics = createMetrics() }: AppDeps): Express {
-  const models = createModels(connection);
+export function createApp({ config, database, logger, clock, metrics = createMetrics() }: AppDeps): Express {
+  const { connection, models } = database;
   const { sessions, tokenSettings, sessionService, memory } = createSessionAuth({
     config,
     connection,

@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import { createApp } from './app';
-import { openDatabase } from './database';
+import { openDatabase } from './db/open-database';
 import { createHttpServer, slowClientLimits } from './http/http-server';
 import { createLogger } from './logger';
 import { createMetricsServer } from './metrics/metrics-server';
@@ -35,7 +35,7 @@ async function main(): Promise<void> {
   const metrics = createMetrics({ processMetrics: metricsPort !== undefined });
   const offset = config.testOnlyClockOffsetMs;
   const clock = offset === 0 ? undefined : () => Date.now() + offset;
-  const app = createApp({ config, connection: database.connection, logger, metrics, ...(clock ? { clock } : {}) });
+  const app = createApp({ config, database, logger, metrics, ...(clock ? { clock } : {}) });
   const server = createHttpServer(app, logger, slowClientLimits(config.http));
   const metricsServer = metricsPort === undefined ? undefined : createMetricsServer(metrics.registry);
   // A port already taken must not leave the embedded database running behind a dead process.

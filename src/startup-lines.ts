@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 import { describeMongoUri } from './db/describe-uri';
-import type { OpenDatabase } from './database';
+import type { OpenDatabase } from './db/open-database';
 
 /** The address a server really listens on (PORT=0 picks one), as a URL; IPv6 hosts in brackets. */
 export function urlOf(server: Server): string {
@@ -18,8 +18,8 @@ export function urlOf(server: Server): string {
 export function logWhereToFind(logger: Logger, api: Server, metrics: Server | undefined, database: OpenDatabase): void {
   const url = urlOf(api);
   logger.info(
-    database.embedded
-      ? `database: the embedded FerretDB at ${describeMongoUri(database.uri)} (files in ${database.embedded.dataDir})`
+    database.embeddedDataDir
+      ? `database: the embedded FerretDB at ${describeMongoUri(database.uri)} (files in ${database.embeddedDataDir})`
       : `database: MONGODB_URI, ${describeMongoUri(database.uri)}`,
   );
   logger.info(`API listening on ${url} (routes under ${url}/api/v1)`);

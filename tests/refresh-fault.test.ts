@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
-import { findFreePort, startEmbeddedDatabase, type EmbeddedDatabase } from '../src/db/embedded-ferretdb';
+import { startEmbeddedDatabase, type EmbeddedDatabase } from '../src/dev-database/embedded-ferretdb';
+import { findFreePort } from '../src/dev-database/free-port';
 import { cookiesOf, registerUser } from './support/auth-helpers';
 import { startTestApp, type TestApp } from './support/test-app';
 

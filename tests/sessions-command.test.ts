@@ -4,11 +4,10 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Connection } from 'mongoose';
 import setCookieParser from 'set-cookie-parser';
-import { startApi } from '../scripts/api-process';
 import { connectDatabase } from '../src/db/connection';
-import { findFreePort } from '../src/db/embedded-ferretdb';
+import { findFreePort } from '../src/dev-database/free-port';
 import { createModels, type Models } from '../src/db/models';
-import { startApiProcess, type ApiProcess } from './support/api-process';
+import { startApi, startApiProcess, type ApiProcess } from './support/api-process';
 import { PASSWORD, sessionIdOf, uniqueEmail } from './support/auth-helpers';
 import { testDatabaseUri, uniqueDatabaseName } from './support/test-app';
 

@@ -1,12 +1,13 @@
 import { isDuplicateKeyError } from '../db/errors';
 import { ApiError } from '../http/api-error';
 import { errors } from '../http/errors';
+import type { UserModel } from '../db/user-model';
+import type { SessionDocument } from '../db/session-models';
 import { refuseBreachedPassword } from './breached-passwords';
 import type { PasswordHasher } from './password';
-import { toPublicUser, type PublicUser, type UserModel } from '../users/user-model';
+import { toPublicUser, type PublicUser } from './public-user';
 import type { LoginInput, RegisterInput } from './auth-schemas';
 import type { PasswordAttempts } from './password-attempts';
-import type { SessionDocument } from './session-models';
 import type { SessionStore } from './session-store';
 import { signAccessToken, type AccessTokenSettings } from './tokens';
 

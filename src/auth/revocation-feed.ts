@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { isDuplicateKeyError } from '../db/errors';
-import type { RevocationFeedEntryDocument, SessionModels } from './session-models';
+import type { RevocationFeedEntryDocument, SessionModels } from '../db/session-models';
 
 /**
  * The revocation feed: recent revocations in one order that every instance reads (session-memory.ts).

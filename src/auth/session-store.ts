@@ -4,12 +4,12 @@ import { errors } from '../http/errors';
 import { systemClock, type Clock } from '../clock';
 import { isDuplicateKeyError } from '../db/errors';
 import type { SessionMemory } from './session-memory';
-import type { RevocationReason, SessionDocument, SessionModels } from './session-models';
+import type { RevocationReason, SessionDocument, SessionModels } from '../db/session-models';
 import { generateRefreshToken, hashToken } from './tokens';
 
 /**
  * The session core: create, validate, rotate and revoke. Every "this happened once" fact is an insert
- * against a unique `_id` (see session-models.ts), so it holds on MongoDB and on FerretDB alike.
+ * against a unique `_id` (see db/session-models.ts), so it holds on MongoDB and on FerretDB alike.
  */
 
 export interface SessionStoreSettings {

@@ -1,7 +1,7 @@
 import type { Connection, Model } from 'mongoose';
-import { createSessionModels, type SessionModels } from '../auth/session-models';
-import { createRateLimitHitModel, type RateLimitHitModel } from '../http/rate-limit-hits';
-import { createUserModel, type UserModel } from '../users/user-model';
+import { createRateLimitHitModel, type RateLimitHitModel } from './rate-limit-hit-model';
+import { createSessionModels, type SessionModels } from './session-models';
+import { createUserModel, type UserModel } from './user-model';
 
 export interface Models extends SessionModels {
   User: UserModel;
@@ -44,9 +44,14 @@ function errorCode(error: unknown): number | undefined {
 }
 
 /**
- * Creates every index the queries rely on. TTL indexes let MongoDB delete expired sessions and tokens;
- * where the server rejects them (FerretDB v1) a plain index takes their place, and expiry is enforced in
- * code everywhere anyway, so correctness never depends on the TTL monitor.
+ * Creates the secondary indexes: users by email, a user's sessions, a user's revocations, a session's
+ * refresh tokens, rate-limit counts, and expiry. Point reads by `_id` and the revocation feed (read and
+ * pruned in `_id` order) use the `_id` index every collection has. Deleting an account removes refresh
+ * tokens by `userId` and rotations by `sessionId`, which no index serves: rare, so those scan.
+ *
+ * TTL indexes let MongoDB delete expired sessions and tokens; where the server rejects them (FerretDB
+ * v1) a plain index takes their place, and expiry is enforced in code everywhere anyway, so correctness
+ * never depends on the TTL monitor.
  * Returns whether TTL indexes are active.
  */
 export async function ensureIndexes(models: Models): Promise<{ ttl: boolean }> {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { Schema, Types, type Connection, type Model } from 'mongoose';
+import { Types } from 'mongoose';
+import type { RateLimitHitModel } from '../db/rate-limit-hit-model';
 
 /**
  * Rate-limit counters, kept in MongoDB so that every instance of the API draws on the same budget.
@@ -16,29 +17,6 @@ import { Schema, Types, type Connection, type Model } from 'mongoose';
  *
  * Keys are stored as SHA-256 digests of limiter name and key: the collection holds no email or address.
  */
-
-export interface RateLimitHitDocument {
-  _id: Types.ObjectId;
-  key: string;
-  at: Date;
-  /** For the TTL index (MongoDB) or the sweeper (FerretDB); counting never depends on it. */
-  expiresAt: Date;
-}
-
-const rateLimitHitSchema = new Schema<RateLimitHitDocument>(
-  {
-    key: { type: String, required: true },
-    at: { type: Date, required: true },
-    expiresAt: { type: Date, required: true },
-  },
-  { collection: 'rate_limit_hits', versionKey: false },
-);
-
-export type RateLimitHitModel = Model<RateLimitHitDocument>;
-
-export function createRateLimitHitModel(connection: Connection): RateLimitHitModel {
-  return connection.model<RateLimitHitDocument>('RateLimitHit', rateLimitHitSchema);
-}
 
 /** One budget: `limit` hits per window under `key`, within the limiter called `name`. */
 export interface WindowLimit {

@@ -1,5 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { RevocationReason } from '../auth/session-models';
+import type { RevocationReason } from '../db/session-models';
 
 /**
  * Every Prometheus instrument of one app instance, on a registry of its own rather than prom-client's

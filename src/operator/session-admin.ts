@@ -1,9 +1,9 @@
 import type { AuditLog } from '../audit-log';
 import { emailSchema } from '../auth/auth-schemas';
-import type { SessionDocument } from '../auth/session-models';
+import type { SessionDocument } from '../db/session-models';
 import type { SessionStore } from '../auth/session-store';
 import { isObjectIdHex } from '../db/object-id';
-import type { UserModel } from '../users/user-model';
+import type { UserModel } from '../db/user-model';
 
 /**
  * What support staff do to a user's sessions when an account is compromised (OWASP ASVS 7.4.5): see

@@ -1,4 +1,4 @@
-import type { SessionDocument } from '../auth/session-models';
+import type { SessionDocument } from '../db/session-models';
 
 /** Sessions as a plain-text table, one per line, for a terminal. */
 

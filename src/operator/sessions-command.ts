@@ -1,11 +1,10 @@
 import os from 'node:os';
 import { parseArgs } from 'node:util';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import { createAuditLog } from '../audit-log';
 import { createSessionAuth } from '../auth/session-auth';
 import type { Config } from '../config';
-import { connectDatabase } from '../db/connection';
-import { createModels } from '../db/models';
+import { openDatabase } from '../db/open-database';
 import { createLogger } from '../logger';
 import { readProcessConfig } from '../process-config';
 import { chooseDatabase } from './database-target';
@@ -49,10 +48,11 @@ function operatorName(): string {
   }
 }
 
-async function connect(config: Config) {
+async function open(config: Config, logger: Logger) {
   const target = chooseDatabase(config);
   try {
-    return await connectDatabase(target.uri, { operationTimeoutMs: config.dbOperationTimeoutMs });
+    // No sweeper: the command ends within seconds, and the API whose database this is sweeps.
+    return await openDatabase({ ...config, mongodbUri: target.uri }, logger, { sweepIntervalMs: 0 });
   } catch (error) {
     const reason = (error instanceof Error ? error.message : String(error)).split('\n')[0];
     throw new OperatorError(`cannot reach the database at ${target.description}: ${reason}`);
@@ -60,9 +60,9 @@ async function connect(config: Config) {
 }
 
 async function run(command: Command, config: Config): Promise<string> {
-  const connection = await connect(config);
   const logger = createLogger(config.logLevel, pino.destination({ dest: 2, sync: true }), config.logFormat);
-  const models = createModels(connection);
+  const database = await open(config, logger);
+  const { connection, models } = database;
   // The very store, session memory and revocation barrier the API builds (src/app.ts): a revocation
   // here is announced on the revocation feed and waits out the lease, like a logout.
   const { sessions, memory } = createSessionAuth({ config, connection, models, logger });
@@ -81,7 +81,7 @@ async function run(command: Command, config: Config): Promise<string> {
     // let the last poll finish, then close.
     memory.stop();
     if (memory.enabled) await memory.whenPolled();
-    await connection.close();
+    await database.close();
   }
 }
 

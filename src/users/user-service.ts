@@ -4,7 +4,8 @@ import { ApiError } from '../http/api-error';
 import { errors } from '../http/errors';
 import { refuseBreachedPassword } from '../auth/breached-passwords';
 import type { PasswordHasher } from '../auth/password';
-import { toPublicUser, type PublicUser, type UserModel } from './user-model';
+import { toPublicUser, type PublicUser } from '../auth/public-user';
+import type { UserModel } from '../db/user-model';
 
 export function createUserService(deps: {
   User: UserModel;

@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startEmbeddedDatabase } from '../../src/db/embedded-ferretdb';
+import { startEmbeddedDatabase } from '../../src/dev-database/embedded-ferretdb';
 
 /**
  * One real database for the whole run: MONGODB_URI when set (a MongoDB, Atlas or a FerretDB you run),

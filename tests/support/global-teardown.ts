@@ -1,5 +1,5 @@
 import { rmSync } from 'node:fs';
-import type { EmbeddedDatabase } from '../../src/db/embedded-ferretdb';
+import type { EmbeddedDatabase } from '../../src/dev-database/embedded-ferretdb';
 
 export default async function globalTeardown(): Promise<void> {
   const database = (globalThis as { __EMBEDDED_DB__?: EmbeddedDatabase }).__EMBEDDED_DB__;

@@ -1,7 +1,8 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { findFreePort, startEmbeddedDatabase, type EmbeddedDatabase } from '../../src/db/embedded-ferretdb';
+import { startEmbeddedDatabase, type EmbeddedDatabase } from '../../src/dev-database/embedded-ferretdb';
+import { findFreePort } from '../../src/dev-database/free-port';
 
 /**
  * A FerretDB of a test's own (its own data folder and port), for tests that stop the database without

@@ -5,13 +5,17 @@ import type { DestinationStream } from 'pino';
 import { createApp } from '../../src/app';
 import type { Clock } from '../../src/clock';
 import { loadConfig, type Config } from '../../src/config';
-import { connectDatabase } from '../../src/db/connection';
-import { createModels, ensureIndexes, type Models } from '../../src/db/models';
+import type { Models } from '../../src/db/models';
+import { openDatabase } from '../../src/db/open-database';
 import { createLogger } from '../../src/logger';
 import { createMetrics, type Metrics } from '../../src/metrics/metrics';
+import { TEST_SECRET } from './test-secret';
+
+// The test files import it from here; it has a file of its own so that api-process.ts (which the SPA's
+// browser tests load too) does not load the whole app for it.
+export { TEST_SECRET };
 
 /** What every test app runs with unless a test says otherwise: fast hashing, quiet logs, a fixed secret. */
-export const TEST_SECRET = 'test-access-secret-that-is-at-least-32-bytes-long';
 const BASE_ENV = {
   NODE_ENV: 'test',
   JWT_ACCESS_SECRET: TEST_SECRET,
@@ -70,12 +74,12 @@ export async function startTestApp(
   // Production refuses the failed-password budgets off: there they get a height no test reaches.
   const budgets = env.NODE_ENV === 'production' ? { RATE_LIMIT_LOGIN_PER_ACCOUNT: '1000000', RATE_LIMIT_LOGIN_PER_ACCOUNT_AND_IP: '1000000' } : {};
   const config = loadConfig({ ...BASE_ENV, ...budgets, MONGODB_URI: uri, ...env });
-  const connection = await connectDatabase(uri, { dbName, operationTimeoutMs: config.dbOperationTimeoutMs });
   const logger = createLogger(config.logLevel, options.logDestination, config.logFormat);
-  const models = createModels(connection);
-  await ensureIndexes(models);
+  // Opened as the server opens it, sweeper included; on `uri` whatever `env` says.
+  const database = await openDatabase({ ...config, mongodbUri: uri }, logger, { dbName });
+  const { connection, models } = database;
   const metrics = createMetrics();
-  const app = createApp({ config, connection, logger, metrics, ...(options.clock ? { clock: options.clock } : {}) });
+  const app = createApp({ config, database, logger, metrics, ...(options.clock ? { clock: options.clock } : {}) });
   return {
     app,
     config,
@@ -85,7 +89,7 @@ export async function startTestApp(
     dbName,
     async close() {
       if (connection.readyState === 1) await connection.dropDatabase().catch(() => undefined);
-      await connection.close();
+      await database.close();
     },
   };
 }

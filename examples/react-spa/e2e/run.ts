@@ -72,9 +72,9 @@ async function main(): Promise<number> {
 
     console.log('\nStarting three APIs, each with its own database and SPA preview: proxied (15 min and 3 s access tokens) and cross-origin…');
     const stackStarts = [
-      startStack({ repoRoot, spaRoot, accessTokenTtl: '15m', spa: 'proxied', label: 'default' }),
-      startStack({ repoRoot, spaRoot, accessTokenTtl: '3s', spa: 'proxied', label: 'short-ttl' }),
-      startStack({ repoRoot, spaRoot, accessTokenTtl: '15m', spa: 'cross-origin', label: 'cross-origin' }),
+      startStack({ spaRoot, accessTokenTtl: '15m', spa: 'proxied', label: 'default' }),
+      startStack({ spaRoot, accessTokenTtl: '3s', spa: 'proxied', label: 'short-ttl' }),
+      startStack({ spaRoot, accessTokenTtl: '15m', spa: 'cross-origin', label: 'cross-origin' }),
     ];
     const settled = await Promise.allSettled(stackStarts);
     for (const result of settled) if (result.status === 'fulfilled') cleanup.push(result.value.stop);

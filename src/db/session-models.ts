@@ -14,7 +14,7 @@ import { Schema, type Connection, type Model, type Types } from 'mongoose';
  *   exactly one successor is ever issued for it.
  * - session_revocations: `_id` = session id; its existence is the revocation.
  * - revocation_feed: `_id` = a dense sequence number; the recent revocations, in the order every instance
- *   reads them to forget the sessions it remembers (revocation-feed.ts). Only recent entries are kept.
+ *   reads them to forget the sessions it remembers (auth/revocation-feed.ts). Only recent entries are kept.
  */
 
 export interface SessionDocument {
@@ -63,7 +63,7 @@ export interface SessionRevocationDocument {
 }
 
 export interface RevocationFeedEntryDocument {
-  /** 0, 1, 2, …: entry N is inserted only after entry N - 1 exists (revocation-feed.ts). */
+  /** 0, 1, 2, …: entry N is inserted only after entry N - 1 exists (auth/revocation-feed.ts). */
   _id: number;
   sessionIds: string[];
   createdAt: Date;

@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { ensureFerretdbBinary } from './ferretdb-build';
+import { findFreePort } from './free-port';
 
 /**
  * Starts FerretDB with SQLite storage on a loopback port, for development and tests when no
@@ -10,8 +11,8 @@ import { ensureFerretdbBinary } from './ferretdb-build';
  */
 
 export interface EmbeddedDatabase {
+  /** mongodb://127.0.0.1:<port>/, no database name. */
   uri: string;
-  port: number;
   dataDir: string;
   pid: number | undefined;
   stop(): Promise<void>;
@@ -26,18 +27,6 @@ export interface EmbeddedDatabaseOptions {
 
 const START_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 5_000;
-
-export function findFreePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function canConnect(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -105,7 +94,6 @@ export async function startEmbeddedDatabase(options: EmbeddedDatabaseOptions): P
   await waitUntilListening(child, port, () => output);
   return {
     uri: `mongodb://127.0.0.1:${port}/`,
-    port,
     dataDir,
     pid: child.pid,
     stop: () => stopProcess(child),
