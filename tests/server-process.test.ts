@@ -31,6 +31,7 @@ describe('the server process', () => {
     const { url } = started;
     const runningRecord = path.join(dataDir, 'running-api.json');
     try {
+      await started.printed(/INFO: metrics: /);
       expect(started.output()).toContain('JWT_ACCESS_SECRET is not set');
       // Where everything is, in the development default's readable lines.
       const lines = started.output().split('\n');
@@ -58,7 +59,7 @@ describe('the server process', () => {
       const me = await fetch(`${url}/api/v1/users/me`, { headers: { Authorization: `Bearer ${accessToken}` } });
       expect(me.status).toBe(401);
       // One readable line per request, with its request id.
-      expect(started.output()).toMatch(new RegExp(`INFO: POST /api/v1/auth/logout 200 \\d+ms \\[${loggedOut.headers.get('x-request-id')}\\]\n`));
+      await started.printed(new RegExp(`INFO: POST /api/v1/auth/logout 200 \\d+ms \\[${loggedOut.headers.get('x-request-id')}\\]\n`));
 
       const { samples } = await scrape(`http://127.0.0.1:${metricsPort}/metrics`);
       expect(valueOf(samples, 'auth_registrations_total')).toBe(1);
@@ -105,6 +106,7 @@ describe('the server process', () => {
     const uri = `${testDatabaseUri()}${uniqueDatabaseName()}?appName=process-test`;
     const started = await startApiProcess(uri, { NODE_ENV: 'production', LOG_LEVEL: 'info', HOST: '127.0.0.1' });
     try {
+      await started.printed(/"msg":"metrics: /);
       const messages = started
         .output()
         .split('\n')

@@ -22,6 +22,11 @@ export interface SpawnedProcess {
   exited: Promise<number | null>;
   /** SIGTERM (a clean shutdown: the API stops its database); the whole process group is killed if that hangs. */
   stop(): Promise<void>;
+  /**
+   * Resolves once the output matches: a line the process printed may reach this side after an answer
+   * it sent later over a socket, since the two travel through different pipes.
+   */
+  printed(pattern: RegExp, timeoutMs?: number): Promise<void>;
 }
 
 /** An API that answers on `url`. */
@@ -54,7 +59,29 @@ export function spawnProcess(command: string, args: string[], options: { cwd: st
     clearTimeout(timer);
   }
 
-  return { child, output: () => output, exited, stop };
+  function printed(pattern: RegExp, timeoutMs = 10_000): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        if (!pattern.test(output)) return;
+        done();
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(new Error(`the process did not print ${pattern} within ${timeoutMs / 1000}s:\n${output}`));
+      }, timeoutMs);
+      const done = () => {
+        clearTimeout(timer);
+        child.stdout?.off('data', check);
+        child.stderr?.off('data', check);
+      };
+      child.stdout?.on('data', check);
+      child.stderr?.on('data', check);
+      check();
+    });
+  }
+
+  return { child, output: () => output, exited, stop, printed };
 }
 
 /**
