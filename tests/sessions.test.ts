@@ -1,7 +1,7 @@
 import { Types } from 'mongoose';
 import request from 'supertest';
 import { bearer, cookiesOf, expectAuthCookiesExpired, loginUser, PASSWORD, registerUser, type SignedInUser } from './support/auth-helpers';
-import { isOperation, recordOperations, refreshesAcross, startAt } from './support/operation-log';
+import { isOperation, mintingFor, recordOperations, refreshesAcross, startAt } from './support/operation-log';
 import { startTestApp, type TestApp } from './support/test-app';
 
 let t: TestApp;
@@ -209,8 +209,6 @@ describe('races against the real database', () => {
     (await t.metrics.sessionRevocations.get()).values.find((value) => value.labels.reason === reason)?.value ?? 0;
 
   const revocationOf = (sessionId: string) => isOperation('session_revocations', 'insertOne', (doc) => String(doc._id) === sessionId);
-  /** A refresh of one of these sessions has read it as live and inserts its successor token. */
-  const mintingFor = (sessionIds: string[]) => isOperation('refresh_tokens', 'insertOne', (doc) => sessionIds.includes(String(doc.sessionId)));
 
   /** Whatever concurrent refreshes minted, none of it works once the logout has answered. */
   async function expectMintedTokensDead(refreshes: request.Response[]) {

@@ -42,16 +42,19 @@ export function firstArgument(operation: Operation): Record<string, unknown> {
 export const isOperation = (collection: string, method: string, match: (first: Record<string, unknown>) => boolean = () => true) =>
   (operation: Operation) => operation.collection === collection && operation.method === method && match(firstArgument(operation));
 
+/** A refresh of one of these sessions has read it as live and is inserting its successor token. */
+export const mintingFor = (sessionIds: string[]) => isOperation('refresh_tokens', 'insertOne', (doc) => sessionIds.includes(String(doc.sessionId)));
+
+/** The claim on a refresh token's rotation (one request's insert wins it). */
+export const claimOf = (tokenHash: string) => isOperation('refresh_token_rotations', 'insertOne', (doc) => doc._id === tokenHash);
+
 /**
  * Refreshes of `sessionId` caught at work at `position`: each had read the session as live and inserted its
  * successor token before it, and sent its claim on the rotation (paired by the successor's hash) after it.
  */
 export function refreshesAcross(log: OperationLog, sessionId: string, position: number): number {
   const successors = new Map<string, number>();
-  log.operations.forEach((operation, i) => {
-    const doc = firstArgument(operation);
-    if (isOperation('refresh_tokens', 'insertOne')(operation) && String(doc.sessionId) === sessionId) successors.set(String(doc._id), i);
-  });
+  for (const i of log.positions(mintingFor([sessionId]))) successors.set(String(firstArgument(log.operations[i]!)._id), i);
   return log.operations.filter((operation, i) => {
     if (!isOperation('refresh_token_rotations', 'insertOne')(operation) || i <= position) return false;
     const insertedAt = successors.get(String(firstArgument(operation).successorHash));
