@@ -182,13 +182,18 @@ describe('POST /api/v1/auth/logout', () => {
 
 describe('POST /api/v1/auth/logout with the database down', () => {
   it('answers 503 SERVICE_UNAVAILABLE JSON and still expires both cookies', async () => {
-    const down = await startTestApp({ DB_OPERATION_TIMEOUT_MS: '500' });
-    const user = await registerUser(down.app);
-    await down.connection.close();
-    const res = await request(down.app).post('/api/v1/auth/logout').set(...bearer(user));
-    expect(res.status).toBe(503);
-    expect(res.body).toEqual({ success: false, code: 'SERVICE_UNAVAILABLE', message: expect.any(String) });
-    expectAuthCookiesExpired(res);
+    // On the suite's database, which the suite drops: this app's connection is closed before the end.
+    const down = await startTestApp({ DB_OPERATION_TIMEOUT_MS: '500' }, t.dbName);
+    try {
+      const user = await registerUser(down.app);
+      await down.connection.close();
+      const res = await request(down.app).post('/api/v1/auth/logout').set(...bearer(user));
+      expect(res.status).toBe(503);
+      expect(res.body).toEqual({ success: false, code: 'SERVICE_UNAVAILABLE', message: expect.any(String) });
+      expectAuthCookiesExpired(res);
+    } finally {
+      await down.connection.close();
+    }
   });
 });
 
