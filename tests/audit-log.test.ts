@@ -24,6 +24,20 @@ function remember(user: SignedInUser): SignedInUser {
 
 /** The app's wall clock, moved past the (zero) refresh grace period instead of sleeping. */
 const clock = createTestClock();
+/**
+ * Refreshes with the user's token (its successors are remembered as secrets), lets the zero grace period
+ * pass, and presents the same token again: the replay, answered REFRESH_TOKEN_REUSED.
+ */
+async function replayAfterRotation(user: SignedInUser): Promise<request.Response> {
+  const first = await request(t.app).post('/api/v1/auth/refresh').set('Cookie', `refreshToken=${user.refreshToken}`);
+  expect(first.status).toBe(200);
+  secrets.push(first.body.accessToken, cookiesOf(first).refreshToken!.value);
+  clock.advance(1000);
+  const replay = await request(t.app).post('/api/v1/auth/refresh').set('Cookie', `refreshToken=${user.refreshToken}`);
+  expect(replay.body.code).toBe('REFRESH_TOKEN_REUSED');
+  return replay;
+}
+
 let t: TestApp;
 beforeAll(async () => {
   t = await startTestApp(
@@ -100,12 +114,7 @@ describe('audit events', () => {
 
   it('refresh token reuse detected: the session it revoked', async () => {
     const user = remember(await registerUser(t.app));
-    const first = await request(t.app).post('/api/v1/auth/refresh').set('Cookie', `refreshToken=${user.refreshToken}`);
-    expect(first.status).toBe(200);
-    secrets.push(first.body.accessToken, cookiesOf(first).refreshToken!.value);
-    clock.advance(1000);
-    const replay = await request(t.app).post('/api/v1/auth/refresh').set('Cookie', `refreshToken=${user.refreshToken}`);
-    expect(replay.body.code).toBe('REFRESH_TOKEN_REUSED');
+    const replay = await replayAfterRotation(user);
     expect(auditEntries('refresh_reuse_detected')).toContainEqual(
       expect.objectContaining({ userId: user.id, sessionId: user.sessionId, reqId: replay.headers['x-request-id'] }),
     );
@@ -173,13 +182,7 @@ function requestLogOf(res: request.Response): RequestLogEntry {
 async function handleEveryKindOfCredential(): Promise<string[]> {
   const before = secrets.length;
   const user = remember(await registerUser(t.app));
-  const phone = remember(await loginUser(t.app, user.email));
-  const rotated = await request(t.app).post('/api/v1/auth/refresh').set('Cookie', `refreshToken=${phone.refreshToken}`);
-  expect(rotated.status).toBe(200);
-  secrets.push(rotated.body.accessToken, cookiesOf(rotated).refreshToken!.value);
-  clock.advance(1000);
-  const replay = await request(t.app).post('/api/v1/auth/refresh').set('Cookie', `refreshToken=${phone.refreshToken}`);
-  expect(replay.body.code).toBe('REFRESH_TOKEN_REUSED');
+  await replayAfterRotation(remember(await loginUser(t.app, user.email)));
 
   const newPassword = 'a whole new passphrase for the log test';
   secrets.push(newPassword);
