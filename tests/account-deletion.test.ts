@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { bearer, cookiesOf, expectAuthCookiesExpired, loginUser, PASSWORD, registerUser, type SignedInUser } from './support/auth-helpers';
+import { isOperation, recordOperations, refreshesAcross, startAt } from './support/operation-log';
 import { startTestApp, type TestApp } from './support/test-app';
 
 /** DELETE /api/v1/users/me: the end of an account. */
@@ -126,9 +127,21 @@ describe('account deletion racing other requests', () => {
   it('racing refreshes: once the deletion has answered, no token minted by them works', async () => {
     for (let round = 0; round < 3; round += 1) {
       const user = await registerUser(t.app);
-      const racing = await Promise.all([...Array.from({ length: 6 }, () => refresh(user.refreshToken)), deleteAccount(PASSWORD).set(...bearer(user))]);
-      expect(racing.at(-1)!.status).toBe(200);
-      const minted = racing.slice(0, 6).filter((res) => res.status === 200);
+      // The refreshes start as the deletion reads the account: they read the session while it is being revoked.
+      const refreshes = startAt(isOperation('users', 'findOne', (filter) => String(filter._id) === user.id), () =>
+        Promise.all(Array.from({ length: 6 }, () => refresh(user.refreshToken))),
+      );
+      const log = recordOperations(t.connection, refreshes.onOperation);
+      let minted: request.Response[];
+      try {
+        expect((await deleteAccount(PASSWORD).set(...bearer(user))).status).toBe(200);
+        minted = (await refreshes.result()).filter((res) => res.status === 200);
+      } finally {
+        log.stop();
+      }
+      // The race happened: refreshes had read the session live before its revocation and claimed after it.
+      const [revocation] = log.positions(isOperation('session_revocations', 'insertOne', (doc) => String(doc._id) === user.sessionId));
+      expect(refreshesAcross(log, user.sessionId, revocation!)).toBeGreaterThan(0);
       for (const res of minted) {
         expect((await me(res.body.accessToken)).status).toBe(401);
         const successor = cookiesOf(res).refreshToken?.value;
@@ -177,11 +190,22 @@ describe('account deletion racing other requests', () => {
   it('racing logins: afterwards no session of the deleted account works, whichever finished first', async () => {
     for (let round = 0; round < 3; round += 1) {
       const user = await registerUser(t.app);
-      const [deleted, ...logins] = await Promise.all([
-        deleteAccount(PASSWORD).set(...bearer(user)),
-        ...Array.from({ length: 3 }, () => request(t.app).post('/api/v1/auth/login').send({ email: user.email, password: PASSWORD })),
-      ]);
-      expect(deleted!.status).toBe(200);
+      // The logins start as the deletion lists the sessions it is about to revoke.
+      const ofUser = (filter: Record<string, unknown>) => String(filter.userId) === user.id;
+      const racingLogins = startAt(isOperation('sessions', 'find', ofUser), () =>
+        Promise.all(Array.from({ length: 3 }, () => request(t.app).post('/api/v1/auth/login').send({ email: user.email, password: PASSWORD }))),
+      );
+      const log = recordOperations(t.connection, racingLogins.onOperation);
+      let logins: request.Response[];
+      try {
+        expect((await deleteAccount(PASSWORD).set(...bearer(user))).status).toBe(200);
+        logins = await racingLogins.result();
+      } finally {
+        log.stop();
+      }
+      // The race happened: logins made their sessions after the deletion had listed the ones to revoke.
+      const [firstListing] = log.positions(isOperation('sessions', 'find', ofUser));
+      expect(log.positions(isOperation('sessions', 'insertOne', ofUser)).filter((i) => i > firstListing!).length).toBeGreaterThan(0);
       for (const login of logins) {
         expect([200, 401]).toContain(login.status);
         if (login.status !== 200) continue;

@@ -2,7 +2,7 @@ import { startApiProcess, type ApiProcess } from './support/api-process';
 import { uniqueEmail } from './support/auth-helpers';
 import { loginOn, meStatus, refreshOn, registerOn, type ProcessSession } from './support/process-client';
 import { seededRandom } from './support/seeded-random';
-import { testDatabaseUri, uniqueDatabaseName } from './support/test-app';
+import { processDatabase } from './support/process-database';
 
 /**
  * Two API processes on one database; 50 clients refresh, read and log out continuously, spread over both,
@@ -24,18 +24,21 @@ const env = {
   RATE_LIMIT_REGISTER_PER_IP: '0',
   RATE_LIMIT_REFRESH_PER_IP: '0',
 };
-let uri: string;
+const database = processDatabase();
+const { uri } = database;
 /** The instances clients may pick; the killed one is out of it until it answers again. */
 let live: ApiProcess[] = [];
 let steady: ApiProcess;
 let victim: ApiProcess | undefined;
 
 beforeAll(async () => {
-  uri = `${testDatabaseUri()}${uniqueDatabaseName()}`;
   [steady, victim] = await Promise.all([startApiProcess(uri, env), startApiProcess(uri, env)]);
   live = [steady, victim];
 }, 60_000);
-afterAll(() => Promise.all([steady, victim].map((instance) => instance?.stop())));
+afterAll(async () => {
+  await Promise.all([steady, victim].map((instance) => instance?.stop()));
+  await database.drop();
+});
 
 interface Client {
   email: string;

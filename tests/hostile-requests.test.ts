@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { once } from 'node:events';
 import { request as httpRequest, type Server } from 'node:http';
 import net, { type AddressInfo } from 'node:net';
@@ -8,7 +9,7 @@ import { loadConfig } from '../src/config';
 import { createHttpServer, slowClientLimits } from '../src/http/http-server';
 import { bearer, PASSWORD, registerUser, uniqueEmail, type SignedInUser } from './support/auth-helpers';
 import { writeAndWaitForClose } from './support/raw-socket';
-import { startTestApp, type TestApp } from './support/test-app';
+import { startTestApp, TEST_SECRET, type TestApp } from './support/test-app';
 
 /** Hostile requests: each gets a clear 4xx in the API's JSON error shape, never a 5xx, HTML or a stack. */
 
@@ -26,6 +27,23 @@ function expectJsonError(res: request.Response, status: number, code?: string) {
   expect(res.body).toMatchObject({ success: false, code: code ?? expect.any(String), message: expect.any(String) });
   expect(res.text).not.toMatch(/<html|\bat \S+ \(|node_modules|\.ts:\d+/i);
 }
+
+/**
+ * The own property names of Object.prototype in both realms a request passes through: this file's (which
+ * the app's modules, zod and jsonwebtoken share) and Node's own (its HTTP parser builds req.headers).
+ * Pollution anywhere adds a name to one of them.
+ */
+function prototypeNames(): string[][] {
+  return [Object.prototype, Object.getPrototypeOf(process.versions) as object].map((proto) => Object.getOwnPropertyNames(proto).sort());
+}
+
+function expectPrototypesAsBefore(before: string[][]) {
+  expect(prototypeNames()).toEqual(before);
+  expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+}
+
+/** JSON text with `__proto__` and `constructor.prototype` as keys of its own (JSON.stringify drops neither). */
+const POLLUTING_KEYS = '"__proto__": {"polluted": true}, "constructor": {"prototype": {"polluted": true}}';
 
 const jsonRoutes = [
   ['POST /api/v1/auth/register', () => request(t.app).post('/api/v1/auth/register')],
@@ -82,9 +100,10 @@ describe('hostile bodies on every JSON route', () => {
     });
 
     it('a __proto__ key → 400 and no prototype is polluted', async () => {
-      const res = await send().set('Content-Type', 'application/json').send('{"__proto__": {"polluted": true}, "constructor": {"prototype": {"polluted": true}}}');
+      const before = prototypeNames();
+      const res = await send().set('Content-Type', 'application/json').send(`{${POLLUTING_KEYS}}`);
       expectJsonError(res, 400, 'VALIDATION_ERROR');
-      expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+      expectPrototypesAsBefore(before);
     });
   });
 
@@ -105,6 +124,36 @@ describe('hostile bodies on every JSON route', () => {
     expectJsonError(res, 400, 'VALIDATION_ERROR');
     expect(res.body.details.map((d: { path: string }) => d.path).sort()).toEqual(['email', 'password']);
     expect(res.text).not.toContain('<script>');
+  });
+});
+
+describe('prototype pollution where the input is accepted', () => {
+  /** A token the server signed in every respect, whose JOSE header and claims also carry the keys. */
+  function tokenWithPollutingKeys(victim: SignedInUser): string {
+    const claims = JSON.parse(Buffer.from(victim.accessToken.split('.')[1]!, 'base64url').toString('utf8')) as object;
+    const header = `{"alg":"HS256","typ":"JWT",${POLLUTING_KEYS}}`;
+    const payload = `${JSON.stringify(claims).slice(0, -1)},${POLLUTING_KEYS}}`;
+    const input = `${Buffer.from(header).toString('base64url')}.${Buffer.from(payload).toString('base64url')}`;
+    return `${input}.${createHmac('sha256', TEST_SECRET).update(input).digest('base64url')}`;
+  }
+
+  it('in a signed token, a logout query and cookie names: served as usual, and Object.prototype gains nothing', async () => {
+    const before = prototypeNames();
+    const victim = await registerUser(t.app);
+    const token = tokenWithPollutingKeys(victim);
+    // Accepted, so header and claims went through every parser and check a genuine token does.
+    const me = await request(t.app).get('/api/v1/users/me').set('Authorization', `Bearer ${token}`);
+    expect(me.status).toBe(200);
+    expect(me.body.user.id).toBe(victim.id);
+    const byCookie = await request(t.app).get('/api/v1/users/me').set('Cookie', `__proto__=x; constructor=y; accessToken=${token}`);
+    expect(byCookie.status).toBe(200);
+
+    const query = '?scope=local&__proto__[polluted]=1&constructor[prototype][polluted]=1&__proto__=x&constructor=y';
+    const logout = await request(t.app).post(`/api/v1/auth/logout${query}`).set('Authorization', `Bearer ${token}`);
+    expect(logout.status).toBe(200);
+    expect(await t.models.SessionRevocation.exists({ _id: victim.sessionId })).not.toBeNull();
+
+    expectPrototypesAsBefore(before);
   });
 });
 

@@ -4,6 +4,7 @@ import request from 'supertest';
 import { hashToken } from '../src/auth/tokens';
 import { bearer, cookiesOf, expectAuthCookiesExpired, loginUser, registerUser, type SignedInUser } from './support/auth-helpers';
 import { startTestApp, TEST_SECRET, type TestApp } from './support/test-app';
+import { createTestClock } from './support/test-clock';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -124,14 +125,22 @@ describe('POST /api/v1/auth/logout', () => {
   });
 
   it('rejects a refresh cookie that was already rotated away (past the grace period)', async () => {
-    const strict = await startTestApp({ REFRESH_REUSE_GRACE_SECONDS: '0' }, t.dbName);
-    const user = await registerUser(strict.app);
-    const rotated = await request(strict.app).post('/api/v1/auth/refresh').set('Cookie', `refreshToken=${user.refreshToken}`);
-    expect(rotated.status).toBe(200);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    const res = await request(strict.app).post('/api/v1/auth/logout').set('Cookie', `refreshToken=${user.refreshToken}`);
-    expect(res.status).toBe(401);
-    await strict.connection.close();
+    const clock = createTestClock();
+    const strict = await startTestApp({ REFRESH_REUSE_GRACE_SECONDS: '0' }, t.dbName, { clock: clock.now });
+    try {
+      const user = await registerUser(strict.app);
+      const rotated = await request(strict.app).post('/api/v1/auth/refresh').set('Cookie', `refreshToken=${user.refreshToken}`);
+      expect(rotated.status).toBe(200);
+      // Without this step the rotation is 0 ms old, which a grace of 0 s still covers.
+      clock.advance(1000);
+      const res = await request(strict.app).post('/api/v1/auth/logout').set('Cookie', `refreshToken=${user.refreshToken}`);
+      expect(res.status).toBe(401);
+      // The refused logout revoked nothing: the successor still works.
+      expect(await strict.models.SessionRevocation.exists({ _id: user.sessionId })).toBeNull();
+      expect((await request(strict.app).post('/api/v1/auth/refresh').set('Cookie', `refreshToken=${cookiesOf(rotated).refreshToken!.value}`)).status).toBe(200);
+    } finally {
+      await strict.connection.close();
+    }
   });
 
   it.each([
@@ -174,13 +183,18 @@ describe('POST /api/v1/auth/logout', () => {
 
 describe('POST /api/v1/auth/logout with the database down', () => {
   it('answers 503 SERVICE_UNAVAILABLE JSON and still expires both cookies', async () => {
-    const down = await startTestApp({ DB_OPERATION_TIMEOUT_MS: '500' });
-    const user = await registerUser(down.app);
-    await down.connection.close();
-    const res = await request(down.app).post('/api/v1/auth/logout').set(...bearer(user));
-    expect(res.status).toBe(503);
-    expect(res.body).toEqual({ success: false, code: 'SERVICE_UNAVAILABLE', message: expect.any(String) });
-    expectAuthCookiesExpired(res);
+    // On the suite's database, which the suite drops: this app's connection is closed before the end.
+    const down = await startTestApp({ DB_OPERATION_TIMEOUT_MS: '500' }, t.dbName);
+    try {
+      const user = await registerUser(down.app);
+      await down.connection.close();
+      const res = await request(down.app).post('/api/v1/auth/logout').set(...bearer(user));
+      expect(res.status).toBe(503);
+      expect(res.body).toEqual({ success: false, code: 'SERVICE_UNAVAILABLE', message: expect.any(String) });
+      expectAuthCookiesExpired(res);
+    } finally {
+      await down.connection.close();
+    }
   });
 });
 

@@ -4,7 +4,7 @@ import addFormats from 'ajv-formats';
 import express from 'express';
 import request from 'supertest';
 import { buildOpenApiDocument, type OpenApiDocument } from '../src/openapi/openapi-document';
-import { bearer, registerUser } from './support/auth-helpers';
+import { bearer, registerUser, type SignedInUser } from './support/auth-helpers';
 import { createResponseChecker, createSchemaValidator } from './support/openapi-conformance';
 import { responsesChecked, takeMismatches } from './support/openapi-response-check';
 import { startTestApp, type TestApp } from './support/test-app';
@@ -182,8 +182,13 @@ describe('documented answers the rest of the suite does not provoke, as the API 
 
   it('503 with Retry-After when the database connection is gone, on the API and on /readyz', async () => {
     const lost = await startTestApp();
-    const user = await registerUser(lost.app);
-    await lost.close();
+    let user: SignedInUser;
+    try {
+      user = await registerUser(lost.app);
+    } finally {
+      // Drops its database and closes the connection: what follows needs it gone.
+      await lost.close();
+    }
     const me = await request(lost.app).get('/api/v1/users/me').set(...bearer(user));
     expect(me.status).toBe(503);
     expect(me.body.code).toBe('SERVICE_UNAVAILABLE');

@@ -1,5 +1,6 @@
 import { deleteExpiredDocuments } from '../src/db/expired-sweeper';
-import { createSlidingWindow } from '../src/http/rate-limit-hits';
+import { createSlidingWindow, type TakenHits } from '../src/http/rate-limit-hits';
+import { isOperation, recordOperations } from './support/operation-log';
 import { startTestApp, type TestApp } from './support/test-app';
 
 /**
@@ -62,7 +63,16 @@ describe('the sliding window counter', () => {
     const window = createSlidingWindow(t.models.RateLimitHit, WINDOW_MS);
     const limit = budget(5);
     const now = new Date();
-    const results = await Promise.all(Array.from({ length: 30 }, () => window.take([limit], now)));
+    const log = recordOperations(t.connection);
+    let results: TakenHits[];
+    try {
+      results = await Promise.all(Array.from({ length: 30 }, () => window.take([limit], now)));
+    } finally {
+      log.stop();
+    }
+    // The race happened: several hits were inserted before the first count was taken.
+    const [firstCount] = log.positions(isOperation('rate_limit_hits', 'aggregate'));
+    expect(log.positions(isOperation('rate_limit_hits', 'insertMany')).filter((i) => i < firstCount!).length).toBeGreaterThanOrEqual(2);
     const allowed = results.filter((result) => result.allowed);
     expect(allowed.length).toBeLessThanOrEqual(5);
     const ids = results.flatMap((result) => result.hitIds);

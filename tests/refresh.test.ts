@@ -1,24 +1,23 @@
 import request from 'supertest';
 import { hashToken } from '../src/auth/tokens';
 import { bearer, cookiesOf, expectAuthCookiesExpired, registerUser, sessionIdOf, type SignedInUser } from './support/auth-helpers';
+import { claimOf, mintingFor, recordOperations } from './support/operation-log';
 import { startTestApp, type TestApp } from './support/test-app';
+import { createTestClock } from './support/test-clock';
 
+/** The app's wall clock: time passes only where a test moves it, so grace periods and stamps are exact. */
+const clock = createTestClock();
 let t: TestApp;
 beforeAll(async () => {
-  t = await startTestApp();
+  t = await startTestApp({}, undefined, { clock: clock.now });
 });
 afterAll(() => t.close());
 
 const refreshWith = (refreshToken: string) => request(t.app).post('/api/v1/auth/refresh').set('Cookie', `refreshToken=${refreshToken}`);
 
-/** Moves a rotation into the past, as if the token had been rotated `seconds` ago. */
-async function ageRotation(refreshToken: string, seconds: number) {
-  await t.models.RefreshTokenRotation.updateOne({ _id: hashToken(refreshToken) }, { $set: { rotatedAt: new Date(Date.now() - seconds * 1000) } });
-}
-
 /** The refresh tokens of a session that would still be accepted: issued, unexpired, never rotated. */
 async function liveRefreshTokenHashes(sessionId: string): Promise<string[]> {
-  const tokens = await t.models.RefreshToken.find({ sessionId, expiresAt: { $gt: new Date() } }).lean();
+  const tokens = await t.models.RefreshToken.find({ sessionId, expiresAt: { $gt: new Date(clock.now()) } }).lean();
   const rotated = await t.models.RefreshTokenRotation.find({ _id: { $in: tokens.map((x) => x._id) } }).lean();
   const rotatedIds = new Set(rotated.map((r) => r._id));
   return tokens.map((x) => x._id).filter((id) => !rotatedIds.has(id));
@@ -41,19 +40,21 @@ describe('POST /api/v1/auth/refresh', () => {
     expect((await request(t.app).get('/api/v1/users/me').set('Authorization', `Bearer ${res.body.accessToken}`)).status).toBe(200);
   });
 
-  it('moves lastUsedAt on refresh', async () => {
+  it('moves lastUsedAt on refresh, to the moment of the refresh', async () => {
     const user = await registerUser(t.app);
     const before = await t.models.Session.findById(user.sessionId).lean();
-    await new Promise((resolve) => setTimeout(resolve, 15));
-    await refreshWith(user.refreshToken);
+    clock.advance(1000);
+    expect((await refreshWith(user.refreshToken)).status).toBe(200);
     const after = await t.models.Session.findById(user.sessionId).lean();
-    expect(after!.lastUsedAt.getTime()).toBeGreaterThan(before!.lastUsedAt.getTime());
+    expect(after!.lastUsedAt.getTime()).toBe(before!.lastUsedAt.getTime() + 1000);
   });
 
   it('does not move lastUsedAt on ordinary authenticated requests', async () => {
     const user = await registerUser(t.app);
     const before = await t.models.Session.findById(user.sessionId).lean();
-    await request(t.app).get('/api/v1/users/me').set(...bearer(user));
+    // Time passes, so a request that stamped the session would change it.
+    clock.advance(1000);
+    expect((await request(t.app).get('/api/v1/users/me').set(...bearer(user))).status).toBe(200);
     const after = await t.models.Session.findById(user.sessionId).lean();
     expect(after!.lastUsedAt.getTime()).toBe(before!.lastUsedAt.getTime());
   });
@@ -71,7 +72,7 @@ describe('POST /api/v1/auth/refresh', () => {
 
   it('answers 401 and expires both cookies for an expired refresh token', async () => {
     const user = await registerUser(t.app);
-    await t.models.RefreshToken.updateOne({ _id: hashToken(user.refreshToken) }, { $set: { expiresAt: new Date(Date.now() - 1000) } });
+    await t.models.RefreshToken.updateOne({ _id: hashToken(user.refreshToken) }, { $set: { expiresAt: new Date(clock.now() - 1000) } });
     const res = await refreshWith(user.refreshToken);
     expect(res.status).toBe(401);
     expectAuthCookiesExpired(res);
@@ -87,7 +88,7 @@ describe('POST /api/v1/auth/refresh', () => {
 
   it('answers 401 for the refresh token of an expired session', async () => {
     const user = await registerUser(t.app);
-    await t.models.Session.updateOne({ _id: user.sessionId }, { $set: { expiresAt: new Date(Date.now() - 1000) } });
+    await t.models.Session.updateOne({ _id: user.sessionId }, { $set: { expiresAt: new Date(clock.now() - 1000) } });
     expect((await refreshWith(user.refreshToken)).status).toBe(401);
     expect((await request(t.app).get('/api/v1/users/me').set(...bearer(user))).status).toBe(401);
   });
@@ -114,7 +115,8 @@ describe('refresh token reuse', () => {
     const first = await refreshWith(user.refreshToken);
     const successor = cookiesOf(first).refreshToken!.value;
     const freshAccessToken = first.body.accessToken as string;
-    await ageRotation(user.refreshToken, 11);
+    // The default grace period is 10 s.
+    clock.advance(11_000);
 
     const replay = await refreshWith(user.refreshToken);
     expect(replay.status).toBe(401);
@@ -130,11 +132,11 @@ describe('refresh token reuse', () => {
   });
 
   it('with REFRESH_REUSE_GRACE_SECONDS=0 any second use is reuse', async () => {
-    const strict = await startTestApp({ REFRESH_REUSE_GRACE_SECONDS: '0' }, t.dbName);
+    const strict = await startTestApp({ REFRESH_REUSE_GRACE_SECONDS: '0' }, t.dbName, { clock: clock.now });
     try {
       const user = await registerUser(strict.app);
       expect((await request(strict.app).post('/api/v1/auth/refresh').set('Cookie', `refreshToken=${user.refreshToken}`)).status).toBe(200);
-      await ageRotation(user.refreshToken, 1);
+      clock.advance(1);
       const replay = await request(strict.app).post('/api/v1/auth/refresh').set('Cookie', `refreshToken=${user.refreshToken}`);
       expect(replay.status).toBe(401);
       expect(replay.body.code).toBe('REFRESH_TOKEN_REUSED');
@@ -151,7 +153,18 @@ describe('concurrent refreshes of one token (several tabs)', () => {
 
   it.each([1, 2, 3])('round %i: all 200, exactly one new refresh token, exactly one valid token left', async () => {
     const user = await registerUser(t.app);
-    const responses = await refreshConcurrently(user, 20);
+    const log = recordOperations(t.connection);
+    let responses: request.Response[];
+    try {
+      responses = await refreshConcurrently(user, 20);
+    } finally {
+      log.stop();
+    }
+    // The race happened: every request tried to claim the rotation, and before the first claim went out
+    // several of them had already read the session and minted a successor.
+    const claims = log.positions(claimOf(hashToken(user.refreshToken)));
+    expect(claims).toHaveLength(20);
+    expect(log.positions(mintingFor([user.sessionId])).filter((i) => i < claims[0]!).length).toBeGreaterThanOrEqual(2);
 
     expect(responses.map((r) => r.status)).toEqual(Array(20).fill(200));
     const issued = responses.map((r) => cookiesOf(r).refreshToken?.value).filter((v): v is string => v !== undefined);

@@ -7,7 +7,7 @@ import { slowClientLimits } from '../src/http/http-server';
 import { spawnApi, startApi, startApiProcess } from './support/api-process';
 import { scrape, valueOf } from './support/metrics-scrape';
 import { writeAndWaitForClose } from './support/raw-socket';
-import { testDatabaseUri, uniqueDatabaseName } from './support/test-app';
+import { processDatabase } from './support/process-database';
 
 /**
  * The real process, as `npm start` runs it (through tsx, so no build step is needed here): it starts its
@@ -84,7 +84,8 @@ describe('the server process', () => {
 
   it('answers a client that stalls its body with 408 JSON once HTTP_REQUEST_TIMEOUT_MS has passed', async () => {
     const limits = { headersTimeoutMs: 500, requestTimeoutMs: 1000 };
-    const api = await startApiProcess(`${testDatabaseUri()}${uniqueDatabaseName()}`, {
+    const database = processDatabase();
+    const api = await startApiProcess(database.uri, {
       HTTP_HEADERS_TIMEOUT_MS: String(limits.headersTimeoutMs),
       HTTP_REQUEST_TIMEOUT_MS: String(limits.requestTimeoutMs),
     });
@@ -99,11 +100,13 @@ describe('the server process', () => {
       expect(performance.now() - started).toBeLessThanOrEqual(bound);
     } finally {
       await api.stop();
+      await database.drop();
     }
   }, 60_000);
 
   it('on MONGODB_URI in production: JSON lines that name the database without its credentials, and no metrics listener', async () => {
-    const uri = `${testDatabaseUri()}${uniqueDatabaseName()}?appName=process-test`;
+    const database = processDatabase('?appName=process-test');
+    const { uri } = database;
     const started = await startApiProcess(uri, { NODE_ENV: 'production', LOG_LEVEL: 'info', HOST: '127.0.0.1' });
     try {
       await started.printed(/"msg":"metrics: /);
@@ -117,6 +120,7 @@ describe('the server process', () => {
       expect(started.output()).not.toContain('appName');
     } finally {
       await started.stop();
+      await database.drop();
     }
   }, 60_000);
 

@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { loadConfig } from '../src/config';
 import { cookiesOf, loginUser, PASSWORD, registerUser, type SignedInUser } from './support/auth-helpers';
+import { isOperation, recordOperations } from './support/operation-log';
 import { startTestApp, type TestApp } from './support/test-app';
 import { createTestClock } from './support/test-clock';
 
@@ -55,10 +56,18 @@ describe('SESSION_LIMIT_PER_USER', () => {
 
   it('concurrent sign-ins may pass the limit only while they run: afterwards exactly the limit stays, the newest', async () => {
     const user = await registerUser(t.app);
-    const logins = await Promise.all(
-      Array.from({ length: 8 }, () => request(t.app).post('/api/v1/auth/login').send({ email: user.email, password: PASSWORD })),
-    );
+    const log = recordOperations(t.connection);
+    let logins: request.Response[];
+    try {
+      logins = await Promise.all(Array.from({ length: 8 }, () => request(t.app).post('/api/v1/auth/login').send({ email: user.email, password: PASSWORD })));
+    } finally {
+      log.stop();
+    }
     for (const res of logins) expect(res.status).toBe(200);
+    // The race happened: several sign-ins had made their sessions before the first of them listed the user's.
+    const ofUser = (filter: Record<string, unknown>) => String(filter.userId) === user.id;
+    const [firstListing] = log.positions(isOperation('sessions', 'find', ofUser));
+    expect(log.positions(isOperation('sessions', 'insertOne', ofUser)).filter((i) => i < firstListing!).length).toBeGreaterThanOrEqual(2);
     const survivors = await t.models.Session.find({ userId: user.id }).lean();
     const revoked = new Set((await t.models.SessionRevocation.find({ userId: user.id }, { _id: 1 }).lean()).map((r) => r._id.toString()));
     const active = survivors.filter((s) => !revoked.has(s._id.toString()));

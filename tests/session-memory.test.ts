@@ -4,6 +4,7 @@ import { createRevocationFeed, FEED_RETENTION_MS } from '../src/auth/revocation-
 import { createSessionMemory, type SessionMemory } from '../src/auth/session-memory';
 import { ConfigError, loadConfig } from '../src/config';
 import { bearer, cookiesOf, loginUser, registerUser, type SignedInUser } from './support/auth-helpers';
+import { isOperation, mintingFor, recordOperations, refreshesAcross, startAt } from './support/operation-log';
 import { startTestApp, type TestApp } from './support/test-app';
 
 /**
@@ -56,13 +57,21 @@ describe('memory on the instance that revokes', () => {
       const user: SignedInUser = await registerUser(t.app);
       expect((await me(t, user.accessToken)).status).toBe(200);
 
-      // Refreshes, reads and the logout all at once: reads begun before the revocation must not re-remember it.
-      const racing = await Promise.all([
-        ...Array.from({ length: 8 }, () => refresh(user.refreshToken)),
-        ...Array.from({ length: 8 }, () => me(t, user.accessToken)),
-        request(t.app).post('/api/v1/auth/logout').set(...bearer(user)),
-      ]);
-      expect(racing.at(-1)!.status).toBe(200);
+      // Refreshes and reads of the remembered session all at once; the logout starts when the first refresh
+      // has read the session as live and is minting. (A read begun before a revocation and ended after it
+      // is forced below, in 'memory that cannot vouch for itself': over HTTP it cannot be timed.)
+      const logout = startAt(mintingFor([user.sessionId]), () => request(t.app).post('/api/v1/auth/logout').set(...bearer(user)));
+      const log = recordOperations(t.connection, logout.onOperation);
+      let racing: request.Response[];
+      try {
+        racing = await Promise.all([...Array.from({ length: 8 }, () => refresh(user.refreshToken)), ...Array.from({ length: 8 }, () => me(t, user.accessToken))]);
+        expect((await logout.result()).status).toBe(200);
+      } finally {
+        log.stop();
+      }
+      // The race happened: refreshes had read the session live before the revocation and claimed after it.
+      const [revocation] = log.positions(isOperation('session_revocations', 'insertOne', (doc) => String(doc._id) === user.sessionId));
+      expect(refreshesAcross(log, user.sessionId, revocation!)).toBeGreaterThan(0);
 
       const minted = racing.slice(0, 8).filter((res) => res.status === 200);
       const accessTokens = [user.accessToken, ...minted.map((res) => res.body.accessToken as string)];
@@ -150,7 +159,16 @@ describe('the revocation feed', () => {
   it('numbers concurrent appends of many instances densely: each number once, none skipped', async () => {
     const start = await feedOf(t).currentSeq();
     // A feed object per append: twelve instances racing for the same numbers.
-    const seqs = await Promise.all(Array.from({ length: 12 }, (_, i) => feedOf(t).append([`concurrent-${i}`])));
+    const log = recordOperations(t.connection);
+    let seqs: number[];
+    try {
+      seqs = await Promise.all(Array.from({ length: 12 }, (_, i) => feedOf(t).append([`concurrent-${i}`])));
+    } finally {
+      log.stop();
+    }
+    // The race happened: appends lost numbers to each other and tried again (12 inserts would mean none did).
+    const inserts = log.positions(isOperation('revocation_feed', 'insertOne', (doc) => String(doc.sessionIds).startsWith('concurrent-')));
+    expect(inserts.length).toBeGreaterThan(12);
     expect([...seqs].sort((x, y) => x - y)).toEqual(Array.from({ length: 12 }, (_, i) => start + 1 + i));
     const entries = await feedOf(t).readFrom(start + 1);
     expect(entries.map((entry) => entry._id)).toEqual(Array.from({ length: 12 }, (_, i) => start + 1 + i));

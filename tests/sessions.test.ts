@@ -1,6 +1,7 @@
 import { Types } from 'mongoose';
 import request from 'supertest';
 import { bearer, cookiesOf, expectAuthCookiesExpired, loginUser, PASSWORD, registerUser, type SignedInUser } from './support/auth-helpers';
+import { isOperation, mintingFor, recordOperations, refreshesAcross, startAt } from './support/operation-log';
 import { startTestApp, type TestApp } from './support/test-app';
 
 let t: TestApp;
@@ -220,46 +221,89 @@ describe('POST /api/v1/users/me/password', () => {
 });
 
 describe('races against the real database', () => {
-  it.each([1, 2, 3])('round %i: logout racing refreshes of the same session leaves no live token behind', async () => {
-    const user = await registerUser(t.app);
-    const refreshes = Array.from({ length: 15 }, () => refreshWith(user));
-    const logout = request(t.app).post('/api/v1/auth/logout').set(...bearer(user));
-    const [logoutRes, ...refreshResults] = await Promise.all([logout, ...refreshes]);
-    expect(logoutRes.status).toBe(200);
+  /** auth_session_revocations_total for a reason: how many revocations the app counted as made. */
+  const revocationsCounted = async (reason: string) =>
+    (await t.metrics.sessionRevocations.get()).values.find((value) => value.labels.reason === reason)?.value ?? 0;
 
-    // Whatever the concurrent refreshes minted, none of it works once logout has answered.
-    for (const res of refreshResults) {
-      const cookies = cookiesOf(res);
+  const revocationOf = (sessionId: string) => isOperation('session_revocations', 'insertOne', (doc) => String(doc._id) === sessionId);
+
+  /** Whatever concurrent refreshes minted, none of it works once the logout has answered. */
+  async function expectMintedTokensDead(refreshes: request.Response[]) {
+    for (const res of refreshes) {
       if (res.status === 200) {
         expect((await request(t.app).get('/api/v1/users/me').set('Authorization', `Bearer ${res.body.accessToken}`)).status).toBe(401);
       }
-      const minted = cookies.refreshToken?.value;
+      const minted = cookiesOf(res).refreshToken?.value;
       if (minted) expect((await request(t.app).post('/api/v1/auth/refresh').set('Cookie', `refreshToken=${minted}`)).status).toBe(401);
     }
+  }
+
+  it.each([1, 2, 3])('round %i: logout racing refreshes of the same session leaves no live token behind, though refreshes were caught mid-rotation', async () => {
+    const user = await registerUser(t.app);
+    // The logout starts at the critical point: the first refresh has found the session live and is minting.
+    const logout = startAt(mintingFor([user.sessionId]), () => request(t.app).post('/api/v1/auth/logout').set(...bearer(user)));
+    const log = recordOperations(t.connection, logout.onOperation);
+    let refreshResults: request.Response[];
+    try {
+      refreshResults = await Promise.all(Array.from({ length: 15 }, () => refreshWith(user)));
+      expect((await logout.result()).status).toBe(200);
+    } finally {
+      log.stop();
+    }
+    // The race happened: some refreshes had read the session live before the revocation and claimed after it.
+    const [revocation] = log.positions(revocationOf(user.sessionId));
+    expect(refreshesAcross(log, user.sessionId, revocation!)).toBeGreaterThan(0);
+
+    await expectMintedTokensDead(refreshResults);
     expect((await refreshWith(user)).status).toBe(401);
     await expectWorks(user, false);
   });
 
-  it('global logout racing refreshes and requests on other devices revokes every session', async () => {
+  it.each([1, 2, 3])('round %i: global logout listing the sessions while other devices’ refreshes are mid-rotation revokes every session', async () => {
     const { laptop, phone, tablet } = await threeDevices();
-    const [global] = await Promise.all([
-      request(t.app).post('/api/v1/auth/logout?scope=global').set(...bearer(laptop)),
-      refreshWith(phone),
-      refreshWith(tablet),
-      me(phone),
-    ]);
-    expect(global.status).toBe(200);
+    const others = [phone.sessionId, tablet.sessionId];
+    // The logout starts as the first refresh of another device has found its session live and is minting.
+    const global = startAt(mintingFor(others), () => request(t.app).post('/api/v1/auth/logout?scope=global').set(...bearer(laptop)));
+    const log = recordOperations(t.connection, global.onOperation);
+    let refreshResults: request.Response[];
+    try {
+      [, ...refreshResults] = await Promise.all([me(phone), ...[phone, tablet].flatMap((device) => Array.from({ length: 5 }, () => refreshWith(device)))]);
+      expect((await global.result()).status).toBe(200);
+    } finally {
+      log.stop();
+    }
+    // The race happened: the logout listed the sessions while refreshes of them were mid-rotation.
+    const [listing] = log.positions(isOperation('sessions', 'find', (filter) => String(filter.userId) === laptop.id));
+    const caught = others.reduce((sum, sessionId) => sum + refreshesAcross(log, sessionId, listing!), 0);
+    expect(caught).toBeGreaterThan(0);
+
     for (const device of [laptop, phone, tablet]) await expectWorks(device, false);
+    await expectMintedTokensDead(refreshResults);
     const sessions = await t.models.Session.find({ userId: laptop.id }).lean();
     const revoked = await t.models.SessionRevocation.find({ _id: { $in: sessions.map((s) => s._id) } }).lean();
     expect(revoked).toHaveLength(3);
   });
 
-  it('many concurrent logouts of one session: at least one 200, the rest 200 or 401, exactly one revocation', async () => {
+  it('many concurrent logouts of one session: each one that got past authentication answers 200, one revocation is written and counted once', async () => {
     const user = await registerUser(t.app);
-    const results = await Promise.all(Array.from({ length: 10 }, () => request(t.app).post('/api/v1/auth/logout').set(...bearer(user))));
-    expect(results.some((r) => r.status === 200)).toBe(true);
-    for (const r of results) expect([200, 401]).toContain(r.status);
-    expect(await t.models.SessionRevocation.countDocuments({ _id: user.sessionId })).toBe(1);
+    const countedBefore = await revocationsCounted('logout');
+    const log = recordOperations(t.connection);
+    let results: request.Response[];
+    try {
+      results = await Promise.all(Array.from({ length: 10 }, () => request(t.app).post('/api/v1/auth/logout').set(...bearer(user))));
+    } finally {
+      log.stop();
+    }
+    // The race happened: several logouts had authenticated before any had revoked the session, and each
+    // tried to write the revocation.
+    const attempts = log.positions(revocationOf(user.sessionId)).length;
+    expect(attempts).toBeGreaterThanOrEqual(2);
+    // Revoking what another request just revoked is no error; the latecomers found the session dead.
+    const statuses = results.map((r) => r.status).sort();
+    expect(statuses).toEqual([...Array(attempts).fill(200), ...Array(10 - attempts).fill(401)]);
+    // One revocation document, and exactly one logout counted it as its own.
+    const revocations = await t.models.SessionRevocation.find({ userId: user.id }).lean();
+    expect(revocations.map((r) => [r._id.toString(), r.reason])).toEqual([[user.sessionId, 'logout']]);
+    expect((await revocationsCounted('logout')) - countedBefore).toBe(1);
   });
 });

@@ -5,7 +5,7 @@ import { startApiProcess, type ApiProcess } from './support/api-process';
 import { PASSWORD } from './support/auth-helpers';
 import { loginOn, meStatus, refreshOn, registerOn, type ProcessSession } from './support/process-client';
 import { seededRandom } from './support/seeded-random';
-import { testDatabaseUri, uniqueDatabaseName } from './support/test-app';
+import { processDatabase } from './support/process-database';
 
 /**
  * Four API processes on one database, with the default settings (memory on, strict everywhere): A takes the
@@ -44,9 +44,10 @@ let b: ApiProcess;
 let c: ApiProcess;
 let d: ApiProcess;
 let hammered: Array<{ name: string; instance: ApiProcess }>;
+const database = processDatabase();
 
 beforeAll(async () => {
-  const uri = `${testDatabaseUri()}${uniqueDatabaseName()}`;
+  const { uri } = database;
   const env = {
     // Reuse detection answers at once, without a grace period, so its round is like the others.
     REFRESH_REUSE_GRACE_SECONDS: '0',
@@ -68,7 +69,10 @@ beforeAll(async () => {
     { name: 'D (-10 s)', instance: d },
   ];
 }, 120_000);
-afterAll(() => Promise.all([a, b, c, d].map((instance) => instance?.stop())));
+afterAll(async () => {
+  await Promise.all([a, b, c, d].map((instance) => instance?.stop()));
+  await database.drop();
+});
 
 interface Observation {
   instance: string;

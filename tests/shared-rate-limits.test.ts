@@ -1,7 +1,7 @@
 import setCookieParser from 'set-cookie-parser';
 import { startApiProcess, type ApiProcess } from './support/api-process';
 import { PASSWORD, uniqueEmail } from './support/auth-helpers';
-import { testDatabaseUri, uniqueDatabaseName } from './support/test-app';
+import { processDatabase } from './support/process-database';
 
 /**
  * Two API processes on one database, as behind a load balancer that spreads a client's requests: the
@@ -13,9 +13,10 @@ const REFRESH_LIMIT = 3;
 
 let a: ApiProcess;
 let b: ApiProcess;
+const database = processDatabase();
 
 beforeAll(async () => {
-  const uri = `${testDatabaseUri()}${uniqueDatabaseName()}`;
+  const { uri } = database;
   const env = {
     RATE_LIMIT_WINDOW: '10m',
     RATE_LIMIT_LOGIN_PER_ACCOUNT: String(ACCOUNT_LIMIT),
@@ -26,7 +27,10 @@ beforeAll(async () => {
   };
   [a, b] = await Promise.all([startApiProcess(uri, env), startApiProcess(uri, env)]);
 }, 60_000);
-afterAll(() => Promise.all([a, b].map((instance) => instance?.stop())));
+afterAll(async () => {
+  await Promise.all([a, b].map((instance) => instance?.stop()));
+  await database.drop();
+});
 
 async function register(instance: ApiProcess): Promise<{ email: string; refreshToken: string }> {
   const email = uniqueEmail();

@@ -68,11 +68,16 @@ describe('health', () => {
   });
 
   it('GET /readyz answers 503 when the database is gone', async () => {
-    const down = await startTestApp({ DB_OPERATION_TIMEOUT_MS: '300' });
-    await down.connection.close();
-    const res = await request(down.app).get('/readyz');
-    expect(res.status).toBe(503);
-    expect(res.body).toEqual({ success: false, code: 'SERVICE_UNAVAILABLE', message: expect.any(String) });
+    // On the suite's database, which the suite drops: this app's connection is closed before the end.
+    const down = await startTestApp({ DB_OPERATION_TIMEOUT_MS: '300' }, t.dbName);
+    try {
+      await down.connection.close();
+      const res = await request(down.app).get('/readyz');
+      expect(res.status).toBe(503);
+      expect(res.body).toEqual({ success: false, code: 'SERVICE_UNAVAILABLE', message: expect.any(String) });
+    } finally {
+      await down.connection.close();
+    }
   });
 });
 
