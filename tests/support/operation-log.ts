@@ -78,3 +78,15 @@ export function startAt<T>(when: (operation: Operation) => boolean, start: () =>
     },
   };
 }
+
+/**
+ * For races whose timing the test cannot force (password hashing spreads the requests out): runs `round`,
+ * each checking its own outcome, until one reports that the interleaving it is about happened. Fails after
+ * `maxRounds` rounds without it; returns how many rounds it took.
+ */
+export async function roundsUntilRaced(round: () => Promise<boolean>, maxRounds = 10): Promise<number> {
+  for (let rounds = 1; rounds <= maxRounds; rounds += 1) {
+    if (await round()) return rounds;
+  }
+  throw new Error(`the race never happened in ${maxRounds} rounds`);
+}
