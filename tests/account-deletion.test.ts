@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { bearer, cookiesOf, expectAuthCookiesExpired, loginUser, PASSWORD, registerUser, type SignedInUser } from './support/auth-helpers';
-import { isOperation, recordOperations, refreshesAcross, startAt } from './support/operation-log';
+import { isOperation, recordOperations, refreshesAcross, roundsUntilRaced, startAt } from './support/operation-log';
 import { startTestApp, type TestApp } from './support/test-app';
 
 /** DELETE /api/v1/users/me: the end of an account. */
@@ -125,29 +125,32 @@ describe('DELETE /api/v1/users/me', () => {
 
 describe('account deletion racing other requests', () => {
   it('racing refreshes: once the deletion has answered, no token minted by them works', async () => {
-    for (let round = 0; round < 3; round += 1) {
-      const user = await registerUser(t.app);
-      // The refreshes start as the deletion reads the account: they read the session while it is being revoked.
-      const refreshes = startAt(isOperation('users', 'findOne', (filter) => String(filter._id) === user.id), () =>
-        Promise.all(Array.from({ length: 6 }, () => refresh(user.refreshToken))),
-      );
-      const log = recordOperations(t.connection, refreshes.onOperation);
-      let minted: request.Response[];
-      try {
-        expect((await deleteAccount(PASSWORD).set(...bearer(user))).status).toBe(200);
-        minted = (await refreshes.result()).filter((res) => res.status === 200);
-      } finally {
-        log.stop();
-      }
-      // The race happened: refreshes had read the session live before its revocation and claimed after it.
-      const [revocation] = log.positions(isOperation('session_revocations', 'insertOne', (doc) => String(doc._id) === user.sessionId));
-      expect(refreshesAcross(log, user.sessionId, revocation!)).toBeGreaterThan(0);
-      for (const res of minted) {
-        expect((await me(res.body.accessToken)).status).toBe(401);
-        const successor = cookiesOf(res).refreshToken?.value;
-        if (successor) expect((await refresh(successor)).status).toBe(401);
-      }
-    }
+    // At least three rounds, and until refreshes were caught mid-rotation by the revocation in one of them.
+    await roundsUntilRaced(
+      async () => {
+        const user = await registerUser(t.app);
+        // The refreshes start as the deletion reads the account: they read the session while it is being revoked.
+        const refreshes = startAt(isOperation('users', 'findOne', (filter) => String(filter._id) === user.id), () =>
+          Promise.all(Array.from({ length: 6 }, () => refresh(user.refreshToken))),
+        );
+        const log = recordOperations(t.connection, refreshes.onOperation);
+        let minted: request.Response[];
+        try {
+          expect((await deleteAccount(PASSWORD).set(...bearer(user))).status).toBe(200);
+          minted = (await refreshes.result()).filter((res) => res.status === 200);
+        } finally {
+          log.stop();
+        }
+        for (const res of minted) {
+          expect((await me(res.body.accessToken)).status).toBe(401);
+          const successor = cookiesOf(res).refreshToken?.value;
+          if (successor) expect((await refresh(successor)).status).toBe(401);
+        }
+        const [revocation] = log.positions(isOperation('session_revocations', 'insertOne', (doc) => String(doc._id) === user.sessionId));
+        return refreshesAcross(log, user.sessionId, revocation!) > 0;
+      },
+      { atLeast: 3 },
+    );
   });
 
   it('a sign-in that read the user before the account was deleted is refused, and the session it made revoked', async () => {

@@ -1,7 +1,7 @@
 import { Types } from 'mongoose';
 import request from 'supertest';
 import { bearer, cookiesOf, expectAuthCookiesExpired, loginUser, PASSWORD, registerUser, type SignedInUser } from './support/auth-helpers';
-import { isOperation, mintingFor, recordOperations, refreshesAcross, startAt } from './support/operation-log';
+import { isOperation, mintingFor, recordOperations, refreshesAcross, roundsUntilRaced, startAt } from './support/operation-log';
 import { startTestApp, type TestApp } from './support/test-app';
 
 let t: TestApp;
@@ -238,72 +238,77 @@ describe('races against the real database', () => {
     }
   }
 
-  it.each([1, 2, 3])('round %i: logout racing refreshes of the same session leaves no live token behind, though refreshes were caught mid-rotation', async () => {
-    const user = await registerUser(t.app);
-    // The logout starts at the critical point: the first refresh has found the session live and is minting.
-    const logout = startAt(mintingFor([user.sessionId]), () => request(t.app).post('/api/v1/auth/logout').set(...bearer(user)));
-    const log = recordOperations(t.connection, logout.onOperation);
-    let refreshResults: request.Response[];
-    try {
-      refreshResults = await Promise.all(Array.from({ length: 15 }, () => refreshWith(user)));
-      expect((await logout.result()).status).toBe(200);
-    } finally {
-      log.stop();
-    }
-    // The race happened: some refreshes had read the session live before the revocation and claimed after it.
-    const [revocation] = log.positions(revocationOf(user.sessionId));
-    expect(refreshesAcross(log, user.sessionId, revocation!)).toBeGreaterThan(0);
-
-    await expectMintedTokensDead(refreshResults);
-    expect((await refreshWith(user)).status).toBe(401);
-    await expectWorks(user, false);
+  it('logout racing refreshes of the same session leaves no live token behind, refreshes caught mid-rotation included', async () => {
+    // At least three rounds, and until refreshes were caught mid-rotation by the revocation in one of them.
+    await roundsUntilRaced(async () => {
+      const user = await registerUser(t.app);
+      // The logout starts at the critical point: the first refresh has found the session live and is minting.
+      const logout = startAt(mintingFor([user.sessionId]), () => request(t.app).post('/api/v1/auth/logout').set(...bearer(user)));
+      const log = recordOperations(t.connection, logout.onOperation);
+      let refreshResults: request.Response[];
+      try {
+        refreshResults = await Promise.all(Array.from({ length: 15 }, () => refreshWith(user)));
+        expect((await logout.result()).status).toBe(200);
+      } finally {
+        log.stop();
+      }
+      await expectMintedTokensDead(refreshResults);
+      expect((await refreshWith(user)).status).toBe(401);
+      await expectWorks(user, false);
+      // Caught: refreshes that had read the session live before the revocation and claimed after it.
+      const [revocation] = log.positions(revocationOf(user.sessionId));
+      return refreshesAcross(log, user.sessionId, revocation!) > 0;
+    }, { atLeast: 3 });
   });
 
-  it.each([1, 2, 3])('round %i: global logout listing the sessions while other devices’ refreshes are mid-rotation revokes every session', async () => {
-    const { laptop, phone, tablet } = await threeDevices();
-    const others = [phone.sessionId, tablet.sessionId];
-    // The logout starts as the first refresh of another device has found its session live and is minting.
-    const global = startAt(mintingFor(others), () => request(t.app).post('/api/v1/auth/logout?scope=global').set(...bearer(laptop)));
-    const log = recordOperations(t.connection, global.onOperation);
-    let refreshResults: request.Response[];
-    try {
-      [, ...refreshResults] = await Promise.all([me(phone), ...[phone, tablet].flatMap((device) => Array.from({ length: 5 }, () => refreshWith(device)))]);
-      expect((await global.result()).status).toBe(200);
-    } finally {
-      log.stop();
-    }
-    // The race happened: the logout listed the sessions while refreshes of them were mid-rotation.
-    const [listing] = log.positions(isOperation('sessions', 'find', (filter) => String(filter.userId) === laptop.id));
-    const caught = others.reduce((sum, sessionId) => sum + refreshesAcross(log, sessionId, listing!), 0);
-    expect(caught).toBeGreaterThan(0);
-
-    for (const device of [laptop, phone, tablet]) await expectWorks(device, false);
-    await expectMintedTokensDead(refreshResults);
-    const sessions = await t.models.Session.find({ userId: laptop.id }).lean();
-    const revoked = await t.models.SessionRevocation.find({ _id: { $in: sessions.map((s) => s._id) } }).lean();
-    expect(revoked).toHaveLength(3);
+  it('global logout listing the sessions while other devices’ refreshes are mid-rotation revokes every session', async () => {
+    // At least three rounds, and until the listing caught refreshes mid-rotation in one of them.
+    await roundsUntilRaced(async () => {
+      const { laptop, phone, tablet } = await threeDevices();
+      const others = [phone.sessionId, tablet.sessionId];
+      // The logout starts as the first refresh of another device has found its session live and is minting.
+      const global = startAt(mintingFor(others), () => request(t.app).post('/api/v1/auth/logout?scope=global').set(...bearer(laptop)));
+      const log = recordOperations(t.connection, global.onOperation);
+      let refreshResults: request.Response[];
+      try {
+        [, ...refreshResults] = await Promise.all([me(phone), ...[phone, tablet].flatMap((device) => Array.from({ length: 5 }, () => refreshWith(device)))]);
+        expect((await global.result()).status).toBe(200);
+      } finally {
+        log.stop();
+      }
+      for (const device of [laptop, phone, tablet]) await expectWorks(device, false);
+      await expectMintedTokensDead(refreshResults);
+      const sessions = await t.models.Session.find({ userId: laptop.id }).lean();
+      const revoked = await t.models.SessionRevocation.find({ _id: { $in: sessions.map((s) => s._id) } }).lean();
+      expect(revoked).toHaveLength(3);
+      // Caught: the logout listed the sessions while refreshes of them were mid-rotation.
+      const [listing] = log.positions(isOperation('sessions', 'find', (filter) => String(filter.userId) === laptop.id));
+      return others.some((sessionId) => refreshesAcross(log, sessionId, listing!) > 0);
+    }, { atLeast: 3 });
   });
 
   it('many concurrent logouts of one session: each one that got past authentication answers 200, one revocation is written and counted once', async () => {
-    const user = await registerUser(t.app);
-    const countedBefore = await revocationsCounted('logout');
-    const log = recordOperations(t.connection);
-    let results: request.Response[];
-    try {
-      results = await Promise.all(Array.from({ length: 10 }, () => request(t.app).post('/api/v1/auth/logout').set(...bearer(user))));
-    } finally {
-      log.stop();
-    }
-    // The race happened: several logouts had authenticated before any had revoked the session, and each
-    // tried to write the revocation.
-    const attempts = log.positions(revocationOf(user.sessionId)).length;
-    expect(attempts).toBeGreaterThanOrEqual(2);
-    // Revoking what another request just revoked is no error; the latecomers found the session dead.
-    const statuses = results.map((r) => r.status).sort();
-    expect(statuses).toEqual([...Array(attempts).fill(200), ...Array(10 - attempts).fill(401)]);
-    // One revocation document, and exactly one logout counted it as its own.
-    const revocations = await t.models.SessionRevocation.find({ userId: user.id }).lean();
-    expect(revocations.map((r) => [r._id.toString(), r.reason])).toEqual([[user.sessionId, 'logout']]);
-    expect((await revocationsCounted('logout')) - countedBefore).toBe(1);
+    // Until a round had several logouts authenticated before any had revoked the session, each of them
+    // trying to write the revocation.
+    await roundsUntilRaced(async () => {
+      const user = await registerUser(t.app);
+      const countedBefore = await revocationsCounted('logout');
+      const log = recordOperations(t.connection);
+      let results: request.Response[];
+      try {
+        results = await Promise.all(Array.from({ length: 10 }, () => request(t.app).post('/api/v1/auth/logout').set(...bearer(user))));
+      } finally {
+        log.stop();
+      }
+      const attempts = log.positions(revocationOf(user.sessionId)).length;
+      // Revoking what another request just revoked is no error; the latecomers found the session dead.
+      const statuses = results.map((r) => r.status).sort();
+      expect(statuses).toEqual([...Array(attempts).fill(200), ...Array(10 - attempts).fill(401)]);
+      // One revocation document, and exactly one logout counted it as its own.
+      const revocations = await t.models.SessionRevocation.find({ userId: user.id }).lean();
+      expect(revocations.map((r) => [r._id.toString(), r.reason])).toEqual([[user.sessionId, 'logout']]);
+      expect((await revocationsCounted('logout')) - countedBefore).toBe(1);
+      return attempts >= 2;
+    });
   });
 });

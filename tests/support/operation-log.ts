@@ -78,3 +78,17 @@ export function startAt<T>(when: (operation: Operation) => boolean, start: () =>
     },
   };
 }
+
+/**
+ * For races whose timing the test cannot force (password hashing, a loaded machine): runs `round`, each
+ * checking its own outcome and reporting whether the interleaving it is about happened. Runs at least
+ * `atLeast` rounds, then stops once one of them raced; fails after `atMost` rounds without one.
+ */
+export async function roundsUntilRaced(round: () => Promise<boolean>, { atLeast = 1, atMost = 10 } = {}): Promise<void> {
+  let raced = false;
+  for (let rounds = 1; rounds <= atMost; rounds += 1) {
+    raced = (await round()) || raced;
+    if (raced && rounds >= atLeast) return;
+  }
+  throw new Error(`the race never happened in ${atMost} rounds`);
+}
