@@ -112,6 +112,17 @@ describe('POST /api/v1/auth/logout', () => {
     expectAuthCookiesExpired(res);
   });
 
+  it.each(['local', 'others', 'global'])('scope=%s: a refused logout expires each auth cookie exactly once', async (scope) => {
+    // local and global expire the cookies before authenticating, and the route's error step expires them
+    // for a 401 too: the second must not repeat the headers.
+    const res = await logout().query({ scope }).set('Cookie', 'accessToken=not.a.jwt');
+    expect(res.status).toBe(401);
+    const names = (res.headers['set-cookie'] as unknown as string[]).map((line) => line.split('=')[0]);
+    expect(names.sort()).toEqual(['accessToken', 'refreshToken']);
+    expectAuthCookiesExpired(res);
+    expect(res.headers['clear-site-data']).toBe(scope === 'others' ? undefined : '"cache", "storage"');
+  });
+
   it.each([
     ['a garbage Bearer token', { Authorization: 'Bearer not.a.jwt' }],
     ['a garbage access cookie', { Cookie: 'accessToken=garbage' }],
