@@ -7,7 +7,7 @@ import { RateLimitedError, recordRateLimited } from '../http/rate-limits';
 import { parseInput } from '../http/validate';
 import { loginSchema, registerSchema } from './auth-schemas';
 import type { AuthService, ClientInfo, SignedIn } from './auth-service';
-import { expireAuthCookies, readRefreshCookies, setAccessCookie, setRefreshCookie } from './cookies';
+import { readRefreshCookies, setAccessCookie, setRefreshCookie } from './cookies';
 import { RefreshTokenReusedError } from './session-store';
 import { looksLikeRefreshToken } from './tokens';
 
@@ -66,23 +66,20 @@ export function createAuthController(deps: { config: Config; auth: AuthService; 
     return typeof soleRefreshToken(req) === 'string';
   }
 
-  /** A refresh token that does not work is of no use to the browser: its cookies are expired with the 401. */
-  async function refreshOrEndBrowserSession(req: Request, res: Response) {
-    try {
-      const refreshToken = soleRefreshToken(req);
-      if (refreshToken instanceof ApiError) throw refreshToken;
-      return await auth.refresh(refreshToken);
-    } catch (error) {
-      if (error instanceof ApiError && error.status === 401) expireAuthCookies(res, config);
+  /** The refresh of the one token the request carries; a replayed token is audited before its 401. */
+  async function refreshSoleToken(req: Request) {
+    const refreshToken = soleRefreshToken(req);
+    if (refreshToken instanceof ApiError) throw refreshToken;
+    return auth.refresh(refreshToken).catch((error: unknown) => {
       if (error instanceof RefreshTokenReusedError) {
         audit.record(req, 'refresh_reuse_detected', { userId: error.userId, sessionId: error.sessionId });
       }
       throw error;
-    }
+    });
   }
 
   const refresh: RequestHandler = async (req, res) => {
-    const result = await refreshOrEndBrowserSession(req, res);
+    const result = await refreshSoleToken(req);
     audit.record(req, 'refresh', { userId: result.userId, sessionId: result.sessionId, rotated: result.refreshToken !== undefined });
     setAccessCookie(res, config, result.accessToken, result.expiresIn);
     // Only the request that won the rotation sets the refresh cookie; concurrent ones keep the winner's.

@@ -40,7 +40,11 @@ export function createAuthRoutes(
   // so the per-IP limit counts (and needs the database for) only the ones that could succeed.
   const refreshPerIp: RequestHandler = (req, res, next) =>
     signIn.carriesOneRefreshToken(req) ? limits.refreshPerIp(req, res, next) : next();
-  router.route('/refresh').post(auth.refreshCsrf, refreshPerIp, signIn.refresh).all(methodNotAllowed(['POST']));
+  // A refresh token that does not work is of no use to the browser: its cookies are expired with the 401.
+  router
+    .route('/refresh')
+    .post(auth.refreshCsrf, refreshPerIp, signIn.refresh, guards.expireCookiesOnUnauthenticated)
+    .all(methodNotAllowed(['POST']));
   // No body parser: logout ignores whatever body it is sent. The browser's cookies end before the caller
   // is authenticated, so a logout that fails later (401, 503) still leaves the browser logged out.
   router

@@ -105,10 +105,16 @@ export function endBrowserSession(res: Response, config: CookieSettings & Pick<C
   if (config.clearSiteData.length > 0) res.set('Clear-Site-Data', config.clearSiteData.map((directive) => `"${directive}"`).join(', '));
 }
 
+/**
+ * The 401 codes that say the credentials presented are dead (not, say, a mistyped password): UNAUTHORIZED,
+ * and a replayed refresh token, whose session has just been revoked.
+ */
+const DEAD_CREDENTIALS = new Set(['UNAUTHORIZED', 'REFRESH_TOKEN_REUSED']);
+
 /** In a route's chain after the handler: credentials that no longer authenticate are of no use to the browser. */
 export function expireCookiesOnUnauthenticated(config: CookieSettings): ErrorRequestHandler {
   return (error, _req, res, next) => {
-    if (error instanceof ApiError && error.code === 'UNAUTHORIZED') expireAuthCookies(res, config);
+    if (error instanceof ApiError && DEAD_CREDENTIALS.has(error.code)) expireAuthCookies(res, config);
     next(error);
   };
 }
