@@ -7,6 +7,8 @@ import tseslint from 'typescript-eslint';
  */
 const LAYERS = [
   { name: 'foundation', files: ['src/config.ts', 'src/duration.ts', 'src/clock.ts', 'src/logger.ts', 'src/audit-log.ts', 'src/process-faults.ts', 'src/process-config.ts'] },
+  // The session core: the session rules, with storage behind an interface (src/sessions/session-repository.ts).
+  { name: 'sessions', files: ['src/sessions/**'], paths: ['sessions'] },
   { name: 'db', files: ['src/db/**'], paths: ['db'] },
   // Above db, so that db reaches it only through import(): a server on MONGODB_URI never loads it.
   { name: 'dev-database', files: ['src/dev-database/**'], paths: ['dev-database'] },
@@ -51,4 +53,26 @@ export default tseslint.config(
     },
   },
   ...layerRules,
+  {
+    // The session core speaks neither HTTP nor the database driver: no Express, no mongoose or MongoDB driver,
+    // no HTTP error catalog (docs/ARCHITECTURE.md; tests/architecture.test.ts checks the same from outside).
+    files: ['src/sessions/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: ['express', 'mongoose', 'mongodb', 'bson', 'cookie-parser', 'jsonwebtoken'].map((name) => ({
+            name,
+            message: 'the session core must not depend on HTTP, JWT or the database driver (docs/ARCHITECTURE.md)',
+          })),
+          patterns: [
+            {
+              group: [...importsOf(LAYERS.slice(LAYERS.findIndex((layer) => layer.name === 'sessions') + 1).flatMap((higher) => higher.paths ?? []))],
+              message: 'the sessions layer must not import a higher layer (docs/ARCHITECTURE.md)',
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

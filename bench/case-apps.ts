@@ -9,14 +9,15 @@ import { pinoHttp } from 'pino-http';
 import jwt from 'jsonwebtoken';
 import { createApp } from '../src/app';
 import { createAuditLog } from '../src/audit-log';
-import { createAuthController } from '../src/auth/auth-controller';
-import { createAuthService } from '../src/auth/auth-service';
 import { createPasswordAttempts } from '../src/auth/password-attempts';
-import { authCookieNames, expireCookiesOnUnauthenticated } from '../src/auth/cookies';
+import { authCookieNames } from '../src/auth/cookies';
 import { authOf, createAuthMiddleware } from '../src/auth/auth-middleware';
 import { createAuthRoutes } from '../src/auth/auth-routes';
 import { createSessionAuth } from '../src/auth/session-auth';
 import { createSessionController } from '../src/auth/session-controller';
+import { answerSessionErrors, expireDeadCredentials } from '../src/auth/session-error-mapping';
+import { createSignInController } from '../src/auth/sign-in-controller';
+import { createSignInService } from '../src/auth/sign-in-service';
 import { accessTokenSettings } from '../src/auth/tokens';
 import type { Config } from '../src/config';
 import type { OpenDatabase } from '../src/db/open-database';
@@ -115,13 +116,13 @@ export function expressSessionApp(context: CaseContext): Express {
   return app;
 }
 
-/** This project's session store, memory, session service and auth middleware, wired as src/app.ts wires them. */
+/** This project's session core, memory and auth middleware, wired as src/app.ts wires them. */
 function projectAuth({ config, database }: CaseContext) {
   const { connection, models } = database;
   const logger = createLogger(config.logLevel);
   const audit = createAuditLog(logger);
   const wired = createSessionAuth({ config, connection, models, logger });
-  return { models, logger, audit, ...wired, middleware: createAuthMiddleware(wired.sessionService, config, audit) };
+  return { models, logger, audit, ...wired, middleware: createAuthMiddleware(wired.core, wired.tokenSettings, config, audit) };
 }
 
 /** Case 4 (and 6): the middleware the project's routes use, revocation check included. */
@@ -132,6 +133,7 @@ export function projectAuthApp(context: CaseContext): Express {
     const caller = authOf(req);
     res.json({ success: true, userId: caller.userId, sessionId: caller.sessionId });
   });
+  app.use(answerSessionErrors);
   app.use(errorHandler);
   return app;
 }
@@ -183,24 +185,24 @@ export function routePeerApp({ config, database }: CaseContext): Express {
 /** Case 5, ours: the project's auth router itself, so POST /logout runs exactly the route's chain. */
 export function projectLogoutApp(context: CaseContext): Express {
   const { config } = context;
-  const { models, logger, audit, sessions, sessionService, tokenSettings, middleware } = projectAuth(context);
+  const { models, logger, audit, core, tokenSettings, middleware } = projectAuth(context);
   const passwords = createPasswordHasher(config.passwordHash);
   const window = createSlidingWindow(models.RateLimitHit, config.rateLimits.windowSeconds * 1000);
   const passwordAttempts = createPasswordAttempts({ passwords, window, settings: config.rateLimits });
-  const { sessionLimitPerUser } = config;
-  const auth = createAuthService({ User: models.User, sessions, passwords, passwordAttempts, tokenSettings, sessionLimitPerUser });
+  const signIn = createSignInService({ User: models.User, core, passwords, passwordAttempts, tokenSettings });
   const controllers = {
-    auth: createAuthController({ config, auth, audit }),
-    sessions: createSessionController({ config, sessions: sessionService, audit }),
+    signIn: createSignInController({ config, signIn, audit }),
+    sessions: createSessionController({ config, core, audit }),
   };
   const guards = {
     jsonBody: jsonBody(config.bodyLimit),
     auth: middleware,
     rateLimits: createRateLimits(config.rateLimits, window, audit, logger),
-    expireCookiesOnUnauthenticated: expireCookiesOnUnauthenticated(config),
+    expireDeadCredentials: expireDeadCredentials(config, core),
   };
   const app = express();
   app.use(createAuthRoutes(controllers, guards));
+  app.use(answerSessionErrors);
   app.use(errorHandler);
   return app;
 }

@@ -3,14 +3,16 @@ import express, { Router, type Express, type RequestHandler } from 'express';
 import helmet from 'helmet';
 import type { Logger } from 'pino';
 import { createAuditLog } from './audit-log';
-import { createAuthController } from './auth/auth-controller';
 import { createAuthMiddleware } from './auth/auth-middleware';
 import { createAuthRoutes } from './auth/auth-routes';
-import { createAuthService } from './auth/auth-service';
-import { authCookieNames, expireCookiesOnUnauthenticated } from './auth/cookies';
+import { authCookieNames } from './auth/cookies';
 import { createPasswordAttempts } from './auth/password-attempts';
 import { createSessionAuth } from './auth/session-auth';
 import { createSessionController } from './auth/session-controller';
+import { auditSessionEnds } from './auth/session-end-audit';
+import { answerSessionErrors, expireDeadCredentials } from './auth/session-error-mapping';
+import { createSignInController } from './auth/sign-in-controller';
+import { createSignInService } from './auth/sign-in-service';
 import type { Clock } from './clock';
 import type { Config } from './config';
 import type { OpenDatabase } from './db/open-database';
@@ -24,10 +26,13 @@ import { logRequests } from './http/request-logging';
 import { countAuditEvents } from './metrics/audit-metrics';
 import { createMetrics, type Metrics } from './metrics/metrics';
 import { measureRequests } from './metrics/request-metrics';
+import { countSessionEnds } from './metrics/session-end-metrics';
 import { createDocsRoutes } from './openapi/docs-routes';
 import { createPasswordHasher } from './auth/password';
 import { createUserController } from './users/user-controller';
 import { createUserRoutes } from './users/user-routes';
+import type { SessionCore } from './sessions/session-core';
+import type { SessionEnds } from './sessions/session-events';
 import { createUserService } from './users/user-service';
 
 export interface AppDeps {
@@ -49,40 +54,41 @@ const noStore: RequestHandler = (_req, res, next) => {
 };
 
 /** Builds the whole API from its dependencies; the process (server.ts) and the tests both use this. */
-export function createApp({ config, database, logger, clock, metrics = createMetrics() }: AppDeps): Express {
+export function createApp(deps: AppDeps): Express {
+  return buildApp(deps).app;
+}
+
+/**
+ * The API and the session core it runs on: for tests that end sessions without a request (expiry) or
+ * listen to the core's session-end events.
+ */
+export function buildApp({ config, database, logger, clock, metrics = createMetrics() }: AppDeps): { app: Express; core: SessionCore; ends: SessionEnds } {
   const { connection, models } = database;
-  const { sessions, tokenSettings, sessionService, memory } = createSessionAuth({
+  const { core, tokenSettings, memory, ends } = createSessionAuth({
     config,
     connection,
     models,
     logger,
     ...(clock ? { clock } : {}),
-    events: {
-      revoked: (reason, count) => metrics.sessionRevocations.inc({ reason }, count),
-      checked: (source) => metrics.sessionChecks.inc({ source }),
-      barrierPassed: (seconds) => metrics.revocationBarrierWait.observe(seconds),
-    },
+    onChecked: (source) => metrics.sessionChecks.inc({ source }),
+    onBarrierPassed: (seconds) => metrics.revocationBarrierWait.observe(seconds),
   });
   metrics.revocationFeedLag.measureWith(() => (memory.enabled ? memory.feedLagMs() : undefined));
+  const audit = createAuditLog(logger, countAuditEvents(metrics));
+  // Every session end, whatever its reason, is counted and audited here, from the core's one event.
+  ends.listen(countSessionEnds(metrics));
+  ends.listen(auditSessionEnds(audit));
   const passwords = createPasswordHasher(config.passwordHash);
   // Rate-limit counters live in MongoDB, so every instance on the database shares them.
   const limitWindow = createSlidingWindow(models.RateLimitHit, config.rateLimits.windowSeconds * 1000);
   const passwordAttempts = createPasswordAttempts({ passwords, window: limitWindow, settings: config.rateLimits });
-  const auth = createAuthService({
-    User: models.User,
-    sessions,
-    passwords,
-    passwordAttempts,
-    tokenSettings,
-    sessionLimitPerUser: config.sessionLimitPerUser,
-  });
-  const users = createUserService({ User: models.User, sessions, passwords, passwordAttempts });
-  const audit = createAuditLog(logger, countAuditEvents(metrics));
+  const signIn = createSignInService({ User: models.User, core, passwords, passwordAttempts, tokenSettings });
+  const users = createUserService({ User: models.User, core, passwords, passwordAttempts });
   const guards = {
     jsonBody: jsonBody(config.bodyLimit),
-    auth: createAuthMiddleware(sessionService, config, audit),
+    auth: createAuthMiddleware(core, tokenSettings, config, audit),
     rateLimits: createRateLimits(config.rateLimits, limitWindow, audit, logger),
-    expireCookiesOnUnauthenticated: expireCookiesOnUnauthenticated(config),
+    expireDeadCredentials: expireDeadCredentials(config, core),
   };
 
   const app = express();
@@ -114,14 +120,15 @@ export function createApp({ config, database, logger, clock, metrics = createMet
   const api = Router();
   api.use(noStore);
   const authControllers = {
-    auth: createAuthController({ config, auth, audit }),
-    sessions: createSessionController({ config, sessions: sessionService, audit }),
+    signIn: createSignInController({ config, signIn, audit }),
+    sessions: createSessionController({ config, core, audit }),
   };
   api.use('/auth', createAuthRoutes(authControllers, guards));
   api.use('/users', createUserRoutes(createUserController({ config, users, audit }), guards));
   app.use('/api/v1', api);
 
   app.use(notFound);
+  app.use(answerSessionErrors);
   app.use(errorHandler);
-  return app;
+  return { app, core, ends };
 }

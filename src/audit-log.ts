@@ -16,6 +16,8 @@ export type AuditEvent =
   | 'logout'
   | 'refresh_reuse_detected'
   | 'sessions_evicted'
+  /** Sessions ended, whatever the reason: one line for each end (src/auth/session-end-audit.ts). */
+  | 'sessions_ended'
   | 'account_deleted'
   | 'csrf_rejected'
   | 'rate_limited'

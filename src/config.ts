@@ -81,6 +81,7 @@ const envSchema = z.object({
   REFRESH_REUSE_GRACE_SECONDS: integer(0, 3600).default(10),
   SESSION_ABSOLUTE_LIFETIME: duration.default(30 * 24 * 60 * 60),
   SESSION_LIMIT_PER_USER: integer(0, 100_000).default(100),
+  SESSION_EXPIRY_SWEEP_MS: integer(0, 60_000).default(15_000),
   CLEAR_SITE_DATA: z
     .string()
     .transform((value, ctx) => {
@@ -142,6 +143,8 @@ export interface Config {
   sessionAbsoluteLifetimeSeconds: number;
   /** Most active sessions per user; 0 = unlimited. */
   sessionLimitPerUser: number;
+  /** How often expired sessions are ended with their event (src/sessions/session-expiry.ts); 0 = never. */
+  sessionExpirySweepMs: number;
   /** Clear-Site-Data directives sent when a browser's session ends; empty = no header. */
   clearSiteData: string[];
   cookies: { secure: boolean; sameSite: CookieSameSite; domain: string | undefined };
@@ -280,6 +283,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     refreshReuseGraceSeconds: e.REFRESH_REUSE_GRACE_SECONDS,
     sessionAbsoluteLifetimeSeconds: e.SESSION_ABSOLUTE_LIFETIME,
     sessionLimitPerUser: e.SESSION_LIMIT_PER_USER,
+    sessionExpirySweepMs: e.SESSION_EXPIRY_SWEEP_MS,
     // Set but empty turns the header off (elsewhere an empty variable counts as unset).
     clearSiteData: env.CLEAR_SITE_DATA === '' ? [] : e.CLEAR_SITE_DATA,
     cookies: { secure, sameSite: e.COOKIE_SAMESITE, domain: e.COOKIE_DOMAIN },

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import request from 'supertest';
-import { hashToken } from '../src/auth/tokens';
+import { hashToken } from '../src/sessions/refresh-tokens';
 import { bearer, cookiesOf, expectAuthCookiesExpired, loginUser, registerUser, type SignedInUser } from './support/auth-helpers';
 import { startTestApp, type TestApp } from './support/test-app';
 

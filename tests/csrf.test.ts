@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { hashToken } from '../src/auth/tokens';
+import { hashToken } from '../src/sessions/refresh-tokens';
 import { bearer, cookiesOf, loginUser, PASSWORD, registerUser, type SignedInUser } from './support/auth-helpers';
 import { startTestApp, type TestApp } from './support/test-app';
 

@@ -32,12 +32,15 @@ describe('indexes and expiry', () => {
   it('has exactly the indexes the queries rely on, with TTL on every expiresAt where the server supports TTL', async () => {
     // FerretDB v1 refuses TTL indexes (it says so in buildInfo as ferretdbVersion); MongoDB takes them.
     const buildInfo = await t.connection.db!.admin().command({ buildInfo: 1 });
-    const ttl = typeof buildInfo.ferretdbVersion === 'string' && buildInfo.ferretdbVersion.startsWith('v1.') ? {} : { expireAfterSeconds: 0 };
+    const ttlSupported = !(typeof buildInfo.ferretdbVersion === 'string' && buildInfo.ferretdbVersion.startsWith('v1.'));
+    const ttl = ttlSupported ? { expireAfterSeconds: 0 } : {};
     const id: ListedIndex = { key: [['_id', 1]] };
     const expiry: ListedIndex = { key: [['expiresAt', 1]], ...ttl };
+    // Sessions stay an hour past their end, for the expiry sweep to end them with their event first.
+    const sessionExpiry: ListedIndex = { key: [['expiresAt', 1]], ...(ttlSupported ? { expireAfterSeconds: 3600 } : {}) };
     const expected: Record<string, ListedIndex[]> = {
       users: [id, { key: [['email', 1]], unique: true }],
-      sessions: [id, expiry, { key: [['userId', 1], ['createdAt', -1]] }],
+      sessions: [id, sessionExpiry, { key: [['userId', 1], ['createdAt', -1]] }],
       refresh_tokens: [id, expiry, { key: [['sessionId', 1]] }],
       refresh_token_rotations: [id, expiry],
       session_revocations: [id, expiry, { key: [['userId', 1]] }],
@@ -48,14 +51,15 @@ describe('indexes and expiry', () => {
     }
   });
 
-  it('deletes expired sessions, tokens and revocations and keeps live ones', async () => {
+  it('deletes expired tokens and revocations, and sessions an hour past their end, and keeps live ones', async () => {
     const past = new Date(Date.now() - 1000);
     const future = new Date(Date.now() + 60_000);
     const userId = new Types.ObjectId();
     const session = (expiresAt: Date) => ({ _id: new Types.ObjectId(), userId, createdAt: past, lastUsedAt: past, expiresAt, userAgent: '', ip: '' });
-    const expired = session(past);
+    const expired = session(new Date(Date.now() - 3600_000 - 1000));
+    const justEnded = session(past);
     const live = session(future);
-    await t.models.Session.insertMany([expired, live]);
+    await t.models.Session.insertMany([expired, justEnded, live]);
     await t.models.RefreshToken.insertMany([
       { _id: 'expired-token', sessionId: expired._id, userId, createdAt: past, expiresAt: past },
       { _id: 'live-token', sessionId: live._id, userId, createdAt: past, expiresAt: future },
@@ -64,6 +68,8 @@ describe('indexes and expiry', () => {
     expect(await deleteExpiredDocuments(t.models)).toBeGreaterThanOrEqual(2);
     expect(await t.models.Session.exists({ _id: expired._id })).toBeNull();
     expect(await t.models.Session.exists({ _id: live._id })).not.toBeNull();
+    // Its expiry event is the session core's to emit first (src/sessions/session-expiry.ts).
+    expect(await t.models.Session.exists({ _id: justEnded._id })).not.toBeNull();
     expect(await t.models.RefreshToken.exists({ _id: 'expired-token' })).toBeNull();
     expect(await t.models.RefreshToken.exists({ _id: 'live-token' })).not.toBeNull();
   });

@@ -1,7 +1,7 @@
 import jwt from 'jsonwebtoken';
 import { Types } from 'mongoose';
 import request from 'supertest';
-import { hashToken } from '../src/auth/tokens';
+import { hashToken } from '../src/sessions/refresh-tokens';
 import { bearer, cookiesOf, expectAuthCookiesExpired, loginUser, registerUser, type SignedInUser } from './support/auth-helpers';
 import { startTestApp, TEST_SECRET, type TestApp } from './support/test-app';
 import { createTestClock } from './support/test-clock';

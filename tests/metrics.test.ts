@@ -141,7 +141,7 @@ describe('auth counters', () => {
       const replay = await request(strict.app).post('/api/v1/auth/refresh').set('Cookie', `refreshToken=${user.refreshToken}`);
       expect(replay.body.code).toBe('REFRESH_TOKEN_REUSED');
       expect(await watch.delta('auth_refresh_token_reuse_detections_total')).toBe(1);
-      expect(await watch.delta('auth_session_revocations_total', { reason: 'refresh_token_reused' })).toBe(1);
+      expect(await watch.delta('auth_session_revocations_total', { reason: 'refresh_reuse' })).toBe(1);
       expect(await watch.delta('auth_refreshes_total', { outcome: 'rotated' })).toBe(1);
     } finally {
       await listener.close();
@@ -182,7 +182,7 @@ describe('auth counters', () => {
       .set(...bearer(user))
       .send({ currentPassword: PASSWORD, newPassword: 'another long password' });
     expect(changed.body.revokedSessions).toBe(1);
-    expect(await watch.delta('auth_session_revocations_total', { reason: 'session_revoked' })).toBe(1);
+    expect(await watch.delta('auth_session_revocations_total', { reason: 'session_deleted' })).toBe(1);
     expect(await watch.delta('auth_session_revocations_total', { reason: 'password_changed' })).toBe(1);
   });
 

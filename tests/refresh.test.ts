@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { hashToken } from '../src/auth/tokens';
+import { hashToken } from '../src/sessions/refresh-tokens';
 import { bearer, cookiesOf, expectAuthCookiesExpired, registerUser, sessionIdOf, type SignedInUser } from './support/auth-helpers';
 import { claimOf, mintingFor, recordOperations } from './support/operation-log';
 import { startTestApp, type TestApp } from './support/test-app';
@@ -124,7 +124,7 @@ describe('refresh token reuse', () => {
     expectAuthCookiesExpired(replay);
 
     const revocation = await t.models.SessionRevocation.findById(user.sessionId).lean();
-    expect(revocation?.reason).toBe('refresh_token_reused');
+    expect(revocation?.reason).toBe('refresh_reuse');
     // Every token of the session is dead: the current refresh token and every access token with its sid.
     expect((await refreshWith(successor)).status).toBe(401);
     expect((await request(t.app).get('/api/v1/users/me').set('Authorization', `Bearer ${freshAccessToken}`)).status).toBe(401);

@@ -1,14 +1,14 @@
 import jwt from 'jsonwebtoken';
 import request from 'supertest';
-import { createRevocationFeed, FEED_RETENTION_MS } from '../src/auth/revocation-feed';
-import { createSessionMemory, type SessionMemory } from '../src/auth/session-memory';
+import { createMongoRevocationFeed, FEED_RETENTION_MS } from '../src/db/mongo-revocation-feed';
+import { createSessionMemory, type SessionMemory } from '../src/sessions/session-memory';
 import { ConfigError, loadConfig } from '../src/config';
 import { bearer, cookiesOf, loginUser, registerUser, type SignedInUser } from './support/auth-helpers';
 import { isOperation, mintingFor, recordOperations, refreshesAcross, roundsUntilRaced, startAt } from './support/operation-log';
 import { startTestApp, type TestApp } from './support/test-app';
 
 /**
- * Session memory (src/auth/session-memory.ts) with the default settings: what an instance does when it
+ * Session memory (src/sessions/session-memory.ts) with the default settings: what an instance does when it
  * revokes a session itself, which database queries an authenticated request sends, and the feed's rules.
  * Several instances are in several-instances.test.ts.
  */
@@ -154,7 +154,7 @@ describe('database queries of an authenticated request, counted on the real data
 });
 
 describe('the revocation feed', () => {
-  const feedOf = (app: TestApp) => createRevocationFeed(app.models);
+  const feedOf = (app: TestApp) => createMongoRevocationFeed(app.models);
 
   it('numbers concurrent appends of many instances densely: each number once, none skipped', async () => {
     const start = await feedOf(t).currentSeq();
@@ -171,7 +171,7 @@ describe('the revocation feed', () => {
     expect(inserts.length).toBeGreaterThan(12);
     expect([...seqs].sort((x, y) => x - y)).toEqual(Array.from({ length: 12 }, (_, i) => start + 1 + i));
     const entries = await feedOf(t).readFrom(start + 1);
-    expect(entries.map((entry) => entry._id)).toEqual(Array.from({ length: 12 }, (_, i) => start + 1 + i));
+    expect(entries.map((entry) => entry.seq)).toEqual(Array.from({ length: 12 }, (_, i) => start + 1 + i));
   });
 
   it('one instance groups the appends that wait for a running one into a single entry', async () => {
@@ -205,7 +205,7 @@ describe('memory that cannot vouch for itself', () => {
 
   beforeEach(async () => {
     clock = 0;
-    memory = createSessionMemory(createRevocationFeed(t.models), { leaseMs: LEASE_MS, maxEntries: 10 }, { now: () => clock });
+    memory = createSessionMemory(createMongoRevocationFeed(t.models), { leaseMs: LEASE_MS, maxEntries: 10 }, { now: () => clock });
     await memory.whenPolled();
   });
   afterEach(() => memory.stop());
@@ -236,7 +236,7 @@ describe('memory that cannot vouch for itself', () => {
 
   it('forgets every session when it finds that it fell behind the feed (its position was pruned)', async () => {
     memory.rememberActive(sessionId, userId, farFuture, memory.beginRead());
-    const feed = createRevocationFeed(t.models);
+    const feed = createMongoRevocationFeed(t.models);
     await feed.append(['behind-1']);
     await feed.append(['behind-2']);
     await feed.append(['behind-3']);

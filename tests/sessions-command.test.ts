@@ -129,7 +129,9 @@ describe('npm run sessions, on MONGODB_URI', () => {
     const revocation = await models.SessionRevocation.findById(phone.sessionId).lean();
     expect(revocation?.reason).toBe('admin_revoked');
     expect(await models.SessionRevocation.exists({ _id: laptop.sessionId })).toBeNull();
+    // The session core's one line for the end, then the command's own line for the operator's action.
     expect(auditLines(stderr)).toEqual([
+      expect.objectContaining({ audit: 'sessions_ended', reason: 'admin_revoked', initiatedBy: 'admin', sessionIds: [phone.sessionId] }),
       expect.objectContaining({ audit: 'admin_revoked', level: 30, operator: expect.any(String), userId: expect.stringMatching(/^[0-9a-f]{24}$/), sessionId: phone.sessionId, revokedSessions: 1 }),
     ]);
   }, 30_000);
@@ -145,7 +147,10 @@ describe('npm run sessions, on MONGODB_URI', () => {
     expect([await refreshStatus(api.url, laptop), await refreshStatus(api.url, phone)]).toEqual([401, 401]);
     expect([await meStatus(api.url, bystander.laptop), await meStatus(api.url, bystander.phone)]).toEqual([200, 200]);
     expect(await models.SessionRevocation.countDocuments({ _id: { $in: [laptop.sessionId, phone.sessionId] }, reason: 'admin_revoked' })).toBe(2);
-    expect(auditLines(stderr)).toEqual([expect.objectContaining({ audit: 'admin_revoked', revokedSessions: 2 })]);
+    expect(auditLines(stderr)).toEqual([
+      expect.objectContaining({ audit: 'sessions_ended', reason: 'admin_revoked', sessionIds: expect.arrayContaining([laptop.sessionId, phone.sessionId]) }),
+      expect.objectContaining({ audit: 'admin_revoked', revokedSessions: 2 }),
+    ]);
 
     const again = await runSessionsCommand(['list', email], onDatabase());
     expect(again).toMatchObject({ code: 0, stdout: `${email} has no active sessions\n` });

@@ -134,7 +134,7 @@ describe('DELETE /api/v1/auth/sessions/:id', () => {
     expect(res.headers['set-cookie']).toBeUndefined();
     await expectWorks(phone, false);
     await expectWorks(laptop, true);
-    expect((await t.models.SessionRevocation.findById(phone.sessionId).lean())?.reason).toBe('session_revoked');
+    expect((await t.models.SessionRevocation.findById(phone.sessionId).lean())?.reason).toBe('session_deleted');
   });
 
   it('revoking the current session behaves like logout: cookies expired, tokens dead', async () => {

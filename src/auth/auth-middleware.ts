@@ -3,14 +3,19 @@ import type { AuditLog } from '../audit-log';
 import type { Config } from '../config';
 import { ApiError } from '../http/api-error';
 import { errors } from '../http/errors';
+import type { SessionCaller } from '../sessions/session';
+import type { SessionCore } from '../sessions/session-core';
+import { SessionError } from '../sessions/session-errors';
 import { readAccessCookies, readRefreshCookies } from './cookies';
-import type { SessionCaller, SessionService } from './session-service';
+import { verifyAccessToken, type AccessTokenSettings } from './tokens';
 
 /**
  * The middleware in front of every authenticated route: the CSRF check, then who the caller is. Every
  * protected route authenticates here, in its chain, before its controller runs:
- * - `requireAuth`: an access token (Bearer header, or the access cookie) of an active session;
+ * - `requireAuth`: an access token (Bearer header, or the access cookie) of a live session;
  * - `requireLogoutCredentials`: the same, or the refresh cookie alone (logout only).
+ * The token's signature and claims are checked here (tokens.ts); whether its session lives, by the
+ * session core. A caller that proves nothing is refused with the core's `not_authenticated`.
  */
 
 export interface AuthContext extends SessionCaller {
@@ -24,7 +29,7 @@ declare global {
     interface Request {
       /** Set by requireAuth. */
       auth?: AuthContext;
-      /** Set by requireLogoutCredentials: every active session the request's credentials prove. */
+      /** Set by requireLogoutCredentials: every live session the request's credentials prove. */
       provenSessions?: AuthContext[];
     }
   }
@@ -99,7 +104,7 @@ function ownOrigin(req: Request): string | undefined {
   return host ? originOf(`${req.protocol}://${host}`) : undefined;
 }
 
-export function createAuthMiddleware(sessions: SessionService, config: Pick<Config, 'cookies' | 'corsOrigins'>, audit: AuditLog) {
+export function createAuthMiddleware(core: SessionCore, tokenSettings: AccessTokenSettings, config: Pick<Config, 'cookies' | 'corsOrigins'>, audit: AuditLog) {
   /**
    * Where the access token comes from. An Authorization header, whatever it holds, is the only credential
    * looked at: the cookies are not consulted once one is present. Two different access cookies (one
@@ -113,26 +118,27 @@ export function createAuthMiddleware(sessions: SessionService, config: Pick<Conf
     return values.length === 1 ? { token: values[0]!, via: 'access-cookie' } : undefined;
   }
 
+  /** The caller of a signed, unexpired access token whose session is live. */
   async function callerOfAccessToken(token: string, via: AuthContext['via']): Promise<AuthContext | undefined> {
-    const caller = await sessions.validateAccessToken(token);
-    return caller ? { ...caller, via } : undefined;
+    const claims = verifyAccessToken(tokenSettings, token);
+    return claims && (await core.authenticate(claims)) ? { ...claims, via } : undefined;
   }
 
   async function callerOfRefreshToken(token: string): Promise<AuthContext | undefined> {
-    const caller = await sessions.validateRefreshToken(token);
+    const caller = await core.authenticateRefreshToken(token);
     return caller ? { ...caller, via: 'refresh-cookie' } : undefined;
   }
 
   const requireAuth: RequestHandler = async (req, _res, next) => {
     const source = readAccessToken(req);
     const caller = source && 'token' in source ? await callerOfAccessToken(source.token, source.via) : undefined;
-    if (!caller) throw new ApiError(errors.UNAUTHORIZED);
+    if (!caller) throw new SessionError('not_authenticated');
     req.auth = caller;
     next();
   };
 
   /**
-   * Every active session a logout request proves. With an Authorization header, only the header counts.
+   * Every live session a logout request proves. With an Authorization header, only the header counts.
    * Otherwise every access cookie value and then every refresh cookie value is tried (a bounded few): a
    * planted cookie, valid or not, in front of the real one must not make the real session survive the
    * logout. The refresh cookie alone is enough, for clients that hold nothing else.
@@ -154,7 +160,7 @@ export function createAuthMiddleware(sessions: SessionService, config: Pick<Conf
 
   const requireLogoutCredentials: RequestHandler = async (req, _res, next) => {
     const proven = await proveSessions(req);
-    if (proven.length === 0) throw new ApiError(errors.UNAUTHORIZED);
+    if (proven.length === 0) throw new SessionError('not_authenticated');
     req.provenSessions = proven;
     next();
   };
@@ -162,7 +168,8 @@ export function createAuthMiddleware(sessions: SessionService, config: Pick<Conf
   /** A Bearer token this server signed: enough to exempt a request from the CSRF check (see above). */
   function carriesSignedBearerToken(req: Request): boolean {
     const source = readBearerToken(req);
-    return source !== undefined && 'token' in source && sessions.isSignedAccessToken(source.token);
+    // Judged without the database: whether its session lives is the route's authentication to find out.
+    return source !== undefined && 'token' in source && verifyAccessToken(tokenSettings, source.token) !== undefined;
   }
 
   return {
@@ -179,12 +186,12 @@ export type AuthMiddleware = ReturnType<typeof createAuthMiddleware>;
 
 /** For handlers behind requireAuth. */
 export function authOf(req: Request): AuthContext {
-  if (!req.auth) throw new ApiError(errors.UNAUTHORIZED);
+  if (!req.auth) throw new SessionError('not_authenticated');
   return req.auth;
 }
 
 /** For handlers behind requireLogoutCredentials. */
 export function provenSessionsOf(req: Request): AuthContext[] {
-  if (!req.provenSessions) throw new ApiError(errors.UNAUTHORIZED);
+  if (!req.provenSessions) throw new SessionError('not_authenticated');
   return req.provenSessions;
 }

@@ -1,12 +1,12 @@
-import type { CookieOptions, ErrorRequestHandler, Request, Response } from 'express';
-import { ApiError } from '../http/api-error';
+import type { CookieOptions, Request, Response } from 'express';
 import type { Config } from '../config';
 import { cookieValues } from '../http/cookie-header';
 
 /**
- * Cookie names and attributes live here and nowhere else, so a cookie is always cleared with exactly the
- * name and Path/Domain/SameSite/Secure/HttpOnly it was set with (a browser keeps a cookie whose clearing
- * differs), and read under the name it was set with.
+ * Cookie names and attributes are defined here once, so a cookie is always cleared with exactly the name
+ * and Path/Domain/SameSite/Secure/HttpOnly it was set with (a browser keeps a cookie whose clearing
+ * differs), and read under the name it was set with. The OpenAPI document and the tests read the names
+ * from here too (authCookieNames, REFRESH_COOKIE_PATH); to rename the cookies, change PLAIN_COOKIE_NAMES.
  */
 
 /** The refresh token travels only to the auth routes that consume it. */
@@ -71,19 +71,28 @@ export function setRefreshCookie(res: Response, config: CookieSettings, refreshT
   res.cookie(authCookieNames(config.cookies).refresh, refreshToken, { ...refreshCookieOptions(config), maxAge: maxAgeSeconds * 1000 });
 }
 
-/** Responses whose auth cookies are expired already: a second expiry would only repeat the headers. */
-const expiredAlready = new WeakSet<Response>();
+/** Which auth cookies each response has expired already: a second expiry would only repeat the header. */
+const expiredAlready = new WeakMap<Response, Set<keyof AuthCookieNames>>();
 
-/**
- * Express 5's clearCookie sends an empty value with an Expires in 1970, which every browser honours. Once
- * per response, however many steps of its route decide the credentials are over.
- */
+/** Express 5's clearCookie sends an empty value with an Expires in 1970, which every browser honours. */
+function expireOnce(res: Response, config: CookieSettings, cookie: keyof AuthCookieNames): void {
+  const done = expiredAlready.get(res) ?? new Set();
+  if (done.has(cookie)) return;
+  done.add(cookie);
+  expiredAlready.set(res, done);
+  const options = cookie === 'access' ? accessCookieOptions(config) : refreshCookieOptions(config);
+  res.clearCookie(authCookieNames(config.cookies)[cookie], options);
+}
+
+/** The access cookie only: its token no longer authenticates, but the session may live on (refresh it). */
+export function expireAccessCookie(res: Response, config: CookieSettings): void {
+  expireOnce(res, config, 'access');
+}
+
+/** Both auth cookies, once per response however many steps of its route decide the credentials are over. */
 export function expireAuthCookies(res: Response, config: CookieSettings): void {
-  if (expiredAlready.has(res)) return;
-  expiredAlready.add(res);
-  const names = authCookieNames(config.cookies);
-  res.clearCookie(names.access, accessCookieOptions(config));
-  res.clearCookie(names.refresh, refreshCookieOptions(config));
+  expireOnce(res, config, 'access');
+  expireOnce(res, config, 'refresh');
 }
 
 /** Every distinct access-cookie value the request carries (at most MAX_VALUES_PER_COOKIE). */
@@ -103,18 +112,4 @@ export function readRefreshCookies(req: Request, config: Pick<Config, 'cookies'>
 export function endBrowserSession(res: Response, config: CookieSettings & Pick<Config, 'clearSiteData'>): void {
   expireAuthCookies(res, config);
   if (config.clearSiteData.length > 0) res.set('Clear-Site-Data', config.clearSiteData.map((directive) => `"${directive}"`).join(', '));
-}
-
-/**
- * The 401 codes that say the credentials presented are dead (not, say, a mistyped password): UNAUTHORIZED,
- * and a replayed refresh token, whose session has just been revoked.
- */
-const DEAD_CREDENTIALS = new Set(['UNAUTHORIZED', 'REFRESH_TOKEN_REUSED']);
-
-/** In a route's chain after the handler: credentials that no longer authenticate are of no use to the browser. */
-export function expireCookiesOnUnauthenticated(config: CookieSettings): ErrorRequestHandler {
-  return (error, _req, res, next) => {
-    if (error instanceof ApiError && DEAD_CREDENTIALS.has(error.code)) expireAuthCookies(res, config);
-    next(error);
-  };
 }

@@ -1,39 +1,45 @@
-import type { Connection } from 'mongoose';
 import type { Logger } from 'pino';
 import { systemClock, type Clock } from '../clock';
 import type { Config } from '../config';
 import type { Models } from '../db/models';
-import { createRevocationFeed } from './revocation-feed';
-import { createSessionMemory } from './session-memory';
-import { createSessionService } from './session-service';
-import { createSessionStore, type SessionEvents } from './session-store';
+import { createMongoSessionRepository } from '../db/mongo-session-repository';
+import { createSessionCore, type CheckSource } from '../sessions/session-core';
+import { createSessionEnds } from '../sessions/session-events';
+import { createSessionMemory } from '../sessions/session-memory';
 import { accessTokenSettings } from './tokens';
 
 /**
- * The session store, its memory and the session service over them, wired together once: the app uses
- * this, and so do the benchmark and the operator command, so that what they run is exactly what the
- * routes run.
+ * The session core on MongoDB, with its memory, wired together once: the app uses this, and so do the
+ * benchmark and the operator command, so that what they run is exactly what the routes run. To keep
+ * sessions in another store, pass another SessionRepository here (src/sessions/session-repository.ts).
  */
 export interface SessionAuthDeps {
   config: Config;
-  connection: Connection;
+  /** The database connection: the feed poller and the expiry sweeps stop when it closes. */
+  connection: { once(event: 'close', listener: () => void): unknown };
   models: Models;
   logger: Logger;
   clock?: Clock;
-  /** Hooks for metrics (src/app.ts wires them to the app's instruments). */
-  events?: SessionEvents & { barrierPassed?: (seconds: number) => void };
+  /** Where each authentication was answered (metrics). */
+  onChecked?: (source: CheckSource) => void;
+  /** How long each revoking request waited in the barrier, in seconds (metrics). */
+  onBarrierPassed?: (seconds: number) => void;
 }
 
 export function createSessionAuth(deps: SessionAuthDeps) {
-  const { config, connection, models, logger, clock = systemClock, events = {} } = deps;
-  const memory = createSessionMemory(createRevocationFeed(models), config.sessionMemory, {
-    logger,
-    clock,
-    ...(events.barrierPassed ? { onBarrierPassed: events.barrierPassed } : {}),
+  const { config, connection, models, logger, clock = systemClock, onChecked, onBarrierPassed } = deps;
+  const repository = createMongoSessionRepository(models, clock);
+  const memory = createSessionMemory(repository.feed, config.sessionMemory, { logger, clock, ...(onBarrierPassed ? { onBarrierPassed } : {}) });
+  const ends = createSessionEnds((error) => logger.error({ err: error }, 'a session-end listener failed'));
+  const core = createSessionCore({ repository, memory, settings: config, ends, clock, ...(onChecked ? { onChecked } : {}) });
+  const stopSweeping =
+    config.sessionExpirySweepMs > 0
+      ? core.startExpirySweeps((error) => logger.warn({ err: error }, 'could not end expired sessions; the next sweep tries again'), config.sessionExpirySweepMs)
+      : () => undefined;
+  // The memory's feed poller and the expiry sweeps live exactly as long as the database connection.
+  connection.once('close', () => {
+    memory.stop();
+    stopSweeping();
   });
-  // The memory's feed poller lives exactly as long as the database connection it polls.
-  connection.once('close', memory.stop);
-  const sessions = createSessionStore(models, config, memory, { clock, events });
-  const tokenSettings = accessTokenSettings(config, clock);
-  return { sessions, memory, tokenSettings, sessionService: createSessionService(sessions, tokenSettings) };
+  return { core, memory, ends, tokenSettings: accessTokenSettings(config, clock) };
 }

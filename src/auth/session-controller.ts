@@ -2,14 +2,14 @@ import type { RequestHandler } from 'express';
 import type { AuditLog } from '../audit-log';
 import type { Config } from '../config';
 import { parseInput } from '../http/validate';
+import type { SessionCore } from '../sessions/session-core';
 import { logoutQuerySchema, sessionIdParamsSchema } from './auth-schemas';
 import { authOf, provenSessionsOf } from './auth-middleware';
 import { endBrowserSession } from './cookies';
-import type { SessionService } from './session-service';
 
-/** Logout and the caller's sessions: HTTP in, one session-service call, HTTP out. */
-export function createSessionController(deps: { config: Config; sessions: SessionService; audit: AuditLog }) {
-  const { config, sessions, audit } = deps;
+/** Logout and the caller's sessions: HTTP in, one session-core call, HTTP out. */
+export function createSessionController(deps: { config: Config; core: SessionCore; audit: AuditLog }) {
+  const { config, core, audit } = deps;
 
   /**
    * Logout's first step, before its authentication: ending this browser's session does not depend on the
@@ -24,12 +24,12 @@ export function createSessionController(deps: { config: Config; sessions: Sessio
 
   const logout: RequestHandler = async (req, res) => {
     const { scope } = parseInput(logoutQuerySchema, req.query);
-    let revokedSessions = 0;
-    for (const caller of sessions.sessionsToLogOut(provenSessionsOf(req), scope)) {
-      const revoked = await sessions.logout(caller, scope);
-      audit.record(req, 'logout', { scope, userId: caller.userId, sessionId: caller.sessionId, via: caller.via, revokedSessions: revoked });
-      revokedSessions += revoked;
-    }
+    const proven = provenSessionsOf(req);
+    const ended = await core.logout(proven, scope);
+    proven.forEach((caller, i) => {
+      audit.record(req, 'logout', { scope, userId: caller.userId, sessionId: caller.sessionId, via: caller.via, revokedSessions: ended[i] });
+    });
+    const revokedSessions = ended.reduce((sum, count) => sum + count, 0);
     if (scope === 'local') {
       res.json({ success: true, message: 'Logged out successfully' });
       return;
@@ -39,22 +39,28 @@ export function createSessionController(deps: { config: Config; sessions: Sessio
   };
 
   const listSessions: RequestHandler = async (req, res) => {
-    const active = await sessions.listSessions(authOf(req));
+    const caller = authOf(req);
+    const live = await core.listSessions(caller.userId);
     res.json({
       success: true,
-      sessions: active.map((s) => ({
-        ...s,
+      sessions: live.map((s) => ({
+        id: s.id,
+        current: s.id === caller.sessionId,
         createdAt: s.createdAt.toISOString(),
         lastUsedAt: s.lastUsedAt.toISOString(),
         expiresAt: s.expiresAt.toISOString(),
+        userAgent: s.userAgent,
+        ip: s.ip,
       })),
     });
   };
 
   const revokeSession: RequestHandler = async (req, res) => {
+    const caller = authOf(req);
     const { id } = parseInput(sessionIdParamsSchema, req.params);
-    const { wasCurrent } = await sessions.revokeSession(authOf(req), id);
-    if (wasCurrent) endBrowserSession(res, config);
+    await core.endSessions({ userId: caller.userId, sessionId: id }, 'session_deleted');
+    // The id as stored (lower-case hex), not as typed.
+    if (id.toLowerCase() === caller.sessionId.toLowerCase()) endBrowserSession(res, config);
     res.json({ success: true, message: 'Session revoked' });
   };
 

@@ -1,8 +1,9 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { systemClock, type Clock } from '../clock';
 import type { Config } from '../config';
 import { isObjectIdHex } from '../db/object-id';
+import type { SessionCaller } from '../sessions/session';
 import { accessKeysFrom, verificationKeyFor, type AccessKeys } from './access-keys';
 
 export interface AccessTokenSettings {
@@ -14,10 +15,8 @@ export interface AccessTokenSettings {
   clock?: Clock;
 }
 
-export interface AccessClaims {
-  userId: string;
-  sessionId: string;
-}
+/** What a valid access token claims: a user and one of their sessions (`sub` and `sid`). */
+export type AccessClaims = SessionCaller;
 
 /** Longer than any token this server issues; larger ones are rejected before any parsing work. */
 export const MAX_ACCESS_TOKEN_LENGTH = 8192;
@@ -97,19 +96,4 @@ export function verifyAccessToken(settings: AccessTokenSettings, token: string):
   if (typeof sub !== 'string' || typeof sid !== 'string' || typeof jti !== 'string') return undefined;
   if (!isObjectIdHex(sub) || !isObjectIdHex(sid)) return undefined;
   return { userId: sub, sessionId: sid };
-}
-
-/** An opaque refresh token: 256 random bits, URL-safe. */
-export function generateRefreshToken(): string {
-  return randomBytes(32).toString('base64url');
-}
-
-/** Only this hash is stored, so a database leak yields no usable refresh token. */
-export function hashToken(token: string): string {
-  return createHash('sha256').update(token, 'utf8').digest('hex');
-}
-
-/** Refresh tokens are exactly what generateRefreshToken makes; anything else is not worth a query. */
-export function looksLikeRefreshToken(value: unknown): value is string {
-  return typeof value === 'string' && /^[A-Za-z0-9_-]{43}$/.test(value);
 }

@@ -1,16 +1,18 @@
 import type { Logger } from 'pino';
-import type { Models } from './models';
+import { SESSION_RECORD_GRACE_SECONDS, type Models } from './models';
 
 /**
  * Deletes expired sessions, refresh tokens, rotations, revocations and rate-limit hits where the server
  * has no TTL monitor (FerretDB v1). Correctness never depends on it: every read checks expiry in code.
  * It only keeps the collections from growing without bound (and, on FerretDB, every query scans its
- * whole collection, so it also keeps the queries' cost down).
+ * whole collection, so it also keeps the queries' cost down). Sessions are left an hour past their end,
+ * as MongoDB's TTL index leaves them: the session core's expiry sweep ends them with their event and
+ * deletes them itself well before.
  */
 export async function deleteExpiredDocuments(models: Models, now = new Date()): Promise<number> {
   const expired = { expiresAt: { $lte: now } };
   const results = await Promise.all([
-    models.Session.deleteMany(expired),
+    models.Session.deleteMany({ expiresAt: { $lte: new Date(now.getTime() - SESSION_RECORD_GRACE_SECONDS * 1000) } }),
     models.RefreshToken.deleteMany(expired),
     models.RefreshTokenRotation.deleteMany(expired),
     models.SessionRevocation.deleteMany(expired),

@@ -20,6 +20,14 @@ interface IndexSpec {
 
 /** MongoDB's NotImplemented, which FerretDB v1 answers to index options it does not support (TTL among them). */
 const NOT_IMPLEMENTED = 238;
+/** MongoDB's IndexOptionsConflict: an index on these keys exists with other options (an older TTL). */
+const INDEX_OPTIONS_CONFLICT = 85;
+
+/**
+ * A session's record outlives its end by this long before the TTL monitor (or the sweeper) deletes it:
+ * the session core's expiry sweep must find it first, to end it with its event (src/sessions/session-expiry.ts).
+ */
+export const SESSION_RECORD_GRACE_SECONDS = 60 * 60;
 
 function indexSpecs(models: Models): IndexSpec[] {
   const ttl = { expireAfterSeconds: 0 };
@@ -27,7 +35,7 @@ function indexSpecs(models: Models): IndexSpec[] {
   return [
     { model: m(models.User), keys: { email: 1 }, options: { unique: true } },
     { model: m(models.Session), keys: { userId: 1, createdAt: -1 } },
-    { model: m(models.Session), keys: { expiresAt: 1 }, options: ttl },
+    { model: m(models.Session), keys: { expiresAt: 1 }, options: { expireAfterSeconds: SESSION_RECORD_GRACE_SECONDS } },
     { model: m(models.RefreshToken), keys: { sessionId: 1 } },
     { model: m(models.RefreshToken), keys: { expiresAt: 1 }, options: ttl },
     { model: m(models.RefreshTokenRotation), keys: { expiresAt: 1 }, options: ttl },
@@ -60,7 +68,13 @@ export async function ensureIndexes(models: Models): Promise<{ ttl: boolean }> {
     try {
       await model.collection.createIndex(keys, options ?? {});
     } catch (error) {
-      if (options?.expireAfterSeconds === undefined || errorCode(error) !== NOT_IMPLEMENTED) throw error;
+      if (options?.expireAfterSeconds === undefined) throw error;
+      if (errorCode(error) === INDEX_OPTIONS_CONFLICT) {
+        // A database made by an earlier version, with another TTL: change it in place.
+        await model.db.db!.command({ collMod: model.collection.collectionName, index: { keyPattern: keys, expireAfterSeconds: options.expireAfterSeconds } });
+        continue;
+      }
+      if (errorCode(error) !== NOT_IMPLEMENTED) throw error;
       ttl = false;
       await model.collection.createIndex(keys, {});
     }

@@ -1,7 +1,8 @@
 import { Schema, type Connection, type Model, type Types } from 'mongoose';
+import type { SessionEndReason } from '../sessions/session';
 
 /**
- * Session state lives in four collections, split so that every claim that must never be undone is an
+ * Session state lives in five collections, split so that every claim that must never be undone is an
  * insert against a unique `_id`. On MongoDB any of these could be a conditional update, but FerretDB v1
  * implements findOneAndUpdate/updateOne as read, filter in process, rewrite the whole document: two
  * concurrent writers to one document can erase each other's changes. An insert against `_id` is atomic
@@ -14,7 +15,7 @@ import { Schema, type Connection, type Model, type Types } from 'mongoose';
  *   exactly one successor is ever issued for it.
  * - session_revocations: `_id` = session id; its existence is the revocation.
  * - revocation_feed: `_id` = a dense sequence number; the recent revocations, in the order every instance
- *   reads them to forget the sessions it remembers (auth/revocation-feed.ts). Only recent entries are kept.
+ *   reads them to forget the sessions it remembers (mongo-revocation-feed.ts). Only recent entries are kept.
  */
 
 export interface SessionDocument {
@@ -43,27 +44,16 @@ export interface RefreshTokenRotationDocument {
   expiresAt: Date;
 }
 
-export type RevocationReason =
-  | 'logout'
-  | 'logout_others'
-  | 'logout_global'
-  | 'session_revoked'
-  | 'refresh_token_reused'
-  | 'password_changed'
-  | 'account_deleted'
-  | 'session_limit'
-  | 'admin_revoked';
-
 export interface SessionRevocationDocument {
   _id: Types.ObjectId;
   userId: Types.ObjectId;
-  reason: RevocationReason;
+  reason: SessionEndReason;
   revokedAt: Date;
   expiresAt: Date;
 }
 
 export interface RevocationFeedEntryDocument {
-  /** 0, 1, 2, …: entry N is inserted only after entry N - 1 exists (auth/revocation-feed.ts). */
+  /** 0, 1, 2, …: entry N is inserted only after entry N - 1 exists (mongo-revocation-feed.ts). */
   _id: number;
   sessionIds: string[];
   createdAt: Date;

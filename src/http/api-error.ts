@@ -16,6 +16,8 @@ export interface ErrorDefinition {
 }
 
 export class ApiError extends Error {
+  /** The catalog entry this answer is, for code that must tell apart entries sharing a `code`. */
+  readonly definition: ErrorDefinition;
   readonly status: number;
   readonly code: string;
   readonly details?: unknown;
@@ -25,6 +27,7 @@ export class ApiError extends Error {
   constructor(definition: ErrorDefinition, extra: { details?: unknown; headers?: Record<string, string> } = {}) {
     super(definition.message);
     this.name = 'ApiError';
+    this.definition = definition;
     this.status = definition.status;
     this.code = definition.code;
     this.details = extra.details;

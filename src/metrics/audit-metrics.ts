@@ -4,7 +4,7 @@ import { LOGOUT_SCOPES, type Metrics } from './metrics';
 /**
  * The audit log already records each security event exactly once, where it happens; the counters are
  * derived from it here, so a request cannot be audited without being counted or the other way round.
- * Revocations are counted where sessions are revoked instead (the session store's events, wired in
+ * Ended sessions are counted from the session core's events instead (session-end-metrics.ts, wired in
  * src/app.ts): one logout may end many sessions.
  */
 export function countAuditEvents(metrics: Metrics): AuditListener {
@@ -36,6 +36,8 @@ export function countAuditEvents(metrics: Metrics): AuditListener {
         metrics.csrfRejections.inc();
         return;
       case 'admin_revoked':
+      case 'sessions_evicted':
+      case 'sessions_ended':
         return;
     }
   };

@@ -1,5 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { RevocationReason } from '../db/session-models';
+import { SESSION_END_REASONS } from '../sessions/session';
 
 /**
  * Every Prometheus instrument of one app instance, on a registry of its own rather than prom-client's
@@ -21,19 +21,6 @@ export interface RevocationFeedLag {
   /** `lagMs` answers undefined when this instance runs no feed (the gauge then stays 0). */
   measureWith(lagMs: () => number | undefined): void;
 }
-
-// Keyed by the type, so adding a reason to RevocationReason without listing it here fails to compile.
-const REVOCATION_REASONS = Object.keys({
-  logout: true,
-  logout_others: true,
-  logout_global: true,
-  session_revoked: true,
-  refresh_token_reused: true,
-  password_changed: true,
-  account_deleted: true,
-  session_limit: true,
-  admin_revoked: true,
-} satisfies Record<RevocationReason, true>) as RevocationReason[];
 
 export const LOGOUT_SCOPES = ['local', 'others', 'global'] as const;
 export const SESSION_CHECK_SOURCES = ['memory', 'database', 'revoked_memory'] as const;
@@ -101,7 +88,7 @@ export function createMetrics(options: MetricsOptions = {}) {
   for (const result of ['success', 'failure']) logins.inc({ result }, 0);
   for (const outcome of ['rotated', 'within_grace']) refreshes.inc({ outcome }, 0);
   for (const scope of LOGOUT_SCOPES) logouts.inc({ scope }, 0);
-  for (const reason of REVOCATION_REASONS) sessionRevocations.inc({ reason }, 0);
+  for (const reason of SESSION_END_REASONS) sessionRevocations.inc({ reason }, 0);
   for (const source of SESSION_CHECK_SOURCES) sessionChecks.inc({ source }, 0);
 
   return {

@@ -1,13 +1,14 @@
 import type { AuditLog } from '../audit-log';
 import { emailSchema } from '../auth/auth-schemas';
-import type { SessionDocument } from '../db/session-models';
-import type { SessionStore } from '../auth/session-store';
 import { isObjectIdHex } from '../db/object-id';
 import type { UserModel } from '../db/user-model';
+import type { Session } from '../sessions/session';
+import type { SessionCore } from '../sessions/session-core';
+import { SessionError } from '../sessions/session-errors';
 
 /**
  * What support staff do to a user's sessions when an account is compromised (OWASP ASVS 7.4.5): see
- * them, end one, end all. Through the session store the API itself uses, so a revocation here is exactly
+ * them, end one, end all. Through the session core the API itself uses, so a revocation here is exactly
  * a logout there (every instance refuses the session's tokens), and audited as `admin_revoked`.
  */
 
@@ -23,8 +24,8 @@ export interface RevokedSessions {
   sessionId?: string;
 }
 
-export function createSessionAdmin(deps: { User: UserModel; sessions: SessionStore; audit: AuditLog; operator: string }) {
-  const { User, sessions, audit, operator } = deps;
+export function createSessionAdmin(deps: { User: UserModel; core: SessionCore; audit: AuditLog; operator: string }) {
+  const { User, core, audit, operator } = deps;
 
   /** The user an email names, normalised as login normalises it. */
   async function findUser(email: string) {
@@ -35,9 +36,9 @@ export function createSessionAdmin(deps: { User: UserModel; sessions: SessionSto
     return { userId: user._id.toString(), email: user.email };
   }
 
-  async function listSessions(email: string): Promise<{ email: string; sessions: SessionDocument[] }> {
+  async function listSessions(email: string): Promise<{ email: string; sessions: Session[] }> {
     const user = await findUser(email);
-    return { email: user.email, sessions: await sessions.listActiveSessions(user.userId) };
+    return { email: user.email, sessions: await core.listSessions(user.userId) };
   }
 
   /** All of the user's active sessions, or only `sessionId`, which must be one of them. */
@@ -45,14 +46,15 @@ export function createSessionAdmin(deps: { User: UserModel; sessions: SessionSto
     const user = await findUser(email);
     let revoked: number;
     if (sessionId === undefined) {
-      revoked = await sessions.revokeAllSessions(user.userId, 'admin_revoked');
+      revoked = await core.endSessions({ userId: user.userId, allSessions: true }, 'admin_revoked');
     } else {
-      const active = isObjectIdHex(sessionId) && (await sessions.findActiveSession(sessionId, user.userId));
-      // Revoked by someone else in between counts as not active any more.
-      if (!active || !(await sessions.revokeSession(sessionId, user.userId, 'admin_revoked'))) {
-        throw new OperatorError(`${user.email} has no active session ${sessionId}`);
-      }
-      revoked = 1;
+      const noSuchSession = new OperatorError(`${user.email} has no active session ${sessionId}`);
+      if (!isObjectIdHex(sessionId)) throw noSuchSession;
+      revoked = await core.endSessions({ userId: user.userId, sessionId }, 'admin_revoked').catch((error: unknown) => {
+        throw error instanceof SessionError && error.kind === 'session_not_found' ? noSuchSession : error;
+      });
+      // Ended by someone else in between counts as not active any more.
+      if (revoked === 0) throw noSuchSession;
     }
     audit.record(undefined, 'admin_revoked', { operator, userId: user.userId, ...(sessionId ? { sessionId } : {}), revokedSessions: revoked });
     return { email: user.email, revoked, ...(sessionId ? { sessionId } : {}) };

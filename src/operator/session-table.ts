@@ -1,4 +1,4 @@
-import type { SessionDocument } from '../db/session-models';
+import type { Session } from '../sessions/session';
 
 /** Sessions as a plain-text table, one per line, for a terminal. */
 
@@ -16,10 +16,10 @@ function shorten(text: string, width: number): string {
   return oneLine.length > width ? `${oneLine.slice(0, width - 1)}…` : oneLine;
 }
 
-export function formatSessionTable(sessions: readonly SessionDocument[]): string {
+export function formatSessionTable(sessions: readonly Session[]): string {
   const header = ['id', 'created', 'last used', 'expires', 'user agent', 'ip'];
   const rows = sessions.map((s) => [
-    s._id.toString(),
+    s.id,
     timestamp(s.createdAt),
     timestamp(s.lastUsedAt),
     timestamp(s.expiresAt),

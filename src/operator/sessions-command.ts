@@ -2,6 +2,7 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import pino, { type Logger } from 'pino';
 import { createAuditLog } from '../audit-log';
+import { auditSessionEnds } from '../auth/session-end-audit';
 import { createSessionAuth } from '../auth/session-auth';
 import type { Config } from '../config';
 import { openDatabase } from '../db/open-database';
@@ -63,11 +64,13 @@ async function run(command: Command, config: Config): Promise<string> {
   const logger = createLogger(config.logLevel, pino.destination({ dest: 2, sync: true }), config.logFormat);
   const database = await open(config, logger);
   const { connection, models } = database;
-  // The very store, session memory and revocation barrier the API builds (src/app.ts): a revocation
+  // The very session core, memory and revocation barrier the API builds (src/app.ts): a revocation
   // here is announced on the revocation feed and waits out the lease, like a logout.
-  const { sessions, memory } = createSessionAuth({ config, connection, models, logger });
+  const audit = createAuditLog(logger);
+  const { core, memory, ends } = createSessionAuth({ config, connection, models, logger });
+  ends.listen(auditSessionEnds(audit));
   try {
-    const admin = createSessionAdmin({ User: models.User, sessions, audit: createAuditLog(logger), operator: operatorName() });
+    const admin = createSessionAdmin({ User: models.User, core, audit, operator: operatorName() });
     if (command.action === 'list') {
       const { email, sessions: active } = await admin.listSessions(command.email);
       if (active.length === 0) return `${email} has no active sessions`;

@@ -6,14 +6,14 @@ import type { createUserController } from './user-controller';
 /** Mounted at /api/v1/users. */
 export function createUserRoutes(
   controller: ReturnType<typeof createUserController>,
-  guards: Pick<AuthRouteGuards, 'jsonBody' | 'auth' | 'expireCookiesOnUnauthenticated'>,
+  guards: Pick<AuthRouteGuards, 'jsonBody' | 'auth' | 'expireDeadCredentials'>,
 ): Router {
   const router = Router();
   const { auth } = guards;
   router
     .route('/me')
     .get(auth.requireAuth, controller.me)
-    .delete(auth.csrf, auth.requireAuth, guards.jsonBody, controller.deleteAccount, guards.expireCookiesOnUnauthenticated)
+    .delete(auth.csrf, auth.requireAuth, guards.jsonBody, controller.deleteAccount, guards.expireDeadCredentials)
     .all(methodNotAllowed(['GET', 'DELETE']));
   router
     .route('/me/password')

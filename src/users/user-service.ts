@@ -1,24 +1,25 @@
 import type { PasswordAttempts } from '../auth/password-attempts';
-import type { SessionStore } from '../auth/session-store';
 import { ApiError } from '../http/api-error';
 import { errors } from '../http/errors';
 import { refuseBreachedPassword } from '../auth/breached-passwords';
 import type { PasswordHasher } from '../auth/password';
 import { toPublicUser, type PublicUser } from '../auth/public-user';
 import type { UserModel } from '../db/user-model';
+import type { SessionCore } from '../sessions/session-core';
+import { SessionError } from '../sessions/session-errors';
 
 export function createUserService(deps: {
   User: UserModel;
-  sessions: SessionStore;
+  core: SessionCore;
   passwords: PasswordHasher;
   passwordAttempts: PasswordAttempts;
 }) {
-  const { User, sessions, passwords, passwordAttempts } = deps;
+  const { User, core, passwords, passwordAttempts } = deps;
 
   async function getUser(userId: string): Promise<PublicUser> {
     const user = await User.findById(userId).lean();
     // A valid session of a user that no longer exists is no session at all.
-    if (!user) throw new ApiError(errors.UNAUTHORIZED);
+    if (!user) throw new SessionError('not_authenticated');
     return toPublicUser(user);
   }
 
@@ -35,20 +36,20 @@ export function createUserService(deps: {
   ) {
     refuseBreachedPassword(input.newPassword);
     const user = await User.findById(userId).lean();
-    if (!user) throw new ApiError(errors.UNAUTHORIZED);
+    if (!user) throw new SessionError('not_authenticated');
     if (!(await passwordAttempts.verify({ account: user.email, ip: client.ip }, user.passwordHash, input.currentPassword))) {
       throw new ApiError(errors.WRONG_CURRENT_PASSWORD);
     }
     await User.updateOne({ _id: user._id }, { $set: { passwordHash: await passwords.hashPassword(input.newPassword) } });
-    return sessions.revokeOtherSessions(userId, sessionId, 'password_changed');
+    return core.endSessions({ userId, allSessions: true, except: sessionId }, 'password_changed');
   }
 
   /**
    * Deletes the account, in an order where a failure at any step leaves a consistent account:
-   * 1. every session is revoked (through the barrier): should the rest fail, the user can sign in again
+   * 1. every session ends (through the barrier): should the rest fail, the user can sign in again
    *    and retry;
    * 2. the user is deleted: from here on a sign-in still checking its password finds no user once it has
-   *    made its session, and revokes that session itself (auth-service.ts);
+   *    made its session, and ends that session itself (sign-in-service.ts);
    * 3. the sessions are revoked once more: a sign-in that saw the user before step 2 made its session
    *    before step 2 too, so this listing includes it;
    * 4. the sessions' own records go. Revocations stay until they expire: the feed and any database read
@@ -56,15 +57,15 @@ export function createUserService(deps: {
    */
   async function deleteAccount(userId: string, password: string, client: { ip: string }): Promise<void> {
     const user = await User.findById(userId).lean();
-    if (!user) throw new ApiError(errors.UNAUTHORIZED);
+    if (!user) throw new SessionError('not_authenticated');
     // A guess like a failed login: counted against the account (password-attempts.ts).
     if (!(await passwordAttempts.verify({ account: user.email, ip: client.ip }, user.passwordHash, password))) {
       throw new ApiError(errors.WRONG_PASSWORD);
     }
-    await sessions.revokeAllSessions(userId, 'account_deleted');
+    await core.endSessions({ userId, allSessions: true }, 'account_deleted');
     await User.deleteOne({ _id: user._id });
-    await sessions.revokeAllSessions(userId, 'account_deleted');
-    await sessions.deleteSessionRecords(userId);
+    await core.endSessions({ userId, allSessions: true }, 'account_deleted');
+    await core.forgetUserSessions(userId);
   }
 
   return { getUser, changePassword, deleteAccount };

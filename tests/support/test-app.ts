@@ -2,13 +2,15 @@ import { randomBytes } from 'node:crypto';
 import type { Express } from 'express';
 import type { Connection } from 'mongoose';
 import type { DestinationStream } from 'pino';
-import { createApp } from '../../src/app';
+import { buildApp } from '../../src/app';
 import type { Clock } from '../../src/clock';
 import { loadConfig, type Config } from '../../src/config';
 import type { Models } from '../../src/db/models';
 import { openDatabase } from '../../src/db/open-database';
 import { createLogger } from '../../src/logger';
 import { createMetrics, type Metrics } from '../../src/metrics/metrics';
+import type { SessionCore } from '../../src/sessions/session-core';
+import type { SessionEnds } from '../../src/sessions/session-events';
 import { TEST_SECRET } from './test-secret';
 
 // The test files import it from here; it has a file of its own so that api-process.ts (which the SPA's
@@ -29,6 +31,8 @@ const BASE_ENV = {
   RATE_LIMIT_LOGIN_PER_ACCOUNT_AND_IP: '0',
   RATE_LIMIT_REGISTER_PER_IP: '0',
   RATE_LIMIT_REFRESH_PER_IP: '0',
+  // Off (0): a test ends expired sessions itself (core.endExpiredSessions), at the moment it chooses.
+  SESSION_EXPIRY_SWEEP_MS: '0',
 };
 
 export interface TestApp {
@@ -38,6 +42,9 @@ export interface TestApp {
   models: Models;
   /** The app's own instruments; tests serve them with tests/support/metrics-scrape.ts. */
   metrics: Metrics;
+  /** The session core the app runs on, and its session-end events. */
+  core: SessionCore;
+  ends: SessionEnds;
   dbName: string;
   close(): Promise<void>;
 }
@@ -79,9 +86,11 @@ export async function startTestApp(
   const database = await openDatabase({ ...config, mongodbUri: uri }, logger, { dbName });
   const { connection, models } = database;
   const metrics = createMetrics();
-  const app = createApp({ config, database, logger, metrics, ...(options.clock ? { clock: options.clock } : {}) });
+  const { app, core, ends } = buildApp({ config, database, logger, metrics, ...(options.clock ? { clock: options.clock } : {}) });
   return {
     app,
+    core,
+    ends,
     config,
     connection,
     models,

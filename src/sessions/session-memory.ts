@@ -1,9 +1,7 @@
 import { performance } from 'node:perf_hooks';
-import type { Logger } from 'pino';
 import { systemClock, type Clock } from '../clock';
-import { ApiError } from '../http/api-error';
-import { errors } from '../http/errors';
-import type { RevocationFeed } from './revocation-feed';
+import { SessionError } from './session-errors';
+import type { RevocationFeed } from './session-repository';
 
 /**
  * What this instance knows about sessions without asking the database, and the barrier that keeps that
@@ -20,7 +18,7 @@ import type { RevocationFeed } from './revocation-feed';
  *
  * Durations are measured with the monotonic clock (performance.now), never with wall-clock time, so a
  * clock that is set wrong, or jumps, changes nothing. leaseMs = 0 turns all of it off: every request reads
- * the database (the old strict mode).
+ * the database.
  */
 
 export interface SessionMemorySettings {
@@ -52,8 +50,14 @@ interface ActiveEntry {
 
 export type MemoryAnswer = 'active' | 'revoked' | 'unknown' | 'unverified';
 
+/** The one thing the memory says about itself: warnings (a pino logger fits). */
+export interface WarningLog {
+  warn(fields: object, message: string): void;
+  warn(message: string): void;
+}
+
 export interface SessionMemoryOptions {
-  logger?: Logger;
+  logger?: WarningLog;
   /** The monotonic clock in ms, for the lease; tests move their own instead of sleeping. */
   now?: () => number;
   /** The wall clock, for sessions' expiry. */
@@ -189,18 +193,18 @@ export function createSessionMemory(feed: RevocationFeed, settings: SessionMemor
       // The feed holds nothing at or above our position: it was dropped or restored from a backup.
       forgetAllActive('the revocation feed restarted');
       feedPosition = await feed.currentSeq();
-    } else if (entries[0]!._id === feedPosition) {
+    } else if (entries[0]!.seq === feedPosition) {
       next = 1;
-    } else if (entries[0]!._id > feedPosition + 1) {
+    } else if (entries[0]!.seq > feedPosition + 1) {
       // Our own position was pruned, and the one after it too: entries were dropped unread.
       forgetAllActive('this instance fell behind the revocation feed');
     }
-    let expected = entries[next]?._id ?? Number.NaN;
+    let expected = entries[next]?.seq ?? Number.NaN;
     for (const entry of entries.slice(next)) {
       // A gap is an entry committed after this query began: the next poll reads it and what follows.
-      if (entry._id !== expected) break;
+      if (entry.seq !== expected) break;
       for (const sessionId of entry.sessionIds) rememberRevoked(sessionId);
-      feedPosition = entry._id;
+      feedPosition = entry.seq;
       expected += 1;
     }
     lastGoodPollStartedAt = Math.max(lastGoodPollStartedAt, startedAt);
@@ -230,7 +234,7 @@ export function createSessionMemory(feed: RevocationFeed, settings: SessionMemor
   /**
    * The barrier of a revoking request: the sessions are already revoked in the database; forget them here,
    * append them to the feed, and return once every other instance has either seen the entry or stopped
-   * trusting its memory. A feed that cannot be written answers 503; the entry is appended later by the
+   * trusting its memory. A feed that cannot be written throws revocation_unconfirmed (a 503); the entry is appended later by the
    * poller, and the revocation itself already holds in the database.
    */
   async function publishRevocations(sessionIds: string[]): Promise<void> {
@@ -246,7 +250,7 @@ export function createSessionMemory(feed: RevocationFeed, settings: SessionMemor
       // Only a process that polls retries; one with memory off relies on the client's retry.
       if (enabled) unpublished.push(sessionIds);
       logger?.warn({ err: error }, 'revocation committed but not yet announced to other instances; retrying in the background');
-      throw new ApiError(errors.REVOCATION_UNCONFIRMED);
+      throw new SessionError('revocation_unconfirmed');
     }
     if (!enabled) return;
     const waitMs = committedAt + settings.leaseMs * LEASE_SAFETY_FACTOR + LEASE_SAFETY_MS - monotonicNow();

@@ -1,9 +1,12 @@
 import { performance } from 'node:perf_hooks';
-import { isDuplicateKeyError } from '../db/errors';
-import type { RevocationFeedEntryDocument, SessionModels } from '../db/session-models';
+import { systemClock, type Clock } from '../clock';
+import type { FeedEntry, RevocationFeed } from '../sessions/session-repository';
+import { isDuplicateKeyError } from './errors';
+import type { SessionModels } from './session-models';
 
 /**
- * The revocation feed: recent revocations in one order that every instance reads (session-memory.ts).
+ * The revocation feed on MongoDB: recent revocations in one order that every instance reads
+ * (src/sessions/session-memory.ts).
  *
  * Its order is a dense sequence number in `_id`, not a clock. Entry N is inserted only by a writer that has
  * seen entry N - 1 exist: it read N - 1 as the newest, or its own insert of N - 1 failed on the duplicate
@@ -13,7 +16,7 @@ import type { RevocationFeedEntryDocument, SessionModels } from '../db/session-m
  * query began (it reads it next time). No wall clock decides what a reader sees, so clock skew between
  * instances, or an insert that commits long after it was stamped, cannot make a reader skip an entry.
  *
- * Only recent entries are kept (RETENTION_MS), so a poll costs the same whatever the history, also on
+ * Only recent entries are kept (FEED_RETENTION_MS), so a poll costs the same whatever the history, also on
  * FerretDB, which scans the whole collection for every query. Pruning deletes from the bottom only and
  * always keeps the newest entry, so the sequence never restarts below a number already given out.
  */
@@ -22,7 +25,7 @@ import type { RevocationFeedEntryDocument, SessionModels } from '../db/session-m
 export const FEED_RETENTION_MS = 60_000;
 /**
  * An append whose read-then-insert took longer than this is made again. Its number was the newest plus one
- * when read; entries above that could only have been pruned RETENTION_MS (less any clock skew) after they
+ * when read; entries above that could only have been pruned FEED_RETENTION_MS (less any clock skew) after they
  * were written, so an insert landing within this guard cannot reuse a pruned number. Past the guard (a
  * process paused between the two steps), the entry may sit below a reader's position, so it is appended
  * anew at the top; a session listed twice is harmless.
@@ -31,9 +34,8 @@ export const APPEND_GUARD_MS = 10_000;
 /** Consecutive duplicate keys (concurrent appends) before the newest number is read again. */
 const DUPLICATES_BEFORE_REREAD = 4;
 
-export type FeedEntry = Pick<RevocationFeedEntryDocument, '_id' | 'sessionIds'>;
-
-export function createRevocationFeed(models: Pick<SessionModels, 'RevocationFeedEntry'>) {
+/** `clock` stamps entries for pruning only; what a reader sees is decided by the numbers, never by it. */
+export function createMongoRevocationFeed(models: Pick<SessionModels, 'RevocationFeedEntry'>, clock: Clock = systemClock): RevocationFeed {
   const { RevocationFeedEntry: Feed } = models;
 
   async function newestSeq(): Promise<number | undefined> {
@@ -45,7 +47,7 @@ export function createRevocationFeed(models: Pick<SessionModels, 'RevocationFeed
   async function currentSeq(): Promise<number> {
     const newest = await newestSeq();
     if (newest !== undefined) return newest;
-    const now = new Date();
+    const now = new Date(clock());
     try {
       await Feed.create({ _id: 0, sessionIds: [], createdAt: now, expiresAt: new Date(now.getTime() + FEED_RETENTION_MS) });
       return 0;
@@ -59,7 +61,7 @@ export function createRevocationFeed(models: Pick<SessionModels, 'RevocationFeed
     let seq = (await newestSeq()) ?? -1;
     for (let duplicates = 0; ; ) {
       seq += 1;
-      const now = new Date();
+      const now = new Date(clock());
       try {
         await Feed.create({ _id: seq, sessionIds, createdAt: now, expiresAt: new Date(now.getTime() + FEED_RETENTION_MS) });
         return seq;
@@ -114,12 +116,13 @@ export function createRevocationFeed(models: Pick<SessionModels, 'RevocationFeed
   }
 
   /** Entries from `seq` on (itself included, when still kept), in sequence order. */
-  function readFrom(seq: number): Promise<FeedEntry[]> {
-    return Feed.find({ _id: { $gte: seq } }, { _id: 1, sessionIds: 1 }).sort({ _id: 1 }).lean<FeedEntry[]>();
+  async function readFrom(seq: number): Promise<FeedEntry[]> {
+    const entries = await Feed.find({ _id: { $gte: seq } }, { _id: 1, sessionIds: 1 }).sort({ _id: 1 }).lean();
+    return entries.map((entry) => ({ seq: entry._id, sessionIds: entry.sessionIds }));
   }
 
   /** Deletes entries older than the newest expired one; never the newest entry, never from the middle. */
-  async function prune(now = new Date()): Promise<number> {
+  async function prune(now = new Date(clock())): Promise<number> {
     const newestExpired = await Feed.findOne({ expiresAt: { $lt: now } }, { _id: 1 }).sort({ _id: -1 }).lean();
     if (!newestExpired) return 0;
     const { deletedCount } = await Feed.deleteMany({ _id: { $lt: newestExpired._id } });
@@ -128,5 +131,3 @@ export function createRevocationFeed(models: Pick<SessionModels, 'RevocationFeed
 
   return { currentSeq, append, readFrom, prune };
 }
-
-export type RevocationFeed = ReturnType<typeof createRevocationFeed>;

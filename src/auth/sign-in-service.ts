@@ -2,13 +2,13 @@ import { isDuplicateKeyError } from '../db/errors';
 import { ApiError } from '../http/api-error';
 import { errors } from '../http/errors';
 import type { UserModel } from '../db/user-model';
-import type { SessionDocument } from '../db/session-models';
+import type { Session } from '../sessions/session';
+import type { SessionCore } from '../sessions/session-core';
 import { refuseBreachedPassword } from './breached-passwords';
 import type { PasswordHasher } from './password';
 import { toPublicUser, type PublicUser } from './public-user';
 import type { LoginInput, RegisterInput } from './auth-schemas';
 import type { PasswordAttempts } from './password-attempts';
-import type { SessionStore } from './session-store';
 import { signAccessToken, type AccessTokenSettings } from './tokens';
 
 export interface ClientInfo {
@@ -37,18 +37,18 @@ export interface SignedIn extends IssuedTokens {
 
 const invalidCredentials = () => new ApiError(errors.INVALID_CREDENTIALS);
 
-export function createAuthService(deps: {
+/** Register, sign in and refresh: the user records and passwords here, the session rules in the core. */
+export function createSignInService(deps: {
   User: UserModel;
-  sessions: SessionStore;
+  core: SessionCore;
   passwords: PasswordHasher;
   passwordAttempts: PasswordAttempts;
   tokenSettings: AccessTokenSettings;
-  sessionLimitPerUser: number;
 }) {
-  const { User, sessions, passwords, passwordAttempts, tokenSettings, sessionLimitPerUser } = deps;
+  const { User, core, passwords, passwordAttempts, tokenSettings } = deps;
 
-  function issueTokens(session: SessionDocument, refreshToken?: string): IssuedTokens {
-    const claims = { userId: session.userId.toString(), sessionId: session._id.toString() };
+  function issueTokens(session: Session, refreshToken?: string): IssuedTokens {
+    const claims = { userId: session.userId, sessionId: session.id };
     const { token, expiresIn } = signAccessToken(tokenSettings, claims, session.expiresAt.getTime());
     // Counted from when the session was last stamped (this sign-in or rotation), never past its end.
     const refreshMaxAge = Math.max(0, Math.floor((session.expiresAt.getTime() - session.lastUsedAt.getTime()) / 1000));
@@ -56,17 +56,13 @@ export function createAuthService(deps: {
   }
 
   async function startSession(user: Parameters<typeof toPublicUser>[0], client: ClientInfo): Promise<SignedIn> {
-    const userId = user._id.toString();
-    const { session, refreshToken } = await sessions.createSession({ userId, ...client });
-    const sessionId = session._id.toString();
     // An account deleted while this sign-in checked its password: the deletion lists the sessions again
     // after removing the user, so either it lists this one or the user is gone by now (user-service.ts).
-    if (!(await User.exists({ _id: user._id }))) {
-      await sessions.revokeSession(sessionId, userId, 'account_deleted');
-      throw invalidCredentials();
-    }
-    const evictedSessionIds = await sessions.revokeSessionsBeyondLimit(userId, sessionLimitPerUser);
-    return { user: toPublicUser(user), sessionId, ...issueTokens(session), refreshToken, evictedSessionIds };
+    const userStillExists = async () => (await User.exists({ _id: user._id })) !== null;
+    const started = await core.startSession({ userId: user._id.toString(), ...client }, userStillExists);
+    if (!started) throw invalidCredentials();
+    const { session, refreshToken, evictedSessionIds } = started;
+    return { user: toPublicUser(user), sessionId: session.id, ...issueTokens(session), refreshToken, evictedSessionIds };
   }
 
   async function register(input: RegisterInput, client: ClientInfo): Promise<SignedIn> {
@@ -94,12 +90,12 @@ export function createAuthService(deps: {
 
   /** A new access token always; a new refresh token only for the request that won the rotation. */
   async function refresh(refreshToken: string): Promise<IssuedTokens & { userId: string; sessionId: string }> {
-    const rotation = await sessions.rotateRefreshToken(refreshToken);
-    const ids = { userId: rotation.session.userId.toString(), sessionId: rotation.session._id.toString() };
+    const rotation = await core.rotateRefreshToken(refreshToken);
+    const ids = { userId: rotation.session.userId, sessionId: rotation.session.id };
     return { ...ids, ...issueTokens(rotation.session, rotation.outcome === 'rotated' ? rotation.refreshToken : undefined) };
   }
 
   return { register, login, refresh };
 }
 
-export type AuthService = ReturnType<typeof createAuthService>;
+export type SignInService = ReturnType<typeof createSignInService>;

@@ -6,10 +6,10 @@ import { errors } from '../http/errors';
 import { RateLimitedError, recordRateLimited } from '../http/rate-limits';
 import { parseInput } from '../http/validate';
 import { loginSchema, registerSchema } from './auth-schemas';
-import type { AuthService, ClientInfo, SignedIn } from './auth-service';
+import { looksLikeRefreshToken } from '../sessions/refresh-tokens';
+import { SessionError } from '../sessions/session-errors';
 import { readRefreshCookies, setAccessCookie, setRefreshCookie } from './cookies';
-import { RefreshTokenReusedError } from './session-store';
-import { looksLikeRefreshToken } from './tokens';
+import type { ClientInfo, SignedIn, SignInService } from './sign-in-service';
 
 function clientInfo(req: Request): ClientInfo {
   return { userAgent: req.get('user-agent') ?? '', ip: req.ip ?? '' };
@@ -19,9 +19,9 @@ function isInvalidCredentials(error: unknown): boolean {
   return error instanceof ApiError && error.code === 'INVALID_CREDENTIALS';
 }
 
-/** Sign-in and refresh: HTTP in, one auth-service call, cookies and body out. */
-export function createAuthController(deps: { config: Config; auth: AuthService; audit: AuditLog }) {
-  const { config, auth, audit } = deps;
+/** Sign-in and refresh: HTTP in, one sign-in-service call, cookies and body out. */
+export function createSignInController(deps: { config: Config; signIn: SignInService; audit: AuditLog }) {
+  const { config, signIn, audit } = deps;
 
   function sendSignedIn(req: Request, res: Response, status: number, signedIn: SignedIn): void {
     if (signedIn.evictedSessionIds.length > 0) {
@@ -34,14 +34,14 @@ export function createAuthController(deps: { config: Config; auth: AuthService; 
 
   const register: RequestHandler = async (req, res) => {
     const input = parseInput(registerSchema, req.body ?? {});
-    const signedIn = await auth.register(input, clientInfo(req));
+    const signedIn = await signIn.register(input, clientInfo(req));
     audit.record(req, 'register', { userId: signedIn.user.id, sessionId: signedIn.sessionId });
     sendSignedIn(req, res, 201, signedIn);
   };
 
   const login: RequestHandler = async (req, res) => {
     const input = parseInput(loginSchema, req.body ?? {});
-    const signedIn = await auth.login(input, clientInfo(req)).catch((error: unknown) => {
+    const signedIn = await signIn.login(input, clientInfo(req)).catch((error: unknown) => {
       if (isInvalidCredentials(error)) audit.record(req, 'login_failed', { account: emailFingerprint(input.email) });
       if (error instanceof RateLimitedError) recordRateLimited(audit, req, error.limiter);
       throw error;
@@ -70,9 +70,9 @@ export function createAuthController(deps: { config: Config; auth: AuthService; 
   async function refreshSoleToken(req: Request) {
     const refreshToken = soleRefreshToken(req);
     if (refreshToken instanceof ApiError) throw refreshToken;
-    return auth.refresh(refreshToken).catch((error: unknown) => {
-      if (error instanceof RefreshTokenReusedError) {
-        audit.record(req, 'refresh_reuse_detected', { userId: error.userId, sessionId: error.sessionId });
+    return signIn.refresh(refreshToken).catch((error: unknown) => {
+      if (error instanceof SessionError && error.kind === 'refresh_token_reused' && error.session) {
+        audit.record(req, 'refresh_reuse_detected', { userId: error.session.userId, sessionId: error.session.sessionId });
       }
       throw error;
     });
