@@ -163,7 +163,7 @@ export interface Config {
   rateLimits: RateLimitSettings;
   /** TEST_ONLY_CLOCK_OFFSET_MS: the process's wall clock runs this far off (several-instances test). */
   testOnlyClockOffsetMs: number;
-  /** See src/auth/session-memory.ts; leaseMs 0 = no memory, every request reads the database. */
+  /** See src/sessions/session-memory.ts; leaseMs 0 = no memory, every request reads the database. */
   sessionMemory: { leaseMs: number; maxEntries: number };
 }
 

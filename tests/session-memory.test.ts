@@ -101,17 +101,34 @@ describe('database queries of an authenticated request, counted on the real data
 
   const sessionQueries = () => queries.filter((query) => SESSION_COLLECTIONS.has(query.split('.')[0]!));
 
-  it('reads the session once; then requests with the known session send no session query at all', async () => {
+  it('reads the session and its user once; then GET /users/me with the known session sends no query at all', async () => {
     const user = await registerUser(t.app);
     queries = [];
-    expect((await me(t, user.accessToken)).status).toBe(200);
+    const first = await me(t, user.accessToken);
+    expect(first.status).toBe(200);
     expect(sessionQueries()).toEqual(['sessions.findOne', 'session_revocations.findOne']);
+    expect(queries.filter((query) => query.startsWith('users.'))).toEqual(['users.findOne']);
 
     queries = [];
-    for (let i = 0; i < 10; i += 1) expect((await me(t, user.accessToken)).status).toBe(200);
-    expect(sessionQueries()).toEqual([]);
-    // What the route itself reads (the user document) is still read on every request.
-    expect(queries.filter((query) => query.startsWith('users.'))).toHaveLength(10);
+    for (let i = 0; i < 10; i += 1) {
+      const res = await me(t, user.accessToken);
+      expect(res.status).toBe(200);
+      expect(res.body.user).toEqual(first.body.user);
+    }
+    // The user's public fields are kept beside the remembered session (src/users/user-service.ts).
+    expect(queries.filter((query) => !query.startsWith('revocation_feed.'))).toEqual([]);
+  });
+
+  it('a known session whose account another instance deleted is refused, and its user never served again', async () => {
+    const user = await registerUser(t.app);
+    const laptop = await loginUser(t.app, user.email);
+    expect((await me(t, user.accessToken)).status).toBe(200);
+    expect((await me(t, laptop.accessToken)).status).toBe(200);
+    const deleted = await request(other.app).delete('/api/v1/users/me').set(...bearer(laptop)).send({ password: user.password });
+    expect(deleted.status).toBe(200);
+    const after = await me(t, user.accessToken);
+    expect(after.status).toBe(401);
+    expect(after.body.user).toBeUndefined();
   });
 
   it('a session revoked on another instance is refused from what the feed said; a replay costs no query either', async () => {

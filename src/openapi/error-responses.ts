@@ -86,7 +86,7 @@ export const serverErrors = {
 /**
  * For the routes that sign in, rotate or sign out: a session they revoke (a logout, a session over the limit,
  * a reused refresh token) must be confirmed revoked on every instance before they answer
- * (src/auth/session-memory.ts), and a 503 says when that could not be done.
+ * (src/sessions/session-memory.ts), and a 503 says when that could not be done.
  */
 export const revokingServerErrors = {
   ...serverErrors,

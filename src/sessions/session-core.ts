@@ -156,6 +156,20 @@ export function createSessionCore({ repository, memory, settings, ends, clock = 
     return result;
   }
 
+  /**
+   * Keeps a value beside the caller's session in this instance's memory, and gives it back while the
+   * memory may answer for the session: what a known session needs besides its liveness (the user's
+   * public fields) then costs no read. It goes with the session, so a revocation, which passes the
+   * barrier, also ends it on every instance. Whatever is kept must change only through a revocation.
+   */
+  function keepBesideSession(caller: SessionCaller, value: unknown): void {
+    memory.attach(caller.sessionId, caller.userId, value);
+  }
+
+  function keptBesideSession(caller: SessionCaller): unknown {
+    return memory.attachmentOf(caller.sessionId, caller.userId);
+  }
+
   /** The caller a refresh token proves: its session's current token (or one rotated within the grace period). */
   async function authenticateRefreshToken(refreshToken: string): Promise<SessionCaller | undefined> {
     if (!looksLikeRefreshToken(refreshToken)) return undefined;
@@ -219,6 +233,8 @@ export function createSessionCore({ repository, memory, settings, ends, clock = 
     startSession,
     authenticate,
     authenticateRefreshToken,
+    keepBesideSession,
+    keptBesideSession,
     rotateRefreshToken: rotation.rotateRefreshToken,
     listSessions,
     endSessions,

@@ -46,6 +46,8 @@ interface ActiveEntry {
   userId: string;
   expiresAtMs: number;
   rememberedAt: number;
+  /** What the caller keeps beside the session (the user's public fields): it goes when the session goes. */
+  attachment?: unknown;
 }
 
 export type MemoryAnswer = 'active' | 'revoked' | 'unknown' | 'unverified';
@@ -108,6 +110,20 @@ export function createSessionMemory(feed: RevocationFeed, settings: SessionMemor
       return 'unknown';
     }
     return isTrusted(now) ? 'active' : 'unverified';
+  }
+
+  /**
+   * Keeps a value beside a remembered session, forgotten with it (revoked, expired, evicted or read
+   * again). Nothing is kept for a session that is not remembered active.
+   */
+  function attach(sessionId: string, userId: string, value: unknown): void {
+    const entry = active.get(sessionId);
+    if (entry && entry.userId === userId) entry.attachment = value;
+  }
+
+  /** The value kept beside the session, while memory may still answer "active" for it. */
+  function attachmentOf(sessionId: string, userId: string): unknown {
+    return check(sessionId, userId) === 'active' ? active.get(sessionId)?.attachment : undefined;
   }
 
   /** Taken before a database read; the read's result may fill memory only if nothing was forgotten since. */
@@ -289,7 +305,21 @@ export function createSessionMemory(feed: RevocationFeed, settings: SessionMemor
   // feed's end; later polls follow every leaseMs / 4.
   if (enabled) void whenPolled();
   scheduleNextPoll();
-  return { enabled, check, whenPolled, beginRead, mayShareRead, rememberActive, rememberRevoked, forgetUncertain, publishRevocations, feedLagMs, stop };
+  return {
+    enabled,
+    check,
+    attach,
+    attachmentOf,
+    whenPolled,
+    beginRead,
+    mayShareRead,
+    rememberActive,
+    rememberRevoked,
+    forgetUncertain,
+    publishRevocations,
+    feedLagMs,
+    stop,
+  };
 }
 
 export type SessionMemory = ReturnType<typeof createSessionMemory>;

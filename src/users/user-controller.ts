@@ -18,7 +18,7 @@ export function createUserController(deps: { config: Config; users: UserService;
   };
 
   const me: RequestHandler = async (req, res) => {
-    res.json({ success: true, user: await users.getUser(authOf(req).userId) });
+    res.json({ success: true, user: await users.getUser(authOf(req)) });
   };
 
   const changePassword: RequestHandler = async (req, res) => {

@@ -5,6 +5,7 @@ import { refuseBreachedPassword } from '../auth/breached-passwords';
 import type { PasswordHasher } from '../auth/password';
 import { toPublicUser, type PublicUser } from '../auth/public-user';
 import type { UserModel } from '../db/user-model';
+import type { SessionCaller } from '../sessions/session';
 import type { SessionCore } from '../sessions/session-core';
 import { SessionError } from '../sessions/session-errors';
 
@@ -16,11 +17,20 @@ export function createUserService(deps: {
 }) {
   const { User, core, passwords, passwordAttempts } = deps;
 
-  async function getUser(userId: string): Promise<PublicUser> {
-    const user = await User.findById(userId).lean();
+  /**
+   * The caller's user. A session this instance remembers keeps the user's public fields beside it, so a
+   * known session's user costs no read: account deletion ends every session through the revocation
+   * barrier before the user is gone, and nothing else changes these fields (docs/SCALING.md).
+   */
+  async function getUser(caller: SessionCaller): Promise<PublicUser> {
+    const kept = core.keptBesideSession(caller) as PublicUser | undefined;
+    if (kept) return kept;
+    const user = await User.findById(caller.userId).lean();
     // A valid session of a user that no longer exists is no session at all.
     if (!user) throw new SessionError('not_authenticated');
-    return toPublicUser(user);
+    const publicUser = toPublicUser(user);
+    core.keepBesideSession(caller, publicUser);
+    return publicUser;
   }
 
   /**
