@@ -1,6 +1,7 @@
 import { Types } from 'mongoose';
 import { createRevocationFeed } from '../src/auth/revocation-feed';
 import { createSessionModels } from '../src/db/session-models';
+import { measurePaired } from './paired';
 import { runOnScratchDatabase } from './scratch-database';
 
 /**
@@ -12,8 +13,6 @@ import { runOnScratchDatabase } from './scratch-database';
 
 const SIZES = [100, 100_000] as const;
 const PAIRS = 41;
-
-const median = (values: number[]) => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)]!;
 
 runOnScratchDatabase('auth_feed_cost', async (connection) => {
   const feeds = await Promise.all(
@@ -33,23 +32,14 @@ runOnScratchDatabase('auth_feed_cost', async (connection) => {
       return { models, feed: createRevocationFeed(models), position: size - 1 };
     }),
   );
-  const samples: number[][] = SIZES.map(() => []);
-  const pairRatios: number[] = [];
-  for (let pair = 0; pair < PAIRS; pair++) {
-    const pairSamples: number[] = [];
-    for (const i of pair % 2 === 0 ? [0, 1] : [1, 0]) {
-      const started = performance.now();
-      const entries = await feeds[i]!.feed.readFrom(feeds[i]!.position);
-      pairSamples[i] = performance.now() - started;
-      if (entries.length !== 1) throw new Error(`a poll from the newest entry read ${entries.length} entries`);
-    }
-    pairSamples.forEach((ms, i) => samples[i]!.push(ms));
-    pairRatios.push(pairSamples[1]! / pairSamples[0]!);
-  }
-  const medians = samples.map((s) => median(s).toFixed(1));
+  const poll = async (i: number) => {
+    const entries = await feeds[i]!.feed.readFrom(feeds[i]!.position);
+    if (entries.length !== 1) throw new Error(`a poll from the newest entry read ${entries.length} entries`);
+  };
+  const { medianMs, ratio } = await measurePaired([() => poll(0), () => poll(1)], PAIRS);
   console.log(
-    `one poll at ${SIZES[0]} revocations in the window ${medians[0]} ms, at ${SIZES[1]} ${medians[1]} ms (medians of ${PAIRS}); ` +
-      `ratio ${median(pairRatios).toFixed(1)} (median of paired ratios)`,
+    `one poll at ${SIZES[0]} revocations in the window ${medianMs[0].toFixed(1)} ms, at ${SIZES[1]} ${medianMs[1].toFixed(1)} ms (medians of ${PAIRS}); ` +
+      `ratio ${ratio.toFixed(1)} (median of paired ratios)`,
   );
   await Promise.all(feeds.map(({ models }) => models.RevocationFeedEntry.db.dropDatabase()));
 });

@@ -6,6 +6,7 @@ import { authCookieNames } from '../src/auth/cookies';
 import { accessTokenSettings } from '../src/auth/tokens';
 import { loadConfig } from '../src/config';
 import { startCaseServer, stopCaseServer } from './case-process';
+import { median } from './paired';
 import { openEmptyDatabase } from './scratch-database';
 import { seededEmail, seedProjectSessions, seedUsers } from './seed';
 import * as settings from './settings';
@@ -116,7 +117,7 @@ async function runSubject(base: string, subject: Subject, samples: Samples, refu
   await call('delete-account', 'DELETE', '/api/v1/users/me', jar, { password: newPassword });
 }
 
-const median = (values: number[]) => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)]!;
+
 const percentile = (values: number[], p: number) => [...values].sort((x, y) => x - y)[Math.min(values.length - 1, Math.ceil((p / 100) * values.length) - 1)]!;
 const emptySamples = (): Samples => Object.fromEntries(ROUTES.map((route) => [route, []])) as unknown as Samples;
 const round2 = (n: number) => Math.round(n * 100) / 100;

@@ -1,6 +1,7 @@
 import { Types } from 'mongoose';
 import { createRateLimitHitModel, type RateLimitHitModel } from '../src/db/rate-limit-hit-model';
 import { createSlidingWindow } from '../src/http/rate-limit-hits';
+import { measurePaired } from './paired';
 import { runOnScratchDatabase } from './scratch-database';
 
 /**
@@ -31,14 +32,6 @@ async function fill(RateLimitHit: RateLimitHitModel, size: number): Promise<void
   }
 }
 
-const median = (values: number[]) => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)]!;
-
-async function timed(run: () => Promise<unknown>): Promise<number> {
-  const started = performance.now();
-  await run();
-  return performance.now() - started;
-}
-
 runOnScratchDatabase('auth_limit_cost', async (connection) => {
   const windows = await Promise.all(
     SIZES.map(async (size) => {
@@ -57,19 +50,10 @@ runOnScratchDatabase('auth_limit_cost', async (connection) => {
     ],
   };
   for (const [label, limits] of Object.entries(budgets)) {
-    const samples: number[][] = SIZES.map(() => []);
-    const pairRatios: number[] = [];
-    for (let pair = 0; pair < PAIRS; pair++) {
-      const order = pair % 2 === 0 ? [0, 1] : [1, 0];
-      const pairSamples: number[] = [];
-      for (const i of order) pairSamples[i] = await timed(() => windows[i]!.window.take(limits));
-      pairSamples.forEach((ms, i) => samples[i]!.push(ms));
-      pairRatios.push(pairSamples[1]! / pairSamples[0]!);
-    }
-    const medians = samples.map((s) => median(s).toFixed(1));
+    const { medianMs, ratio } = await measurePaired([() => windows[0]!.window.take(limits), () => windows[1]!.window.take(limits)], PAIRS);
     console.log(
-      `${label}: take at ${SIZES[0]} other hits ${medians[0]} ms, at ${SIZES[1]} other hits ${medians[1]} ms (medians of ${PAIRS}); ` +
-        `ratio ${median(pairRatios).toFixed(2)} (median of paired ratios)`,
+      `${label}: take at ${SIZES[0]} other hits ${medianMs[0].toFixed(1)} ms, at ${SIZES[1]} other hits ${medianMs[1].toFixed(1)} ms (medians of ${PAIRS}); ` +
+        `ratio ${ratio.toFixed(2)} (median of paired ratios)`,
     );
   }
   await Promise.all(windows.map(({ RateLimitHit }) => RateLimitHit.db.dropDatabase()));
