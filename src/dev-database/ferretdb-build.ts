@@ -103,6 +103,14 @@ function prepareSource(moduleDir: string, log: Log): string {
   return sourceDir;
 }
 
+/** Binaries of earlier versions or patch sets are never used again (a running one keeps its open file). */
+function removeOtherBinaries(): void {
+  const binDir = path.dirname(FERRETDB_BINARY);
+  for (const name of readdirSync(binDir)) {
+    if (name.startsWith('ferretdb-') && !name.includes('.tmp-') && path.join(binDir, name) !== FERRETDB_BINARY) rmSync(path.join(binDir, name), { force: true });
+  }
+}
+
 async function compile(sourceDir: string, log: Log): Promise<void> {
   const started = Date.now();
   let packages = 0;
@@ -123,6 +131,7 @@ async function compile(sourceDir: string, log: Log): Promise<void> {
     });
     renameSync(output, FERRETDB_BINARY);
     log(`built ${FERRETDB_BINARY} in ${Math.round((Date.now() - started) / 1000)}s`);
+    removeOtherBinaries();
   } finally {
     clearInterval(heartbeat);
   }
