@@ -1,4 +1,3 @@
-import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -8,8 +7,10 @@ import { accessTokenSettings } from '../src/auth/tokens';
 import { loadConfig } from '../src/config';
 import { startEmbeddedDatabase } from '../src/dev-database/embedded-ferretdb';
 import type { CaseAppName } from './case-apps';
+import { startCaseServer, stopCaseServer } from './case-process';
 import { measure, measureSequential, type LoadPlan, type LoadResult } from './load';
 import { formatTable, medianOf, ratios, writeResults, type CaseResult } from './report';
+import { formatGrowth, runGrowthCase } from './growth';
 import { openEmptyDatabase } from './scratch-database';
 import { seedPeerSessions, seedProjectSessions, seedUsers } from './seed';
 import * as settings from './settings';
@@ -46,23 +47,6 @@ async function startDatabaseServer(): Promise<DatabaseServer> {
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
-}
-
-/** One case's server, as its own process: `node --import tsx bench/case-server.ts <app>`. */
-function startCaseServer(app: CaseAppName, env: NodeJS.ProcessEnv): Promise<{ port: number; child: ChildProcess }> {
-  const child = fork(path.join(__dirname, 'case-server.ts'), [app], { env, execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  return new Promise((resolve, reject) => {
-    child.once('message', (message: { port: number }) => resolve({ port: message.port, child }));
-    child.once('exit', (code) => reject(new Error(`case server "${app}" exited with ${code} before listening`)));
-  });
-}
-
-function stopCaseServer(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-  });
 }
 
 /** The settings a case runs at: the defaults, or the old strict mode (no memory). */
@@ -109,12 +93,6 @@ async function main(): Promise<void> {
   progress(`database: ${database.description}`);
   const secret = randomBytes(48).toString('base64url');
   const peerSecret = randomBytes(32).toString('base64url');
-  const [small, large] = settings.CURVE_SIZES;
-  progress(`seeding ${settings.POOL_SIZE} users with ${small} sessions, and a second database with ${large}`);
-  const main = await seedDatabase(database.uri, settings.DATABASE_NAME, small, secret, peerSecret);
-  const big = await seedDatabase(database.uri, LARGE_DATABASE_NAME, large, secret, peerSecret);
-  const results: Record<string, CaseResult> = {};
-
   const envFor = (setting: Setting, databaseName = settings.DATABASE_NAME): NodeJS.ProcessEnv => ({
     PATH: process.env.PATH,
     NODE_ENV: 'production',
@@ -127,6 +105,30 @@ async function main(): Promise<void> {
     LOG_LEVEL: 'warn',
     ...(setting === 'strict' ? { REVOCATION_LEASE_MS: '0' } : {}),
   });
+
+  const machine = () => ({ cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, node: process.version, loadAverageAtStart: loadAtStart, loadAverageAtEnd: os.loadavg() });
+  const growthCase = async () => {
+    const growth = await runGrowthCase(database.uri, secret, (databaseName) => envFor('default', databaseName), progress);
+    console.log(`\n${formatGrowth(growth)}\n`);
+    return growth;
+  };
+  // `npm run bench -- growth`: the growth case alone.
+  if (process.argv.slice(2).includes('growth')) {
+    try {
+      const growth = await growthCase();
+      writeResults(RESULTS_PATH, { command: 'npm run bench -- growth', startedAt: new Date(started).toISOString(), finishedAt: new Date().toISOString(), machine: machine(), database: database.description, growth });
+      progress(`wrote ${path.relative(process.cwd(), RESULTS_PATH)}`);
+    } finally {
+      await database.stop();
+    }
+    return;
+  }
+  const [small, large] = settings.CURVE_SIZES;
+  progress(`seeding ${settings.POOL_SIZE} users with ${small} sessions, and a second database with ${large}`);
+  const main = await seedDatabase(database.uri, settings.DATABASE_NAME, small, secret, peerSecret);
+  const big = await seedDatabase(database.uri, LARGE_DATABASE_NAME, large, secret, peerSecret);
+  const results: Record<string, CaseResult> = {};
+
 
   async function measureRound(c: Case, round: number): Promise<LoadResult> {
     progress(`case ${c.id} (round ${round}): ${c.label}`);
@@ -211,6 +213,7 @@ async function main(): Promise<void> {
       },
     );
 
+    const growth = await growthCase();
     const ordered = Object.values(results);
     console.log(`\n${formatTable(ordered)}\n`);
     const targets = ratios(results);
@@ -220,7 +223,7 @@ async function main(): Promise<void> {
       command: 'npm run bench',
       startedAt: new Date(started).toISOString(),
       finishedAt: new Date().toISOString(),
-      machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, node: process.version, loadAverageAtStart: loadAtStart, loadAverageAtEnd: os.loadavg() },
+      machine: machine(),
       database: database.description,
       settings: {
         rounds: settings.ROUNDS,
@@ -236,6 +239,7 @@ async function main(): Promise<void> {
       cases: results,
       logoutLatency,
       targets,
+      growth,
     });
     progress(`wrote ${path.relative(process.cwd(), RESULTS_PATH)}`);
   } finally {

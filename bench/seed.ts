@@ -21,14 +21,17 @@ async function insertInBatches<T extends object>(insert: (docs: T[]) => Promise<
   }
 }
 
-/** Users with real documents, so GET /api/v1/users/me finds them. */
-export async function seedUsers(models: Models, count: number): Promise<Types.ObjectId[]> {
+/** The email of a seeded user. */
+export const seededEmail = (id: Types.ObjectId) => `bench-${id.toHexString()}@example.com`;
+
+/** Users with real documents, so GET /api/v1/users/me finds them; `passwordHash` lets them log in. */
+export async function seedUsers(models: Models, count: number, passwordHash = 'not-a-real-hash'): Promise<Types.ObjectId[]> {
   const ids = Array.from({ length: count }, () => new Types.ObjectId());
   const now = new Date();
   await insertInBatches(
     (docs) => models.User.collection.insertMany(docs as never[]),
     count,
-    (i) => ({ _id: ids[i]!, email: `bench-${ids[i]!.toHexString()}@example.com`, passwordHash: 'not-a-real-hash', createdAt: now, updatedAt: now }),
+    (i) => ({ _id: ids[i]!, email: seededEmail(ids[i]!), passwordHash, createdAt: now, updatedAt: now }),
   );
   return ids;
 }

@@ -38,3 +38,20 @@ export function signPeerSessionId(sessionId: string, secret: string): string {
   const signature = createHmac('sha256', secret).update(sessionId).digest('base64').replace(/=+$/, '');
   return `s:${sessionId}.${signature}`;
 }
+
+/**
+ * The growth case (bench/growth.ts): users and sessions (each) in the small and the large database.
+ * BENCH_GROWTH_LARGE=1000000 runs it against 10^6 (docs/PERFORMANCE.md says what that takes here).
+ */
+export const GROWTH_SIZES = [1_000, Number(process.env.BENCH_GROWTH_LARGE ?? 100_000)] as const;
+/** Paired rounds of the growth case; each round runs its subjects on both databases, the order alternating. */
+export const GROWTH_ROUNDS = 5;
+/** Users per database and round who go through every measured route once, one request at a time. */
+export const GROWTH_SUBJECTS_PER_ROUND = 10;
+/** Users per database who go through every route first, unmeasured (a server that has been up a while). */
+export const GROWTH_WARMUP_SUBJECTS = 3;
+/** Calls of GET /users/me per subject once its session is known. */
+export const GROWTH_KNOWN_CALLS = 5;
+/** Failed login attempts in the window of the flooded database, spread over this many keys. */
+export const FLOOD_HITS = 10_000;
+export const FLOOD_KEYS = 2_500;

@@ -111,6 +111,7 @@ describe('the development database and the production import graph', () => {
     expect([...eagerGraph(setup).keys()].filter(inDevDatabase).map((file) => path.relative(ROOT, file)).sort()).toEqual([
       'src/dev-database/embedded-ferretdb.ts',
       'src/dev-database/ferretdb-build.ts',
+      'src/dev-database/ferretdb-patches.ts',
       'src/dev-database/free-port.ts',
     ]);
   });

@@ -41,8 +41,8 @@ describe('indexes and expiry', () => {
     const expected: Record<string, ListedIndex[]> = {
       users: [id, { key: [['email', 1]], unique: true }],
       sessions: [id, sessionExpiry, { key: [['userId', 1], ['createdAt', -1]] }],
-      refresh_tokens: [id, expiry, { key: [['sessionId', 1]] }],
-      refresh_token_rotations: [id, expiry],
+      refresh_tokens: [id, expiry, { key: [['sessionId', 1]] }, { key: [['userId', 1]] }],
+      refresh_token_rotations: [id, expiry, { key: [['sessionId', 1]] }],
       session_revocations: [id, expiry, { key: [['userId', 1]] }],
       rate_limit_hits: [id, expiry, { key: [['key', 1], ['at', 1]] }],
     };

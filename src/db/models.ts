@@ -37,6 +37,9 @@ function indexSpecs(models: Models): IndexSpec[] {
     { model: m(models.Session), keys: { userId: 1, createdAt: -1 } },
     { model: m(models.Session), keys: { expiresAt: 1 }, options: { expireAfterSeconds: SESSION_RECORD_GRACE_SECONDS } },
     { model: m(models.RefreshToken), keys: { sessionId: 1 } },
+    // Account deletion removes a user's refresh tokens, and the rotations of their sessions.
+    { model: m(models.RefreshToken), keys: { userId: 1 } },
+    { model: m(models.RefreshTokenRotation), keys: { sessionId: 1 } },
     { model: m(models.RefreshToken), keys: { expiresAt: 1 }, options: ttl },
     { model: m(models.RefreshTokenRotation), keys: { expiresAt: 1 }, options: ttl },
     { model: m(models.SessionRevocation), keys: { userId: 1 } },
@@ -53,9 +56,9 @@ function errorCode(error: unknown): number | undefined {
 
 /**
  * Creates the secondary indexes: users by email, a user's sessions, a user's revocations, a session's
- * refresh tokens, rate-limit counts, and expiry. Point reads by `_id` and the revocation feed (read and
- * pruned in `_id` order) use the `_id` index every collection has. Deleting an account removes refresh
- * tokens by `userId` and rotations by `sessionId`, which no index serves: rare, so those scan.
+ * refresh tokens, a user's refresh tokens and a session's rotations (account deletion), rate-limit counts,
+ * and expiry. Point reads by `_id` and the revocation feed (read and pruned in `_id` order) use the `_id`
+ * index every collection has.
  *
  * TTL indexes let MongoDB delete expired sessions and tokens; where the server rejects them (FerretDB
  * v1) a plain index takes their place, and expiry is enforced in code everywhere anyway, so correctness
