@@ -11,6 +11,7 @@ import { authCookieNames, expireCookiesOnUnauthenticated } from './auth/cookies'
 import { createPasswordAttempts } from './auth/password-attempts';
 import { createSessionAuth } from './auth/session-auth';
 import { createSessionController } from './auth/session-controller';
+import { createVerifyRoutes } from './auth/verify-routes';
 import type { Clock } from './clock';
 import type { Config } from './config';
 import type { OpenDatabase } from './db/open-database';
@@ -117,6 +118,7 @@ export function createApp({ config, database, logger, clock, metrics = createMet
     auth: createAuthController({ config, auth, audit }),
     sessions: createSessionController({ config, sessions: sessionService, audit }),
   };
+  api.use('/auth', createVerifyRoutes(guards.auth));
   api.use('/auth', createAuthRoutes(authControllers, guards));
   api.use('/users', createUserRoutes(createUserController({ config, users, audit }), guards));
   app.use('/api/v1', api);
