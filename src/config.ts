@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import { accessPrivateKeyList, ACCESS_TOKEN_ALGORITHMS, privateKeyProblems, type AccessPrivateKey, type AccessTokenAlgorithm } from './access-key-config';
 import { parseDuration } from './duration';
 
 /**
@@ -74,6 +75,9 @@ const envSchema = z.object({
   EMBEDDED_DB_PORT: integer(0, 65535).default(0),
   JWT_ACCESS_SECRET: z.string().refine(hasEnoughBytes, `must be at least ${MIN_SECRET_BYTES} bytes long`).optional(),
   JWT_ACCESS_KEYS: accessKeyList.default([]),
+  JWT_ACCESS_ALGORITHM: z.enum(ACCESS_TOKEN_ALGORITHMS).default('HS256'),
+  JWT_ACCESS_PRIVATE_KEYS: accessPrivateKeyList.default([]),
+  JWT_ACCESS_DEV_KEYS_DIR: z.string().min(1).default('.keys/access'),
   JWT_ISSUER: z.string().min(1).default('logout-auth-api'),
   JWT_AUDIENCE: z.string().min(1).default('logout-auth-api'),
   ACCESS_TOKEN_TTL: duration.default(15 * 60),
@@ -177,6 +181,18 @@ export interface JwtSettings {
   issuer: string;
   audience: string;
   secretWasGenerated: boolean;
+  /** JWT_ACCESS_ALGORITHM: HS256 signs with the secrets above; EdDSA and ES256 with `privateKeys`. */
+  algorithm: AccessTokenAlgorithm;
+  /**
+   * JWT_ACCESS_PRIVATE_KEYS in order (EdDSA, ES256): the first signs, each verifies the tokens whose `kid`
+   * names it, and every one's public key is served at /.well-known/jwks.json.
+   */
+  privateKeys: AccessPrivateKey[];
+  /**
+   * Outside production, with an asymmetric algorithm and no private key configured: where the development
+   * key pair is generated once and kept, so every local instance shares it (src/auth/dev-access-keys.ts).
+   */
+  devKeysDir: string | undefined;
 }
 
 /**
@@ -228,9 +244,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const problems: string[] = [];
 
   const hasAccessKey = e.JWT_ACCESS_SECRET !== undefined || e.JWT_ACCESS_KEYS.length > 0;
-  if (isProduction && !hasAccessKey) {
+  const asymmetric = e.JWT_ACCESS_ALGORITHM !== 'HS256';
+  if (isProduction && !asymmetric && !hasAccessKey) {
     problems.push('JWT_ACCESS_SECRET: required in production (at least 32 random bytes), unless JWT_ACCESS_KEYS is set');
   }
+  if (isProduction && asymmetric && e.JWT_ACCESS_PRIVATE_KEYS.length === 0) {
+    problems.push(`JWT_ACCESS_PRIVATE_KEYS: required in production with JWT_ACCESS_ALGORITHM=${e.JWT_ACCESS_ALGORITHM} (see .env.example)`);
+  }
+  problems.push(...privateKeyProblems(e.JWT_ACCESS_ALGORITHM, e.JWT_ACCESS_PRIVATE_KEYS));
   if (isProduction && e.TEST_ONLY_CLOCK_OFFSET_MS !== 0) {
     problems.push('TEST_ONLY_CLOCK_OFFSET_MS: for tests only; refused in production');
   }
@@ -270,10 +291,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       keys: e.JWT_ACCESS_KEYS,
       // Outside production a per-process secret keeps `npm start` a one-step affair; tokens simply do not
       // survive a restart, which the start-up warning says.
-      secret: e.JWT_ACCESS_SECRET ?? (hasAccessKey ? undefined : randomBytes(48).toString('base64url')),
+      secret: e.JWT_ACCESS_SECRET ?? (hasAccessKey || asymmetric ? undefined : randomBytes(48).toString('base64url')),
       issuer: e.JWT_ISSUER,
       audience: e.JWT_AUDIENCE,
-      secretWasGenerated: !hasAccessKey,
+      secretWasGenerated: !hasAccessKey && !asymmetric,
+      algorithm: e.JWT_ACCESS_ALGORITHM,
+      privateKeys: e.JWT_ACCESS_PRIVATE_KEYS,
+      devKeysDir: asymmetric && e.JWT_ACCESS_PRIVATE_KEYS.length === 0 ? e.JWT_ACCESS_DEV_KEYS_DIR : undefined,
     },
     accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL,
     refreshTokenTtlSeconds: e.REFRESH_TOKEN_TTL,

@@ -62,10 +62,10 @@ function readBearerToken(req: Request): TokenSource {
  * - requests with neither header: browsers send Origin on every cross-origin POST and DELETE, so these
  *   come from non-browser clients (curl, mobile apps), which are not exposed to CSRF.
  */
-function rejectCrossSiteRequests(allowedOrigins: readonly string[], audit: AuditLog, exemptIf: (req: Request) => boolean): RequestHandler {
+function rejectCrossSiteRequests(allowedOrigins: readonly string[], audit: AuditLog, exemptIf: (req: Request) => boolean | Promise<boolean>): RequestHandler {
   const allowed = new Set(allowedOrigins.map((origin) => originOf(origin) ?? origin));
-  return (req, _res, next) => {
-    if (exemptIf(req)) return next();
+  return async (req, _res, next) => {
+    if (await exemptIf(req)) return next();
     const origin = req.get('origin');
     const referer = req.get('referer');
     const claimed = origin ?? referer;
@@ -160,9 +160,9 @@ export function createAuthMiddleware(sessions: SessionService, config: Pick<Conf
   };
 
   /** A Bearer token this server signed: enough to exempt a request from the CSRF check (see above). */
-  function carriesSignedBearerToken(req: Request): boolean {
+  async function carriesSignedBearerToken(req: Request): Promise<boolean> {
     const source = readBearerToken(req);
-    return source !== undefined && 'token' in source && sessions.isSignedAccessToken(source.token);
+    return source !== undefined && 'token' in source && (await sessions.isSignedAccessToken(source.token));
   }
 
   return {

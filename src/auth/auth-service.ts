@@ -47,9 +47,9 @@ export function createAuthService(deps: {
 }) {
   const { User, sessions, passwords, passwordAttempts, tokenSettings, sessionLimitPerUser } = deps;
 
-  function issueTokens(session: SessionDocument, refreshToken?: string): IssuedTokens {
+  async function issueTokens(session: SessionDocument, refreshToken?: string): Promise<IssuedTokens> {
     const claims = { userId: session.userId.toString(), sessionId: session._id.toString() };
-    const { token, expiresIn } = signAccessToken(tokenSettings, claims, session.expiresAt.getTime());
+    const { token, expiresIn } = await signAccessToken(tokenSettings, claims, session.expiresAt.getTime());
     // Counted from when the session was last stamped (this sign-in or rotation), never past its end.
     const refreshMaxAge = Math.max(0, Math.floor((session.expiresAt.getTime() - session.lastUsedAt.getTime()) / 1000));
     return { accessToken: token, expiresIn, refreshMaxAge, ...(refreshToken ? { refreshToken } : {}) };
@@ -66,7 +66,7 @@ export function createAuthService(deps: {
       throw invalidCredentials();
     }
     const evictedSessionIds = await sessions.revokeSessionsBeyondLimit(userId, sessionLimitPerUser);
-    return { user: toPublicUser(user), sessionId, ...issueTokens(session), refreshToken, evictedSessionIds };
+    return { user: toPublicUser(user), sessionId, ...(await issueTokens(session)), refreshToken, evictedSessionIds };
   }
 
   async function register(input: RegisterInput, client: ClientInfo): Promise<SignedIn> {
@@ -96,7 +96,7 @@ export function createAuthService(deps: {
   async function refresh(refreshToken: string): Promise<IssuedTokens & { userId: string; sessionId: string }> {
     const rotation = await sessions.rotateRefreshToken(refreshToken);
     const ids = { userId: rotation.session.userId.toString(), sessionId: rotation.session._id.toString() };
-    return { ...ids, ...issueTokens(rotation.session, rotation.outcome === 'rotated' ? rotation.refreshToken : undefined) };
+    return { ...ids, ...(await issueTokens(rotation.session, rotation.outcome === 'rotated' ? rotation.refreshToken : undefined)) };
   }
 
   return { register, login, refresh };

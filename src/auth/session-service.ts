@@ -27,7 +27,7 @@ export interface SessionView {
 export function createSessionService(store: SessionStore, tokenSettings: AccessTokenSettings) {
   /** The caller of a signed, unexpired access token whose session is still active. */
   async function validateAccessToken(token: string): Promise<SessionCaller | undefined> {
-    const claims = verifyAccessToken(tokenSettings, token);
+    const claims = await verifyAccessToken(tokenSettings, token);
     if (!claims) return undefined;
     return (await store.isSessionActive(claims.sessionId, claims.userId)) ? claims : undefined;
   }
@@ -36,8 +36,8 @@ export function createSessionService(store: SessionStore, tokenSettings: AccessT
    * A Bearer token this server signed, judged without the database: whether its session is active is the
    * route's authentication to find out (the CSRF check's exemption, src/auth/auth-middleware.ts).
    */
-  function isSignedAccessToken(token: string): boolean {
-    return verifyAccessToken(tokenSettings, token) !== undefined;
+  async function isSignedAccessToken(token: string): Promise<boolean> {
+    return (await verifyAccessToken(tokenSettings, token)) !== undefined;
   }
 
   /** The session whose current refresh token this is (or was, within the rotation grace period). */
