@@ -53,8 +53,8 @@ export function privateKeyProblems(algorithm: AccessTokenAlgorithm, keys: Access
   if (algorithm === 'HS256') {
     return keys.length > 0 ? ['JWT_ACCESS_PRIVATE_KEYS: set, but JWT_ACCESS_ALGORITHM is HS256; set it to EdDSA or ES256'] : [];
   }
-  const wanted = algorithm === 'EdDSA' ? 'Ed25519' : 'P-256';
+  const wanted = algorithm === 'EdDSA' ? 'an Ed25519' : 'a P-256';
   return keys
     .filter((key) => !keyFitsAlgorithm(key.privateKey, algorithm))
-    .map((key) => `JWT_ACCESS_PRIVATE_KEYS: key "${key.kid}" is not an ${wanted} key, which ${algorithm} signs with`);
+    .map((key) => `JWT_ACCESS_PRIVATE_KEYS: key "${key.kid}" is not ${wanted} key, which ${algorithm} signs with`);
 }

@@ -12,6 +12,8 @@ import { createPasswordAttempts } from './auth/password-attempts';
 import { createSessionAuth } from './auth/session-auth';
 import { createSessionController } from './auth/session-controller';
 import { createVerifyRoutes } from './auth/verify-routes';
+import { createJwksRoutes } from './auth/jwks-routes';
+import { accessTokenPublicKeys, createPublicKeySet } from './auth/public-keys';
 import type { Clock } from './clock';
 import type { Config } from './config';
 import type { OpenDatabase } from './db/open-database';
@@ -111,6 +113,8 @@ export function createApp({ config, database, logger, clock, metrics = createMet
 
   // GET /api/v1/openapi.json and the interactive page at /docs; cacheable, so outside the no-store router.
   app.use(createDocsRoutes(authCookieNames(config.cookies)));
+  // The public keys relying services verify with; other key sources (event signing) are added to this list.
+  app.use(createJwksRoutes(createPublicKeySet([accessTokenPublicKeys(tokenSettings.keys)])));
 
   const api = Router();
   api.use(noStore);

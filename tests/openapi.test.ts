@@ -65,6 +65,7 @@ describe('GET /api/v1/openapi.json', () => {
         'POST /api/v1/auth/register',
         'GET /api/v1/auth/verify',
         'HEAD /api/v1/auth/verify',
+        'GET /.well-known/jwks.json',
         'POST /api/v1/auth/login',
         'POST /api/v1/auth/refresh',
         'POST /api/v1/auth/logout',

@@ -1,6 +1,7 @@
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import { LOWER_CASE_OBJECT_ID_PATTERN } from '../db/object-id';
+import { JWKS_MAX_AGE_SECONDS } from '../auth/jwks-routes';
 import { errors } from '../http/errors';
 import { csrfRejected, errorResponse, serverErrors } from './error-responses';
 import { accessTokenAuth, json } from './openapi-parts';
@@ -60,7 +61,49 @@ const verifyOperation = (method: 'get' | 'head') => ({
   },
 });
 
+const publicJwkSchema = z.strictObject({
+  kid: z.string(),
+  alg: z.enum(['EdDSA', 'ES256']),
+  use: z.literal('sig'),
+  kty: z.enum(['OKP', 'EC']),
+  crv: z.enum(['Ed25519', 'P-256']),
+  x: z.string(),
+  y: z.string().optional().meta({ description: 'EC keys only' }),
+});
+
+const jwksSchema = z.strictObject({ keys: z.array(publicJwkSchema) }).meta({
+  id: 'JsonWebKeySet',
+  description: 'Every public key a token of this API may name in its `kid` (RFC 7517); empty with HS256, whose keys are secrets',
+  example: { keys: [{ kid: 'k2', alg: 'EdDSA', use: 'sig', kty: 'OKP', crv: 'Ed25519', x: '11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo' }] },
+});
+
 export function registerGatewayPaths(registry: OpenAPIRegistry): void {
   registry.registerPath(verifyOperation('get'));
   registry.registerPath(verifyOperation('head'));
+  registry.registerPath({
+    method: 'get',
+    path: '/.well-known/jwks.json',
+    operationId: 'getPublicKeys',
+    tags: ['gateways'],
+    summary: 'The public keys access tokens are signed with (JWKS)',
+    description:
+      'With JWT_ACCESS_ALGORITHM=EdDSA or ES256: the signing key and every retired-but-accepted one, so a service verifies ' +
+      'tokens without any secret. A token\'s header `kid` always names one of them. Other keys of this API (event signing) ' +
+      'appear here too, each with its own `kid`.',
+    security: [],
+    responses: {
+      200: {
+        description: 'The key set',
+        headers: {
+          'Cache-Control': {
+            description: `Cacheable for ${JWKS_MAX_AGE_SECONDS} s; a verifier meeting an unknown kid fetches it again`,
+            required: true,
+            schema: { type: 'string', example: `public, max-age=${JWKS_MAX_AGE_SECONDS}` },
+          },
+        },
+        content: json(jwksSchema),
+      },
+      500: serverErrors[500],
+    },
+  });
 }
