@@ -13,6 +13,8 @@ import { createSessionAuth } from './auth/session-auth';
 import { createSessionController } from './auth/session-controller';
 import { createVerifyRoutes } from './auth/verify-routes';
 import { createJwksRoutes } from './auth/jwks-routes';
+import { createRevocationFeed } from './auth/revocation-feed';
+import { createRevocationFeedRoutes } from './auth/revocation-feed-routes';
 import { accessTokenPublicKeys, createPublicKeySet } from './auth/public-keys';
 import type { Clock } from './clock';
 import type { Config } from './config';
@@ -125,6 +127,7 @@ export function createApp({ config, database, logger, clock, metrics = createMet
   api.use('/auth', createVerifyRoutes(guards.auth));
   api.use('/auth', createAuthRoutes(authControllers, guards));
   api.use('/users', createUserRoutes(createUserController({ config, users, audit }), guards));
+  api.use(createRevocationFeedRoutes({ feed: createRevocationFeed(models), config, window: limitWindow, audit }));
   app.use('/api/v1', api);
 
   app.use(notFound);

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { accessPrivateKeyList, ACCESS_TOKEN_ALGORITHMS, privateKeyProblems, type AccessPrivateKey, type AccessTokenAlgorithm } from './access-key-config';
 import { parseDuration } from './duration';
+import { relyingServiceList, type RelyingService } from './relying-service-config';
 
 /**
  * Every environment variable the API reads, parsed once at start-up. Nothing else in src/ reads
@@ -78,6 +79,7 @@ const envSchema = z.object({
   JWT_ACCESS_ALGORITHM: z.enum(ACCESS_TOKEN_ALGORITHMS).default('HS256'),
   JWT_ACCESS_PRIVATE_KEYS: accessPrivateKeyList.default([]),
   JWT_ACCESS_DEV_KEYS_DIR: z.string().min(1).default('.keys/access'),
+  RELYING_SERVICES: relyingServiceList.default([]),
   JWT_ISSUER: z.string().min(1).default('logout-auth-api'),
   JWT_AUDIENCE: z.string().min(1).default('logout-auth-api'),
   ACCESS_TOKEN_TTL: duration.default(15 * 60),
@@ -166,6 +168,8 @@ export interface Config {
   testOnlyClockOffsetMs: number;
   /** See src/auth/session-memory.ts; leaseMs 0 = no memory, every request reads the database. */
   sessionMemory: { leaseMs: number; maxEntries: number };
+  /** RELYING_SERVICES: who may read the revocation feed over HTTP (src/auth/relying-services.ts). */
+  relyingServices: RelyingService[];
 }
 
 /** How access tokens are signed and verified; src/auth/access-keys.ts turns the secrets into keys. */
@@ -326,6 +330,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       refreshPerIp: e.RATE_LIMIT_REFRESH_PER_IP,
     },
     sessionMemory: { leaseMs: e.REVOCATION_LEASE_MS, maxEntries: e.SESSION_MEMORY_MAX_ENTRIES },
+    relyingServices: e.RELYING_SERVICES,
     testOnlyClockOffsetMs: e.TEST_ONLY_CLOCK_OFFSET_MS,
   };
 }

@@ -36,6 +36,7 @@ export function countAuditEvents(metrics: Metrics): AuditListener {
         metrics.csrfRejections.inc();
         return;
       case 'admin_revoked':
+      case 'relying_service_refused':
         return;
     }
   };

@@ -2,8 +2,9 @@ import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import { LOWER_CASE_OBJECT_ID_PATTERN } from '../db/object-id';
 import { JWKS_MAX_AGE_SECONDS } from '../auth/jwks-routes';
+import { revocationsQuerySchema } from '../auth/revocation-feed-routes';
 import { errors } from '../http/errors';
-import { csrfRejected, errorResponse, serverErrors } from './error-responses';
+import { csrfRejected, errorResponse, rateLimited, serverErrors, validationFailed } from './error-responses';
 import { accessTokenAuth, json } from './openapi-parts';
 
 /** What other services rely on: forward auth for gateways (src/auth/forward-auth.ts). */
@@ -77,7 +78,40 @@ const jwksSchema = z.strictObject({ keys: z.array(publicJwkSchema) }).meta({
   example: { keys: [{ kid: 'k2', alg: 'EdDSA', use: 'sig', kty: 'OKP', crv: 'Ed25519', x: '11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo' }] },
 });
 
+const revocationsSchema = z
+  .strictObject({
+    success: z.literal(true),
+    leaseMs: z.number().int().min(0).meta({ description: 'REVOCATION_LEASE_MS: trust memory only while the last successful read started less than this long ago; 0 = trust none' }),
+    entries: z.array(z.strictObject({ seq: z.number().int().min(0), sessionIds: z.array(objectId) })),
+  })
+  .meta({
+    id: 'RevocationFeed',
+    example: { success: true, leaseMs: 150, entries: [{ seq: 41, sessionIds: [] }, { seq: 42, sessionIds: ['6650f1c2b9d3e4a012345679'] }] },
+  });
+
 export function registerGatewayPaths(registry: OpenAPIRegistry): void {
+  registry.registerPath({
+    method: 'get',
+    path: '/api/v1/revocations',
+    operationId: 'readRevocationFeed',
+    tags: ['gateways'],
+    summary: 'The revocation feed, for registered relying services',
+    description:
+      'Sessions revoked recently, in feed order, and the lease a reader keeps to (docs/SCALING.md, "Relying services"). ' +
+      'Without `from`: the newest entry, where a reader starts. With `from`: every entry from that position on; a gap ' +
+      'means an entry still committing (read it next time), a first entry above `from + 1` means entries were pruned unread.',
+    security: [{ relyingService: [] }],
+    request: { query: revocationsQuerySchema },
+    responses: {
+      200: { description: 'Entries from the position asked', content: json(revocationsSchema) },
+      400: errorResponse('`from` is not a feed position', [validationFailed([{ path: 'from', message: 'must be a feed position: a non-negative integer' }])]),
+      401: errorResponse('No, or wrong, relying-service credentials (counted per address)', [errors.SERVICE_CREDENTIALS_INVALID], {
+        'WWW-Authenticate': { description: 'The scheme to authenticate with', required: true, schema: { type: 'string', example: 'Basic realm="relying-services", charset="UTF-8"' } },
+      }),
+      429: rateLimited,
+      ...serverErrors,
+    },
+  });
   registry.registerPath(verifyOperation('get'));
   registry.registerPath(verifyOperation('head'));
   registry.registerPath({
