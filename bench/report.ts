@@ -72,6 +72,7 @@ export function ratios(byId: Record<string, CaseResult>): Record<string, Target 
   return {
     '4/2': { ...atLeast(paired('4', '2', rps), 0.9), ratioOfMedians: ofMedians('4', '2') },
     'me/me-peer': { ...atLeast(paired('me', 'me-peer', rps), 0.9), ratioOfMedians: ofMedians('me', 'me-peer') },
+    'verify/2 (forward auth vs stateless JWT)': { ...atLeast(paired('verify', '2', rps), 0.9), ratioOfMedians: ofMedians('verify', '2') },
     'p99(4)/p99(2)': atMost(paired('4', '2', p99), 1.5),
     '6 (case 4 at 10^5 vs 10^3 sessions)': { ...atLeast(paired('6-100000', '6-1000', rps), 0.9), ratioOfMedians: ofMedians('6-100000', '6-1000') },
     '4/3 (reported)': { value: round(paired('4', '3', rps)) },

@@ -160,6 +160,7 @@ async function main(): Promise<void> {
   try {
     const whoami = { path: '/whoami', method: 'GET' as const, cookies: main.cookies };
     const me = { path: '/api/v1/users/me', method: 'GET' as const, cookies: main.cookies };
+    const verify = { path: '/api/v1/auth/verify', method: 'GET' as const, cookies: main.cookies };
     // A server that has been up a while has seen its users: cases with memory meet each credential once first.
     const warm = { warmEveryCredential: true };
     await runInterleaved([
@@ -179,6 +180,8 @@ async function main(): Promise<void> {
       { id: '4-strict', label: 'ours, requireAuth, old strict mode', app: 'project-auth', plan: whoami, setting: 'strict' },
       { id: 'me', label: 'ours, whole GET /api/v1/users/me', app: 'full-api', plan: { ...me, ...warm }, setting: 'default' },
       { id: 'me-peer', label: 'peer: same middleware + jsonwebtoken + same user read', app: 'route-peer', plan: me, setting: 'peer' },
+      // What a gateway asks before each request it forwards: the whole API, as case 2 is the whole stateless app.
+      { id: 'verify', label: 'ours, whole GET /api/v1/auth/verify (forward auth)', app: 'full-api', plan: { ...verify, ...warm }, setting: 'default' },
     ]);
 
     const logout = { path: '/logout', method: 'POST' as const, consume: true, cookies: [] as string[] };

@@ -70,20 +70,20 @@ export async function seedProjectSessions(
   userAgent = 'bench',
 ): Promise<string[]> {
   const now = new Date();
-  const cookies: string[] = [];
+  const cookies: Array<Promise<string>> = [];
   await insertInBatches(
     (docs) => models.Session.collection.insertMany(docs as never[]),
     count,
     (i) => {
       const doc = sessionDocument(userIds[i % userIds.length]!, now, userAgent);
       if (i < withTokens) {
-        const { token } = signAccessToken(tokens, { userId: doc.userId.toHexString(), sessionId: doc._id.toHexString() });
-        cookies.push(`${accessCookieName}=${token}`);
+        const signed = signAccessToken(tokens, { userId: doc.userId.toHexString(), sessionId: doc._id.toHexString() });
+        cookies.push(signed.then(({ token }) => `${accessCookieName}=${token}`));
       }
       return doc;
     },
   );
-  return cookies;
+  return Promise.all(cookies);
 }
 
 /** `count` express-session sessions in connect-mongo's format (stringified session, lastModified for touchAfter). */

@@ -13,6 +13,10 @@ import { auditSessionEnds } from './auth/session-end-audit';
 import { answerSessionErrors, expireDeadCredentials } from './auth/session-error-mapping';
 import { createSignInController } from './auth/sign-in-controller';
 import { createSignInService } from './auth/sign-in-service';
+import { createVerifyRoutes } from './auth/verify-routes';
+import { createJwksRoutes } from './auth/jwks-routes';
+import { createRevocationFeedRoutes } from './auth/revocation-feed-routes';
+import { accessTokenPublicKeys, createPublicKeySet } from './auth/public-keys';
 import type { Clock } from './clock';
 import type { Config } from './config';
 import type { OpenDatabase } from './db/open-database';
@@ -64,7 +68,7 @@ export function createApp(deps: AppDeps): Express {
  */
 export function buildApp({ config, database, logger, clock, metrics = createMetrics() }: AppDeps): { app: Express; core: SessionCore; ends: SessionEnds } {
   const { connection, models } = database;
-  const { core, tokenSettings, memory, ends } = createSessionAuth({
+  const { core, tokenSettings, memory, ends, feed } = createSessionAuth({
     config,
     connection,
     models,
@@ -116,6 +120,8 @@ export function buildApp({ config, database, logger, clock, metrics = createMetr
 
   // GET /api/v1/openapi.json and the interactive page at /docs; cacheable, so outside the no-store router.
   app.use(createDocsRoutes(authCookieNames(config.cookies)));
+  // The public keys relying services verify with; other key sources (event signing) are added to this list.
+  app.use(createJwksRoutes(createPublicKeySet([accessTokenPublicKeys(tokenSettings.keys)])));
 
   const api = Router();
   api.use(noStore);
@@ -123,8 +129,10 @@ export function buildApp({ config, database, logger, clock, metrics = createMetr
     signIn: createSignInController({ config, signIn, audit }),
     sessions: createSessionController({ config, core, audit }),
   };
+  api.use('/auth', createVerifyRoutes(guards.auth));
   api.use('/auth', createAuthRoutes(authControllers, guards));
   api.use('/users', createUserRoutes(createUserController({ config, users, audit }), guards));
+  api.use(createRevocationFeedRoutes({ feed, config, window: limitWindow, audit }));
   app.use('/api/v1', api);
 
   app.use(notFound);

@@ -21,11 +21,13 @@ export type AuditEvent =
   | 'account_deleted'
   | 'csrf_rejected'
   | 'rate_limited'
+  /** A request to the revocation feed with missing or wrong relying-service credentials (the name only). */
+  | 'relying_service_refused'
   /** Sessions ended by an operator with `npm run sessions -- revoke` (no request: no ip or reqId). */
   | 'admin_revoked';
 
 /** Events that point at an attack in progress are warnings, so an alert can key on the level alone. */
-const WARNINGS = new Set<AuditEvent>(['refresh_reuse_detected', 'csrf_rejected', 'rate_limited']);
+const WARNINGS = new Set<AuditEvent>(['refresh_reuse_detected', 'csrf_rejected', 'rate_limited', 'relying_service_refused']);
 
 export interface AuditLog {
   /** `req` is undefined for actions taken outside any request (the operator command). */

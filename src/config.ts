@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import { accessPrivateKeyList, ACCESS_TOKEN_ALGORITHMS, privateKeyProblems, type AccessPrivateKey, type AccessTokenAlgorithm } from './access-key-config';
 import { parseDuration } from './duration';
+import { relyingServiceList, type RelyingService } from './relying-service-config';
 
 /**
  * Every environment variable the API reads, parsed once at start-up. Nothing else in src/ reads
@@ -74,6 +76,10 @@ const envSchema = z.object({
   EMBEDDED_DB_PORT: integer(0, 65535).default(0),
   JWT_ACCESS_SECRET: z.string().refine(hasEnoughBytes, `must be at least ${MIN_SECRET_BYTES} bytes long`).optional(),
   JWT_ACCESS_KEYS: accessKeyList.default([]),
+  JWT_ACCESS_ALGORITHM: z.enum(ACCESS_TOKEN_ALGORITHMS).default('HS256'),
+  JWT_ACCESS_PRIVATE_KEYS: accessPrivateKeyList.default([]),
+  JWT_ACCESS_DEV_KEYS_DIR: z.string().min(1).default('.keys/access'),
+  RELYING_SERVICES: relyingServiceList.default([]),
   JWT_ISSUER: z.string().min(1).default('logout-auth-api'),
   JWT_AUDIENCE: z.string().min(1).default('logout-auth-api'),
   ACCESS_TOKEN_TTL: duration.default(15 * 60),
@@ -165,6 +171,8 @@ export interface Config {
   testOnlyClockOffsetMs: number;
   /** See src/sessions/session-memory.ts; leaseMs 0 = no memory, every request reads the database. */
   sessionMemory: { leaseMs: number; maxEntries: number };
+  /** RELYING_SERVICES: who may read the revocation feed over HTTP (src/auth/relying-services.ts). */
+  relyingServices: RelyingService[];
 }
 
 /** How access tokens are signed and verified; src/auth/access-keys.ts turns the secrets into keys. */
@@ -180,6 +188,18 @@ export interface JwtSettings {
   issuer: string;
   audience: string;
   secretWasGenerated: boolean;
+  /** JWT_ACCESS_ALGORITHM: HS256 signs with the secrets above; EdDSA and ES256 with `privateKeys`. */
+  algorithm: AccessTokenAlgorithm;
+  /**
+   * JWT_ACCESS_PRIVATE_KEYS in order (EdDSA, ES256): the first signs, each verifies the tokens whose `kid`
+   * names it, and every one's public key is served at /.well-known/jwks.json.
+   */
+  privateKeys: AccessPrivateKey[];
+  /**
+   * Outside production, with an asymmetric algorithm and no private key configured: where the development
+   * key pair is generated once and kept, so every local instance shares it (src/auth/dev-access-keys.ts).
+   */
+  devKeysDir: string | undefined;
 }
 
 /**
@@ -231,9 +251,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const problems: string[] = [];
 
   const hasAccessKey = e.JWT_ACCESS_SECRET !== undefined || e.JWT_ACCESS_KEYS.length > 0;
-  if (isProduction && !hasAccessKey) {
+  const asymmetric = e.JWT_ACCESS_ALGORITHM !== 'HS256';
+  if (isProduction && !asymmetric && !hasAccessKey) {
     problems.push('JWT_ACCESS_SECRET: required in production (at least 32 random bytes), unless JWT_ACCESS_KEYS is set');
   }
+  if (isProduction && asymmetric && e.JWT_ACCESS_PRIVATE_KEYS.length === 0) {
+    problems.push(`JWT_ACCESS_PRIVATE_KEYS: required in production with JWT_ACCESS_ALGORITHM=${e.JWT_ACCESS_ALGORITHM} (see .env.example)`);
+  }
+  problems.push(...privateKeyProblems(e.JWT_ACCESS_ALGORITHM, e.JWT_ACCESS_PRIVATE_KEYS));
   if (isProduction && e.TEST_ONLY_CLOCK_OFFSET_MS !== 0) {
     problems.push('TEST_ONLY_CLOCK_OFFSET_MS: for tests only; refused in production');
   }
@@ -273,10 +298,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       keys: e.JWT_ACCESS_KEYS,
       // Outside production a per-process secret keeps `npm start` a one-step affair; tokens simply do not
       // survive a restart, which the start-up warning says.
-      secret: e.JWT_ACCESS_SECRET ?? (hasAccessKey ? undefined : randomBytes(48).toString('base64url')),
+      secret: e.JWT_ACCESS_SECRET ?? (hasAccessKey || asymmetric ? undefined : randomBytes(48).toString('base64url')),
       issuer: e.JWT_ISSUER,
       audience: e.JWT_AUDIENCE,
-      secretWasGenerated: !hasAccessKey,
+      secretWasGenerated: !hasAccessKey && !asymmetric,
+      algorithm: e.JWT_ACCESS_ALGORITHM,
+      privateKeys: e.JWT_ACCESS_PRIVATE_KEYS,
+      devKeysDir: asymmetric && e.JWT_ACCESS_PRIVATE_KEYS.length === 0 ? e.JWT_ACCESS_DEV_KEYS_DIR : undefined,
     },
     accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL,
     refreshTokenTtlSeconds: e.REFRESH_TOKEN_TTL,
@@ -306,6 +334,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       refreshPerIp: e.RATE_LIMIT_REFRESH_PER_IP,
     },
     sessionMemory: { leaseMs: e.REVOCATION_LEASE_MS, maxEntries: e.SESSION_MEMORY_MAX_ENTRIES },
+    relyingServices: e.RELYING_SERVICES,
     testOnlyClockOffsetMs: e.TEST_ONLY_CLOCK_OFFSET_MS,
   };
 }

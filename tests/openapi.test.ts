@@ -63,6 +63,10 @@ describe('GET /api/v1/openapi.json', () => {
     expect(documented.sort()).toEqual(
       [
         'POST /api/v1/auth/register',
+        'GET /api/v1/auth/verify',
+        'HEAD /api/v1/auth/verify',
+        'GET /.well-known/jwks.json',
+        'GET /api/v1/revocations',
         'POST /api/v1/auth/login',
         'POST /api/v1/auth/refresh',
         'POST /api/v1/auth/logout',

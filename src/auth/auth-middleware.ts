@@ -67,10 +67,10 @@ function readBearerToken(req: Request): TokenSource {
  * - requests with neither header: browsers send Origin on every cross-origin POST and DELETE, so these
  *   come from non-browser clients (curl, mobile apps), which are not exposed to CSRF.
  */
-function rejectCrossSiteRequests(allowedOrigins: readonly string[], audit: AuditLog, exemptIf: (req: Request) => boolean): RequestHandler {
+function rejectCrossSiteRequests(allowedOrigins: readonly string[], audit: AuditLog, exemptIf: (req: Request) => boolean | Promise<boolean>): RequestHandler {
   const allowed = new Set(allowedOrigins.map((origin) => originOf(origin) ?? origin));
-  return (req, _res, next) => {
-    if (exemptIf(req)) return next();
+  return async (req, _res, next) => {
+    if (await exemptIf(req)) return next();
     const origin = req.get('origin');
     const referer = req.get('referer');
     const claimed = origin ?? referer;
@@ -120,7 +120,7 @@ export function createAuthMiddleware(core: SessionCore, tokenSettings: AccessTok
 
   /** The caller of a signed, unexpired access token whose session is live. */
   async function callerOfAccessToken(token: string, via: AuthContext['via']): Promise<AuthContext | undefined> {
-    const claims = verifyAccessToken(tokenSettings, token);
+    const claims = await verifyAccessToken(tokenSettings, token);
     return claims && (await core.authenticate(claims)) ? { ...claims, via } : undefined;
   }
 
@@ -166,10 +166,10 @@ export function createAuthMiddleware(core: SessionCore, tokenSettings: AccessTok
   };
 
   /** A Bearer token this server signed: enough to exempt a request from the CSRF check (see above). */
-  function carriesSignedBearerToken(req: Request): boolean {
+  async function carriesSignedBearerToken(req: Request): Promise<boolean> {
     const source = readBearerToken(req);
     // Judged without the database: whether its session lives is the route's authentication to find out.
-    return source !== undefined && 'token' in source && verifyAccessToken(tokenSettings, source.token) !== undefined;
+    return source !== undefined && 'token' in source && (await verifyAccessToken(tokenSettings, source.token)) !== undefined;
   }
 
   return {

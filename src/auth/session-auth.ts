@@ -41,5 +41,5 @@ export function createSessionAuth(deps: SessionAuthDeps) {
     memory.stop();
     stopSweeping();
   });
-  return { core, memory, ends, tokenSettings: accessTokenSettings(config, clock) };
+  return { core, memory, ends, feed: repository.feed, tokenSettings: accessTokenSettings(config, clock) };
 }

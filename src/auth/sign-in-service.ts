@@ -47,9 +47,9 @@ export function createSignInService(deps: {
 }) {
   const { User, core, passwords, passwordAttempts, tokenSettings } = deps;
 
-  function issueTokens(session: Session, refreshToken?: string): IssuedTokens {
+  async function issueTokens(session: Session, refreshToken?: string): Promise<IssuedTokens> {
     const claims = { userId: session.userId, sessionId: session.id };
-    const { token, expiresIn } = signAccessToken(tokenSettings, claims, session.expiresAt.getTime());
+    const { token, expiresIn } = await signAccessToken(tokenSettings, claims, session.expiresAt.getTime());
     // Counted from when the session was last stamped (this sign-in or rotation), never past its end.
     const refreshMaxAge = Math.max(0, Math.floor((session.expiresAt.getTime() - session.lastUsedAt.getTime()) / 1000));
     return { accessToken: token, expiresIn, refreshMaxAge, ...(refreshToken ? { refreshToken } : {}) };
@@ -62,7 +62,7 @@ export function createSignInService(deps: {
     const started = await core.startSession({ userId: user._id.toString(), ...client }, userStillExists);
     if (!started) throw invalidCredentials();
     const { session, refreshToken, evictedSessionIds } = started;
-    return { user: toPublicUser(user), sessionId: session.id, ...issueTokens(session), refreshToken, evictedSessionIds };
+    return { user: toPublicUser(user), sessionId: session.id, ...(await issueTokens(session)), refreshToken, evictedSessionIds };
   }
 
   async function register(input: RegisterInput, client: ClientInfo): Promise<SignedIn> {
@@ -92,7 +92,7 @@ export function createSignInService(deps: {
   async function refresh(refreshToken: string): Promise<IssuedTokens & { userId: string; sessionId: string }> {
     const rotation = await core.rotateRefreshToken(refreshToken);
     const ids = { userId: rotation.session.userId, sessionId: rotation.session.id };
-    return { ...ids, ...issueTokens(rotation.session, rotation.outcome === 'rotated' ? rotation.refreshToken : undefined) };
+    return { ...ids, ...(await issueTokens(rotation.session, rotation.outcome === 'rotated' ? rotation.refreshToken : undefined)) };
   }
 
   return { register, login, refresh };

@@ -1,10 +1,11 @@
-import { randomUUID } from 'node:crypto';
+import { randomUUID, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { systemClock, type Clock } from '../clock';
 import type { Config } from '../config';
 import { isObjectIdHex } from '../db/object-id';
 import type { SessionCaller } from '../sessions/session';
 import { accessKeysFrom, verificationKeyFor, type AccessKeys } from './access-keys';
+import { signAsymmetricToken, verifyAsymmetricToken } from './asymmetric-tokens';
 
 export interface AccessTokenSettings {
   keys: AccessKeys;
@@ -39,10 +40,19 @@ export interface SignedAccessToken {
 }
 
 /** `notAfterMs`: the session's end; the token's `exp` never reaches past it (SESSION_ABSOLUTE_LIFETIME). */
-export function signAccessToken(settings: AccessTokenSettings, claims: AccessClaims, notAfterMs = Number.POSITIVE_INFINITY): SignedAccessToken {
+export async function signAccessToken(
+  settings: AccessTokenSettings,
+  claims: AccessClaims,
+  notAfterMs = Number.POSITIVE_INFINITY,
+): Promise<SignedAccessToken> {
   const iat = Math.floor((settings.clock ?? systemClock)() / 1000);
   const exp = Math.min(iat + settings.ttlSeconds, Math.floor(notAfterMs / 1000));
-  const { signingKey, signingKid } = settings.keys;
+  const { algorithm, signingKey, signingKid } = settings.keys;
+  if (algorithm !== 'HS256') {
+    const fields = { algorithm, kid: signingKid!, issuer: settings.issuer, audience: settings.audience, subject: claims.userId };
+    const token = await signAsymmetricToken(signingKey, { ...fields, sessionId: claims.sessionId, jti: randomUUID(), iat, exp });
+    return { token, expiresIn: exp - iat };
+  }
   const token = jwt.sign({ sid: claims.sessionId, iat, exp }, signingKey, {
     algorithm: 'HS256',
     ...(signingKid === undefined ? {} : { keyid: signingKid }),
@@ -66,32 +76,37 @@ function headerOf(token: string): Record<string, unknown> | undefined {
   }
 }
 
+/** HS256 through jsonwebtoken, synchronously (the default, and the fast path). */
+function verifyHs256(settings: AccessTokenSettings, token: string, key: KeyObject, nowSeconds: number): jwt.JwtPayload | undefined {
+  try {
+    const payload = jwt.verify(token, key, { algorithms: ['HS256'], issuer: settings.issuer, audience: settings.audience, clockTimestamp: nowSeconds });
+    return typeof payload === 'object' ? payload : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
- * Verifies signature, algorithm, issuer, audience, exp and nbf (RFC 8725: the algorithm is pinned, never
- * taken from the token), with the one key the token's `kid` names. Returns undefined for anything that is
- * not a token this server issued.
+ * Verifies signature, algorithm, issuer, audience, exp and nbf (RFC 8725: the algorithm is pinned by the
+ * configuration, never taken from the token), with the one key the token's `kid` names. Returns undefined
+ * for anything that is not a token this server issued.
  */
-export function verifyAccessToken(settings: AccessTokenSettings, token: string): AccessClaims | undefined {
+export async function verifyAccessToken(settings: AccessTokenSettings, token: string): Promise<AccessClaims | undefined> {
   if (token.length === 0 || token.length > MAX_ACCESS_TOKEN_LENGTH) return undefined;
   const header = headerOf(token);
   // RFC 7515 §4.1.11: `crit` names extensions a recipient must understand or reject; this server knows none.
   if (!header || 'crit' in header) return undefined;
   const key = verificationKeyFor(settings.keys, header.kid);
   if (!key) return undefined;
-  let payload: string | jwt.JwtPayload;
-  try {
-    payload = jwt.verify(token, key, {
-      algorithms: ['HS256'],
-      issuer: settings.issuer,
-      audience: settings.audience,
-      clockTimestamp: Math.floor((settings.clock ?? systemClock)() / 1000),
-    });
-  } catch {
-    return undefined;
-  }
-  if (typeof payload !== 'object') return undefined;
+  const nowSeconds = Math.floor((settings.clock ?? systemClock)() / 1000);
+  const { algorithm } = settings.keys;
+  const payload =
+    algorithm === 'HS256'
+      ? verifyHs256(settings, token, key, nowSeconds)
+      : await verifyAsymmetricToken(token, key, { algorithm, issuer: settings.issuer, audience: settings.audience, nowSeconds });
+  if (!payload) return undefined;
   const { sub, sid, jti, exp } = payload as { sub?: unknown; sid?: unknown; jti?: unknown; exp?: unknown };
-  // jsonwebtoken checks exp only when it is there; a token without one would never expire.
+  // Both libraries check exp only when it is there; a token without one would never expire.
   if (typeof exp !== 'number') return undefined;
   if (typeof sub !== 'string' || typeof sid !== 'string' || typeof jti !== 'string') return undefined;
   if (!isObjectIdHex(sub) || !isObjectIdHex(sid)) return undefined;

@@ -35,6 +35,12 @@ export const errors = {
   INVALID_CREDENTIALS: { status: 401, code: 'INVALID_CREDENTIALS', message: 'Email or password is incorrect' },
   WRONG_CURRENT_PASSWORD: { status: 401, code: 'INVALID_CREDENTIALS', message: 'Current password is incorrect' },
   WRONG_PASSWORD: { status: 401, code: 'INVALID_CREDENTIALS', message: 'Password is incorrect' },
+  SERVICE_CREDENTIALS_INVALID: {
+    status: 401,
+    code: 'UNAUTHORIZED',
+    message: 'Relying-service credentials are missing or wrong',
+    headers: { 'WWW-Authenticate': 'Basic realm="relying-services", charset="UTF-8"' },
+  },
   CSRF_REJECTED: {
     status: 403,
     code: 'CSRF_REJECTED',

@@ -38,6 +38,7 @@ export function countAuditEvents(metrics: Metrics): AuditListener {
       case 'admin_revoked':
       case 'sessions_evicted':
       case 'sessions_ended':
+      case 'relying_service_refused':
         return;
     }
   };

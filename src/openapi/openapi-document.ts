@@ -2,6 +2,7 @@ import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-ope
 import type { AuthCookieNames } from '../auth/cookies';
 import { registerAuthPaths } from './auth-paths';
 import { unknownRoute, wrongMethod } from './error-responses';
+import { registerGatewayPaths } from './gateway-paths';
 import { securitySchemes } from './openapi-parts';
 import { registerServicePaths } from './service-paths';
 import { registerUserPaths } from './user-paths';
@@ -32,6 +33,7 @@ function buildRegistry(cookieNames: AuthCookieNames | undefined): OpenAPIRegistr
   registry.registerComponent('responses', 'MethodNotAllowed', wrongMethod);
   registerAuthPaths(registry);
   registerUserPaths(registry);
+  registerGatewayPaths(registry);
   registerServicePaths(registry);
   return registry;
 }
@@ -48,6 +50,7 @@ export function buildOpenApiDocument(cookieNames?: AuthCookieNames): OpenApiDocu
       { name: 'auth', description: 'Sign in, refresh, log out' },
       { name: 'sessions', description: 'Your devices' },
       { name: 'users', description: 'Your account' },
+      { name: 'gateways', description: 'For gateways and services that rely on this API' },
       { name: 'operations', description: 'Probes for orchestrators' },
       { name: 'documentation', description: 'This document and its page' },
     ],

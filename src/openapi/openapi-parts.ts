@@ -21,6 +21,11 @@ export const securitySchemes = (names: AuthCookieNames = PLAIN_COOKIE_NAMES) => 
     name: names.access,
     description: 'HttpOnly cookie set on login, register and refresh (Path=/). Browsers send it by themselves.',
   },
+  relyingService: {
+    type: 'http' as const,
+    scheme: 'basic',
+    description: 'A relying service registered in RELYING_SERVICES: `Authorization: Basic base64(name:credential)`.',
+  },
   refreshCookie: {
     type: 'apiKey' as const,
     in: 'cookie' as const,

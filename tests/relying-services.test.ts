@@ -1,0 +1,242 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { startApiProcess, type ApiProcess } from './support/api-process';
+import { PASSWORD } from './support/auth-helpers';
+import { loginOn, refreshOn, registerOn, type ProcessSession } from './support/process-client';
+import { processDatabase } from './support/process-database';
+import { startRelay, startRelyingService, type RelyingProcess } from './support/relying-process';
+import { seededRandom } from './support/seeded-random';
+
+/**
+ * The barrier reaches registered relying services. Real processes: API instances A and B and the example
+ * relying service twice (R1 following A, R2 following B through a relay the test can cut), one database,
+ * default settings. R1 and R2 are hammered with a session's token while A revokes it, in every way a
+ * session can be revoked: every request that started after A's answer gets 401. R2 frozen by SIGSTOP
+ * across a logout refuses the token once resumed; R2 cut off from the API answers 503, never 200.
+ */
+
+const ROUNDS = 20;
+/** Requests each relying service must have served after A's answer for a round to count. */
+const REQUESTS_AFTER_ANSWER = 3;
+/** A round never hammers for longer than this after A answered (bounded load). */
+const MAX_TAIL_MS = 3_000;
+const ROOT = path.resolve(__dirname, '..');
+const random = seededRandom();
+
+const CREDENTIALS = { r1: 'r1-credential-0123456789abcdef0123456789ab', r2: 'r2-credential-0123456789abcdef0123456789ab' };
+const database = processDatabase();
+let a: ApiProcess;
+let b: ApiProcess;
+let r1: RelyingProcess;
+let r2: RelyingProcess;
+let relay: Awaited<ReturnType<typeof startRelay>>;
+let hammered: Array<{ name: string; service: RelyingProcess }>;
+
+beforeAll(async () => {
+  const env = {
+    RELYING_SERVICES: `r1:${CREDENTIALS.r1},r2:${CREDENTIALS.r2}`,
+    // Reuse detection answers at once, without a grace period, so its round is like the others.
+    REFRESH_REUSE_GRACE_SECONDS: '0',
+    RATE_LIMIT_LOGIN_PER_IP: '0',
+    RATE_LIMIT_REGISTER_PER_IP: '0',
+    RATE_LIMIT_REFRESH_PER_IP: '0',
+  };
+  [a, b] = await Promise.all([startApiProcess(database.uri, env), startApiProcess(database.uri, env)]);
+  relay = await startRelay(b.url);
+  [r1, r2] = await Promise.all([
+    startRelyingService({ AUTH_API_URL: a.url, RELYING_SERVICE_NAME: 'r1', RELYING_SERVICE_CREDENTIAL: CREDENTIALS.r1 }),
+    startRelyingService({ AUTH_API_URL: relay.url, RELYING_SERVICE_NAME: 'r2', RELYING_SERVICE_CREDENTIAL: CREDENTIALS.r2 }),
+  ]);
+  hammered = [
+    { name: 'R1', service: r1 },
+    { name: 'R2', service: r2 },
+  ];
+}, 120_000);
+
+afterAll(async () => {
+  await Promise.all([r1, r2].map((service) => service?.stop()));
+  await relay?.close();
+  await Promise.all([a, b].map((instance) => instance?.stop()));
+  await database.drop();
+}, 60_000);
+
+async function send(instance: ApiProcess, method: string, route: string, accessToken?: string, body?: unknown): Promise<number> {
+  const headers: Record<string, string> = accessToken ? { Authorization: `Bearer ${accessToken}` } : {};
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const res = await fetch(`${instance.url}${route}`, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+  await res.arrayBuffer();
+  return res.status;
+}
+
+async function ordersStatus(service: RelyingProcess, accessToken: string): Promise<number> {
+  const res = await fetch(`${service.url}/orders`, { headers: { Authorization: `Bearer ${accessToken}` } });
+  await res.arrayBuffer();
+  return res.status;
+}
+
+/** `npm run sessions -- revoke <email>` against the shared database, as an operator runs it. */
+function operatorRevoke(email: string): Promise<number> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', 'src/operator/sessions-command.ts', 'revoke', email],
+      { cwd: ROOT, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NODE_ENV: 'test', LOG_LEVEL: 'warn', MONGODB_URI: database.uri }, timeout: 30_000 },
+      (error) => resolve(error ? 1 : 0),
+    );
+  });
+}
+
+interface RevokingRequest {
+  target: ProcessSession;
+  /** Sent to A (or the operator command); resolves with its status once it has answered. */
+  revoke(): Promise<number>;
+  expectedStatus: number;
+}
+
+async function targetAndOtherDevice(): Promise<{ target: ProcessSession; other: ProcessSession }> {
+  const target = await registerOn(a);
+  return { target, other: await loginOn(a, target.email) };
+}
+
+const revokingRequests: Record<string, () => Promise<RevokingRequest>> = {
+  'logout (scope local)': async () => {
+    const target = await registerOn(a);
+    return { target, revoke: () => send(a, 'POST', '/api/v1/auth/logout', target.accessToken), expectedStatus: 200 };
+  },
+  'logout (scope others, from another device)': async () => {
+    const { target, other } = await targetAndOtherDevice();
+    return { target, revoke: () => send(a, 'POST', '/api/v1/auth/logout?scope=others', other.accessToken), expectedStatus: 200 };
+  },
+  'logout (scope global)': async () => {
+    const { target, other } = await targetAndOtherDevice();
+    return { target, revoke: () => send(a, 'POST', '/api/v1/auth/logout?scope=global', other.accessToken), expectedStatus: 200 };
+  },
+  'DELETE /auth/sessions/:id': async () => {
+    const { target, other } = await targetAndOtherDevice();
+    return { target, revoke: () => send(a, 'DELETE', `/api/v1/auth/sessions/${target.sessionId}`, other.accessToken), expectedStatus: 200 };
+  },
+  'password change': async () => {
+    const { target, other } = await targetAndOtherDevice();
+    const body = { currentPassword: PASSWORD, newPassword: 'a different long passphrase' };
+    return { target, revoke: () => send(a, 'POST', '/api/v1/users/me/password', other.accessToken, body), expectedStatus: 200 };
+  },
+  'refresh-token reuse detection': async () => {
+    const target = await registerOn(a);
+    if ((await refreshOn(a, target.refreshToken)).status !== 200) throw new Error('the first refresh failed');
+    return { target, revoke: async () => (await refreshOn(a, target.refreshToken)).status, expectedStatus: 401 };
+  },
+  'account deletion': async () => {
+    const { target, other } = await targetAndOtherDevice();
+    return { target, revoke: () => send(a, 'DELETE', '/api/v1/users/me', other.accessToken, { password: PASSWORD }), expectedStatus: 200 };
+  },
+  'operator revoke (npm run sessions -- revoke)': async () => {
+    const target = await registerOn(a);
+    return { target, revoke: () => operatorRevoke(target.email), expectedStatus: 0 };
+  },
+};
+
+interface Observation {
+  service: string;
+  startedAt: number;
+  status: number;
+}
+
+async function hammer(name: string, service: RelyingProcess, accessToken: string, isDone: () => boolean, log: Observation[]): Promise<void> {
+  while (!isDone()) {
+    const startedAt = performance.now();
+    const status = await ordersStatus(service, accessToken).catch(() => -1);
+    log.push({ service: name, startedAt, status });
+  }
+}
+
+async function runRound(makeRequest: () => Promise<RevokingRequest>) {
+  const { target, revoke, expectedStatus } = await makeRequest();
+  // Each relying service knows the session before the revocation starts.
+  for (const { service } of hammered) expect(await ordersStatus(service, target.accessToken)).toBe(200);
+
+  const log: Observation[] = [];
+  let answeredAt = Number.POSITIVE_INFINITY;
+  const servedAfterAnswer = (name: string) => log.filter((o) => o.service === name && o.startedAt > answeredAt).length;
+  const isDone = () =>
+    answeredAt !== Number.POSITIVE_INFINITY &&
+    (hammered.every(({ name }) => servedAfterAnswer(name) >= REQUESTS_AFTER_ANSWER) || performance.now() - answeredAt > MAX_TAIL_MS);
+
+  const loops = hammered.map(({ name, service }) => hammer(name, service, target.accessToken, isDone, log));
+  const status = await revoke();
+  answeredAt = performance.now();
+  await Promise.all(loops);
+
+  expect(status).toBe(expectedStatus);
+  for (const { name } of hammered) expect(servedAfterAnswer(name)).toBeGreaterThanOrEqual(REQUESTS_AFTER_ANSWER);
+  return {
+    violations: log.filter((o) => o.startedAt > answeredAt && o.status !== 401),
+    acceptedBeforeAnswer: log.filter((o) => o.startedAt < answeredAt && o.status === 200).length,
+    checkedAfterAnswer: log.filter((o) => o.startedAt > answeredAt).length,
+  };
+}
+
+describe('a revocation answered by A holds on every registered relying service (default settings)', () => {
+  for (const [name, makeRequest] of Object.entries(revokingRequests)) {
+    it(`${name}: every request to R1 or R2 that starts after the answer gets 401, over ${ROUNDS} rounds`, async () => {
+      let violations: Observation[] = [];
+      let checked = 0;
+      let acceptedBefore = 0;
+      for (let round = 0; round < ROUNDS; round += 1) {
+        const result = await runRound(makeRequest);
+        violations = violations.concat(result.violations);
+        checked += result.checkedAfterAnswer;
+        acceptedBefore += result.acceptedBeforeAnswer;
+      }
+      console.log(`${name}: ${checked} requests started after the answer, ${acceptedBefore} accepted before it`);
+      expect(violations).toEqual([]);
+    }, 300_000);
+  }
+
+  it(`R2 paused (SIGSTOP) across a logout rejects the token once resumed, over ${ROUNDS} rounds (seed ${random.seed})`, async () => {
+    const pid = r2.child.pid!;
+    const statuses: number[] = [];
+    for (let round = 0; round < ROUNDS; round += 1) {
+      const target = await registerOn(a);
+      expect(await ordersStatus(r2, target.accessToken)).toBe(200);
+      expect(await ordersStatus(r2, target.accessToken)).toBe(200);
+      await new Promise((resolve) => setTimeout(resolve, random.between(0, 60)));
+      process.kill(pid, 'SIGSTOP');
+      let pending: Array<Promise<number>> = [];
+      try {
+        expect(await send(a, 'POST', '/api/v1/auth/logout', target.accessToken)).toBe(200);
+        // Sent after A answered, while R2 is paused: the kernel queues them until R2 runs again.
+        pending = Array.from({ length: 3 }, () => ordersStatus(r2, target.accessToken));
+        await new Promise((resolve) => setTimeout(resolve, random.between(0, 200)));
+      } finally {
+        process.kill(pid, 'SIGCONT');
+      }
+      statuses.push(...(await Promise.all(pending)));
+      statuses.push(await ordersStatus(r2, target.accessToken));
+    }
+    expect(statuses).toHaveLength(ROUNDS * 4);
+    expect(statuses.filter((status) => status !== 401)).toEqual([]);
+  }, 300_000);
+
+  it(`R2 cut off from the API answers 503, never 200, for a token logged out meanwhile; once mended, 401 (${ROUNDS} rounds)`, async () => {
+    const during: number[] = [];
+    const after: number[] = [];
+    for (let round = 0; round < ROUNDS; round += 1) {
+      const target = await registerOn(a);
+      expect(await ordersStatus(r2, target.accessToken)).toBe(200);
+      relay.cut();
+      try {
+        expect(await send(a, 'POST', '/api/v1/auth/logout', target.accessToken)).toBe(200);
+        for (let i = 0; i < 3; i += 1) during.push(await ordersStatus(r2, target.accessToken));
+        // A session R2 has never seen cannot be checked either.
+        const fresh = await registerOn(a);
+        during.push(await ordersStatus(r2, fresh.accessToken));
+      } finally {
+        relay.mend();
+      }
+      after.push(await ordersStatus(r2, target.accessToken));
+    }
+    expect(during.filter((status) => status !== 503)).toEqual([]);
+    expect(after.filter((status) => status !== 401)).toEqual([]);
+  }, 300_000);
+});
