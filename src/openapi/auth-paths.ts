@@ -140,7 +140,7 @@ export function registerAuthPaths(registry: OpenAPIRegistry): void {
           },
         },
       },
-      400: errorResponse('scope is not local, others or global', [
+      400: errorResponse('scope is not exactly one of local, others or global, or another query parameter was sent', [
         validationFailed([{ path: 'scope', message: 'Invalid option: expected one of "local"|"others"|"global"' }]),
       ]),
       401: errorResponse('No credentials of an active session; both auth cookies are expired', [errors.UNAUTHORIZED], {
