@@ -1,5 +1,6 @@
 import type { CookieOptions, ErrorRequestHandler, Request, Response } from 'express';
 import { ApiError } from '../http/api-error';
+import { errors } from '../http/errors';
 import type { Config } from '../config';
 import { cookieValues } from '../http/cookie-header';
 
@@ -13,8 +14,10 @@ import { cookieValues } from '../http/cookie-header';
 export const REFRESH_COOKIE_PATH = '/api/v1/auth';
 
 /**
- * More values of one name than this are not looked at: a browser holds one of each, a few more mean
- * planted cookies, and each value looked at may cost a database read.
+ * Up to this many distinct values of one name are each looked at; a request carrying more is refused
+ * whole (401, its cookies expired), none of them looked at. A browser holds one of each name per Path and
+ * Domain it was set for (docs/SECURITY.md, "Cookies"), a few more mean planted cookies, and each value
+ * looked at may cost a database read: past this, no reading of them could be trusted or afforded.
  */
 export const MAX_VALUES_PER_COOKIE = 4;
 
@@ -86,14 +89,21 @@ export function expireAuthCookies(res: Response, config: CookieSettings): void {
   res.clearCookie(names.refresh, refreshCookieOptions(config));
 }
 
-/** Every distinct access-cookie value the request carries (at most MAX_VALUES_PER_COOKIE). */
-export function readAccessCookies(req: Request, config: Pick<Config, 'cookies'>): string[] {
-  return cookieValues(req, authCookieNames(config.cookies).access, MAX_VALUES_PER_COOKIE);
+/** Every distinct value of `name`; a 401 for more than MAX_VALUES_PER_COOKIE, rather than reading some of them. */
+function readAuthCookie(req: Request, name: string): string[] {
+  const values = cookieValues(req, name, MAX_VALUES_PER_COOKIE + 1);
+  if (values.length > MAX_VALUES_PER_COOKIE) throw new ApiError(errors.TOO_MANY_COOKIE_VALUES);
+  return values;
 }
 
-/** Every distinct refresh-cookie value the request carries (at most MAX_VALUES_PER_COOKIE). */
+/** Every distinct access-cookie value the request carries (401 for more than MAX_VALUES_PER_COOKIE). */
+export function readAccessCookies(req: Request, config: Pick<Config, 'cookies'>): string[] {
+  return readAuthCookie(req, authCookieNames(config.cookies).access);
+}
+
+/** Every distinct refresh-cookie value the request carries (401 for more than MAX_VALUES_PER_COOKIE). */
 export function readRefreshCookies(req: Request, config: Pick<Config, 'cookies'>): string[] {
-  return cookieValues(req, authCookieNames(config.cookies).refresh, MAX_VALUES_PER_COOKIE);
+  return readAuthCookie(req, authCookieNames(config.cookies).refresh);
 }
 
 /**
