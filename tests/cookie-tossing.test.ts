@@ -120,7 +120,7 @@ describe('POST /api/v1/auth/logout with planted cookies', () => {
 });
 
 describe('POST /api/v1/auth/refresh with planted cookies', () => {
-  it("two different refresh tokens (the planter's valid one first): 401, both cookies expired, nobody signed in to the planter's session", async () => {
+  it("two different refresh tokens (the planter's valid one first): 401, both cookies expired, both sessions logged out, nobody signed in to the planter's session", async () => {
     const victim = await registerUser(t.app);
     const planter = await registerUser(t.app);
     const res = await request(t.app)
@@ -130,9 +130,11 @@ describe('POST /api/v1/auth/refresh with planted cookies', () => {
     expect(res.body).toEqual({ success: false, code: 'UNAUTHORIZED', message: expect.any(String) });
     expect(res.body.accessToken).toBeUndefined();
     expectAuthCookiesExpired(res);
-    // Neither token was rotated: refused before any was used.
+    // Neither token was rotated: refused before any was used. Both sessions were logged out, as logout
+    // would: the planted token, should the browser keep it, is dead.
     for (const user of [victim, planter]) {
       expect(await t.models.RefreshTokenRotation.exists({ _id: hashToken(user.refreshToken) })).toBeNull();
+      expect(await isRevoked(user)).toBe(true);
     }
   });
 
@@ -143,6 +145,7 @@ describe('POST /api/v1/auth/refresh with planted cookies', () => {
     expect(res.body.accessToken).toBeUndefined();
     expectAuthCookiesExpired(res);
     expect(await t.models.RefreshTokenRotation.exists({ _id: hashToken(user.refreshToken) })).toBeNull();
+    expect(await isRevoked(user)).toBe(false);
   });
 
   it('a junk refresh cookie in front of the real one: 401, both cookies expired', async () => {

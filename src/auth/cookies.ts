@@ -3,6 +3,7 @@ import { ApiError } from '../http/api-error';
 import { errors } from '../http/errors';
 import type { Config } from '../config';
 import { cookieValues } from '../http/cookie-header';
+import { pathsSentTo, plantableDomains } from './planted-cookie-scopes';
 
 /**
  * Cookie names and attributes live here and nowhere else, so a cookie is always cleared with exactly the
@@ -12,6 +13,8 @@ import { cookieValues } from '../http/cookie-header';
 
 /** The refresh token travels only to the auth routes that consume it. */
 export const REFRESH_COOKIE_PATH = '/api/v1/auth';
+/** The one route that turns a refresh cookie into a signed-in browser. */
+const REFRESH_ROUTE_PATH = `${REFRESH_COOKIE_PATH}/refresh`;
 
 /**
  * Up to this many distinct values of one name are each looked at; a request carrying more is refused
@@ -86,7 +89,24 @@ export function expireAuthCookies(res: Response, config: CookieSettings): void {
   expiredAlready.add(res);
   const names = authCookieNames(config.cookies);
   res.clearCookie(names.access, accessCookieOptions(config));
+  expirePlantedRefreshCookies(res, config, names.refresh);
+  // Ours last: whoever reads one Set-Cookie per name reads this one.
   res.clearCookie(names.refresh, refreshCookieOptions(config));
+}
+
+/**
+ * A refresh cookie a sibling subdomain planted for a parent domain, at any Path that sends it to the
+ * refresh route: a Set-Cookie without its Domain and Path leaves it in the browser, where it signs the
+ * browser into the planter's session once ours is gone (issue 21). Our own cookie is host-only (or lives
+ * at COOKIE_DOMAIN), which the planter cannot write, so the host's other Paths need no expiring.
+ */
+function expirePlantedRefreshCookies(res: Response, config: CookieSettings, name: string): void {
+  for (const domain of plantableDomains(res.req.hostname, config.cookies.domain)) {
+    for (const path of pathsSentTo(REFRESH_ROUTE_PATH)) {
+      if (domain === config.cookies.domain && path === REFRESH_COOKIE_PATH) continue;
+      res.clearCookie(name, { ...refreshCookieOptions(config), domain, path });
+    }
+  }
 }
 
 /** Every distinct value of `name`; a 401 for more than MAX_VALUES_PER_COOKIE, rather than reading some of them. */

@@ -90,7 +90,9 @@ export function registerAuthPaths(registry: OpenAPIRegistry): void {
     description:
       'Reads only the refreshToken cookie (send it as a Cookie header from scripts); any body is ignored. ' +
       'A refresh token presented again after its rotation grace period revokes the whole session. Two different ' +
-      'refreshToken cookies in one request (one planted by another subdomain: cookie tossing) are refused.',
+      'refreshToken cookies in one request (one planted by another subdomain: cookie tossing) are refused, and every ' +
+      'session they prove is logged out; the refresh cookie is then expired for the parent domains too, at every Path ' +
+      'sent to this route, so that a planted copy goes with ours.',
     security: refreshCookieAuth,
     responses: {
       200: {
