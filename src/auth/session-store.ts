@@ -1,6 +1,7 @@
 import { Types } from 'mongoose';
 import { ApiError } from '../http/api-error';
 import { errors } from '../http/errors';
+import { beforeRequestDeadline } from '../http/request-deadline';
 import { systemClock, type Clock } from '../clock';
 import { isDuplicateKeyError } from '../db/errors';
 import type { SessionMemory } from './session-memory';
@@ -129,7 +130,7 @@ export function createSessionStore(
   async function isSessionActive(sessionId: string, userId: string): Promise<boolean> {
     let known = memory.check(sessionId, userId);
     if (known === 'unverified') {
-      await memory.whenPolled();
+      await beforeRequestDeadline(memory.whenPolled());
       known = memory.check(sessionId, userId);
     }
     if (known === 'active' || known === 'revoked') {
@@ -137,7 +138,7 @@ export function createSessionStore(
       return known === 'active';
     }
     events.checked?.('database');
-    const session = await readSessionOnce(sessionId);
+    const session = await beforeRequestDeadline(readSessionOnce(sessionId));
     if (!session) {
       memory.rememberRevoked(sessionId);
       return false;
