@@ -26,6 +26,7 @@ import { notFound } from './http/not-found';
 import { createProbeRoutes } from './http/probe-routes';
 import { createSlidingWindow } from './http/rate-limit-hits';
 import { createRateLimits } from './http/rate-limits';
+import { startRequestDeadline } from './http/request-deadline';
 import { logRequests } from './http/request-logging';
 import { countAuditEvents } from './metrics/audit-metrics';
 import { createMetrics, type Metrics } from './metrics/metrics';
@@ -101,6 +102,7 @@ export function buildApp({ config, database, logger, clock, metrics = createMetr
 
   app.use(measureRequests(metrics.httpRequestDuration));
   app.use(logRequests(logger, config));
+  app.use(startRequestDeadline(config.dbOperationTimeoutMs));
   // HSTS only in production: over plain-http development hosts it would pin browsers to https for a
   // year on a name (localhost) that other projects serve over http too.
   app.use(helmet({ strictTransportSecurity: config.env === 'production' }));

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import request from 'supertest';
+import { MAX_VALUES_PER_COOKIE } from '../src/auth/cookies';
 import { hashToken } from '../src/sessions/refresh-tokens';
 import { bearer, cookiesOf, expectAuthCookiesExpired, loginUser, registerUser, type SignedInUser } from './support/auth-helpers';
 import { startTestApp, type TestApp } from './support/test-app';
@@ -19,6 +20,8 @@ afterAll(() => t.close());
 
 /** A well-formed refresh token no session has: the planter's cheapest decoy. */
 const decoyRefreshToken = () => randomBytes(32).toString('base64url');
+/** `count` refresh cookies of decoys, as a Cookie header's pairs. */
+const decoyCookies = (count: number) => Array.from({ length: count }, () => `refreshToken=${decoyRefreshToken()}`).join('; ');
 
 const isRevoked = async (user: Pick<SignedInUser, 'sessionId'>) => (await t.models.SessionRevocation.exists({ _id: user.sessionId })) !== null;
 const me = async (user: Pick<SignedInUser, 'accessToken'>) => (await request(t.app).get('/api/v1/users/me').set(...bearer(user))).status;
@@ -96,18 +99,28 @@ describe('POST /api/v1/auth/logout with planted cookies', () => {
     expect(res.status).toBe(200);
   });
 
-  it('looks at no more than 4 values of a name: a real cookie behind 4 decoys is not reached (401, cookies expired)', async () => {
+  it(`looks at every one of ${MAX_VALUES_PER_COOKIE} values of a name: the real cookie behind ${MAX_VALUES_PER_COOKIE - 1} decoys is revoked`, async () => {
     const user = await registerUser(t.app);
-    const decoys = Array.from({ length: 4 }, () => `refreshToken=${decoyRefreshToken()}`).join('; ');
-    const res = await logout(`${decoys}; refreshToken=${user.refreshToken}`);
-    expect(res.status).toBe(401);
-    expectAuthCookiesExpired(res);
-    expect(await isRevoked(user)).toBe(false);
+    const res = await logout(`${decoyCookies(MAX_VALUES_PER_COOKIE - 1)}; refreshToken=${user.refreshToken}`);
+    expect(res.status).toBe(200);
+    expect(await isRevoked(user)).toBe(true);
+  });
+
+  it(`refuses more than ${MAX_VALUES_PER_COOKIE} values of a name whole, wherever the real one is: 401, cookies expired, nothing looked at`, async () => {
+    for (const realFirst of [true, false]) {
+      const user = await registerUser(t.app);
+      const decoys = decoyCookies(MAX_VALUES_PER_COOKIE);
+      const res = await logout(realFirst ? `refreshToken=${user.refreshToken}; ${decoys}` : `${decoys}; refreshToken=${user.refreshToken}`);
+      expect(res.status).toBe(401);
+      expect(res.body).toEqual({ success: false, code: 'UNAUTHORIZED', message: expect.any(String) });
+      expectAuthCookiesExpired(res);
+      expect(await isRevoked(user)).toBe(false);
+    }
   });
 });
 
 describe('POST /api/v1/auth/refresh with planted cookies', () => {
-  it("two different refresh tokens (the planter's valid one first): 401, both cookies expired, nobody signed in to the planter's session", async () => {
+  it("two different refresh tokens (the planter's valid one first): 401, both cookies expired, both sessions logged out, nobody signed in to the planter's session", async () => {
     const victim = await registerUser(t.app);
     const planter = await registerUser(t.app);
     const res = await request(t.app)
@@ -117,10 +130,22 @@ describe('POST /api/v1/auth/refresh with planted cookies', () => {
     expect(res.body).toEqual({ success: false, code: 'UNAUTHORIZED', message: expect.any(String) });
     expect(res.body.accessToken).toBeUndefined();
     expectAuthCookiesExpired(res);
-    // Neither token was rotated: refused before any was used.
+    // Neither token was rotated: refused before any was used. Both sessions were logged out, as logout
+    // would: the planted token, should the browser keep it, is dead.
     for (const user of [victim, planter]) {
       expect(await t.models.RefreshTokenRotation.exists({ _id: hashToken(user.refreshToken) })).toBeNull();
+      expect(await isRevoked(user)).toBe(true);
     }
+  });
+
+  it(`the real refresh token with ${MAX_VALUES_PER_COOKIE} decoys behind it (more than ${MAX_VALUES_PER_COOKIE} values) is refused: 401, cookies expired, not rotated`, async () => {
+    const user = await registerUser(t.app);
+    const res = await request(t.app).post('/api/v1/auth/refresh').set('Cookie', `refreshToken=${user.refreshToken}; ${decoyCookies(MAX_VALUES_PER_COOKIE)}`);
+    expect(res.status).toBe(401);
+    expect(res.body.accessToken).toBeUndefined();
+    expectAuthCookiesExpired(res);
+    expect(await t.models.RefreshTokenRotation.exists({ _id: hashToken(user.refreshToken) })).toBeNull();
+    expect(await isRevoked(user)).toBe(false);
   });
 
   it('a junk refresh cookie in front of the real one: 401, both cookies expired', async () => {

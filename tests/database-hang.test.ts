@@ -14,10 +14,11 @@ import { startTestApp, type TestApp } from './support/test-app';
 /** DB_OPERATION_TIMEOUT_MS for this file: the mechanism scales with it, and a short one keeps the file quick. */
 const BOUND_MS = 2_000;
 /**
- * What the measurement allows beyond the bound: timer and scheduling delay on a shared two-core machine,
- * and the in-process HTTP round trip. The driver itself overshoots by a few ms.
+ * What the documented bound allows beyond DB_OPERATION_TIMEOUT_MS (docs/SCALING.md, issue 21): timer and
+ * scheduling delay on a shared two-core machine, and the in-process HTTP round trip. The driver itself
+ * overshoots by a few ms.
  */
-const MARGIN_MS = 1_000;
+const MARGIN_MS = 500;
 
 let db: OwnDatabase;
 let t: TestApp;
@@ -75,7 +76,9 @@ const requestsThatNeedTheDatabase: Array<[string, Send]> = [
   ['POST /auth/logout?scope=global', (user) => api().post('/api/v1/auth/logout?scope=global').set(...bearer(user))],
   ['GET /auth/sessions', (user) => api().get('/api/v1/auth/sessions').set(...bearer(user))],
   ['DELETE /auth/sessions/:id', (user, other) => api().delete(`/api/v1/auth/sessions/${other.sessionId}`).set(...bearer(user))],
-  ['GET /users/me', (user) => api().get('/api/v1/users/me').set(...bearer(user))],
+  // The first call of a session: a session the instance remembers answers from memory within the lease,
+  // user included (docs/SCALING.md); the next describe covers it once the lease has run out.
+  ['GET /users/me, the first call of a session', (_user, other) => api().get('/api/v1/users/me').set(...bearer(other))],
   ['POST /users/me/password', (user) => api().post('/api/v1/users/me/password').set(...bearer(user)).send({ currentPassword: PASSWORD, newPassword: 'another good password' })],
 ];
 
@@ -145,11 +148,41 @@ describe('the database process hangs (SIGSTOP) while the API runs', () => {
   });
 });
 
+describe('a session this instance remembers, once its lease has run out with the database hung (issue 21, finding 5)', () => {
+  // A request whose session was remembered but unverified waited for the feed poll in flight to time out,
+  // then made its own read, and answered after up to twice the bound (7.0 s at the default 5 s).
+  /** Long enough after the pause for the lease (REVOCATION_LEASE_MS, 150 ms here) to run out while a poll hangs. */
+  const PAST_THE_LEASE_MS = 300;
+
+  async function rememberedSessions(count: number): Promise<SignedInUser[]> {
+    const users = await Promise.all(Array.from({ length: count }, () => registerUser(t.app)));
+    for (const user of users) expect((await api().get('/api/v1/users/me').set(...bearer(user))).status).toBe(200);
+    return users;
+  }
+
+  it('GET /users/me answers 503 within the bound, alone', async () => {
+    expect(t.config.sessionMemory.leaseMs).toBeGreaterThan(0);
+    const [user] = await rememberedSessions(1);
+    await db.pause();
+    // A real fault on a real clock: the poll in flight must be hung and the lease over when the request comes.
+    await new Promise((resolve) => setTimeout(resolve, PAST_THE_LEASE_MS));
+    expectUnavailableInTime(await timed(() => api().get('/api/v1/users/me').set(...bearer(user!))));
+  });
+
+  it('20 concurrent requests of remembered sessions all answer 503 within the bound', async () => {
+    const users = await rememberedSessions(4);
+    await db.pause();
+    await new Promise((resolve) => setTimeout(resolve, PAST_THE_LEASE_MS));
+    const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => timed(() => api().get('/api/v1/users/me').set(...bearer(users[i % users.length]!)))));
+    for (const answer of answers) expectUnavailableInTime(answer);
+  });
+});
+
 describe('the database resumes (SIGCONT)', () => {
   it('the same app instance works again without a restart, with what was written before the hang', async () => {
-    const [user] = await signedInTwice();
+    const [user, other] = await signedInTwice();
     await db.pause();
-    expectUnavailableInTime(await timed(() => api().get('/api/v1/users/me').set(...bearer(user))));
+    expectUnavailableInTime(await timed(() => api().get('/api/v1/users/me').set(...bearer(other))));
     db.resume();
     await waitUntilReady();
 

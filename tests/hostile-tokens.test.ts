@@ -2,6 +2,7 @@ import { createHmac, generateKeyPairSync, sign as rsaSign } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { Types } from 'mongoose';
 import request from 'supertest';
+import { CLOCK_ALLOWANCE_SECONDS } from '../src/auth/tokens';
 import { bearer, registerUser, type SignedInUser } from './support/auth-helpers';
 import { startTestApp, TEST_SECRET, type TestApp } from './support/test-app';
 
@@ -77,6 +78,13 @@ const hostileTokens: Array<[string, () => string]> = [
     forgeHs({ alg: 'HS256', crit: ['urn:example:bound'], 'urn:example:bound': true }, genuinePayload(), TEST_SECRET)],
   ['a valid signature with an empty crit header', () => forgeHs({ alg: 'HS256', crit: [] }, genuinePayload(), TEST_SECRET)],
   ['a valid signature with a kid this server does not know', () => forgeHs({ alg: 'HS256', kid: 'k-unknown' }, genuinePayload(), TEST_SECRET)],
+  // Signed with the real key, yet no instance would have issued them (a leaked key, a bug): issue 21.
+  ['a valid signature with exp 30,000 years after iat', () => forgeHs({ alg: 'HS256' }, genuinePayload({ exp: now() + 30_000 * 365 * 86_400 }), TEST_SECRET)],
+  ['a valid signature living the access TTL plus two allowances', () =>
+    forgeHs({ alg: 'HS256' }, genuinePayload({ exp: now() + t.config.accessTokenTtlSeconds + 2 * CLOCK_ALLOWANCE_SECONDS }), TEST_SECRET)],
+  ['a valid signature with iat two allowances in the future', () =>
+    forgeHs({ alg: 'HS256' }, genuinePayload({ iat: now() + 2 * CLOCK_ALLOWANCE_SECONDS }), TEST_SECRET)],
+  ['a valid signature without iat', () => forgeHs({ alg: 'HS256' }, genuinePayload({ iat: undefined }), TEST_SECRET)],
   ['a valid signature with a kid that is not a string', () => forgeHs({ alg: 'HS256', kid: 1 }, genuinePayload(), TEST_SECRET)],
 ];
 
@@ -99,6 +107,12 @@ describe('hostile access tokens', () => {
 
   it('a token made by hand with the genuine claims and secret works, so each forged case fails for its own reason', async () => {
     const handMade = forgeHs({ alg: 'HS256', typ: 'JWT' }, genuinePayload(), TEST_SECRET);
+    expect((await request(t.app).get('/api/v1/users/me').set('Authorization', `Bearer ${handMade}`)).status).toBe(200);
+  });
+
+  it('tokens within the clock allowance still work: iat just ahead (a faster clock elsewhere), exp the TTL plus the allowance after it', async () => {
+    const ahead = now() + CLOCK_ALLOWANCE_SECONDS - 5;
+    const handMade = forgeHs({ alg: 'HS256' }, genuinePayload({ iat: ahead, exp: ahead + t.config.accessTokenTtlSeconds + CLOCK_ALLOWANCE_SECONDS }), TEST_SECRET);
     expect((await request(t.app).get('/api/v1/users/me').set('Authorization', `Bearer ${handMade}`)).status).toBe(200);
   });
 

@@ -75,9 +75,11 @@ describe('SESSION_ABSOLUTE_LIFETIME', () => {
 
   it('ends the session even for an access token whose own exp is later', async () => {
     const user = await registerUser(t.app);
+    clock.advance(HOUR - 5 * MINUTE);
     const issuedAt = Math.floor(clock.now() / 1000);
-    // A token as a server with a longer lifetime (or before this setting) would have signed it.
-    const longLived = jwt.sign({ sid: user.sessionId, iat: issuedAt, exp: issuedAt + 3 * 3600 }, TEST_SECRET, {
+    // A token as a server without this setting would have signed it: its full 15 minutes, past the session's
+    // end. (No longer than that: a token living longer than ACCESS_TOKEN_TTL is refused on its own, tokens.ts.)
+    const longLived = jwt.sign({ sid: user.sessionId, iat: issuedAt, exp: issuedAt + 15 * 60 }, TEST_SECRET, {
       algorithm: 'HS256',
       subject: user.id,
       issuer: t.config.jwt.issuer,
@@ -85,7 +87,7 @@ describe('SESSION_ABSOLUTE_LIFETIME', () => {
       jwtid: 'long-lived',
     });
     expect((await me(longLived)).status).toBe(200);
-    clock.advance(HOUR + 1000);
+    clock.advance(5 * MINUTE + 1000);
     expect((await me(longLived)).status).toBe(401);
   });
 

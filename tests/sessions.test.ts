@@ -79,6 +79,18 @@ describe('POST /api/v1/auth/logout?scope=', () => {
     expect(await t.models.SessionRevocation.countDocuments({ userId: user.id })).toBe(0);
   });
 
+  it.each(['scope[]=global', 'scope[$ne]=local', 'SCOPE=global', 'scope=local&other=1'])(
+    'answers 400 VALIDATION_ERROR for ?%s: a parameter that is not a plain scope is refused, not read as the default local',
+    async (query) => {
+      const user = await registerUser(t.app);
+      const res = await request(t.app).post(`/api/v1/auth/logout?${query}`).set(...bearer(user));
+      expect(res.status).toBe(400);
+      expect(res.body).toEqual({ success: false, code: 'VALIDATION_ERROR', message: expect.any(String), details: expect.any(Array) });
+      expect(res.headers['set-cookie']).toBeUndefined();
+      await expectWorks(user, true);
+    },
+  );
+
   it('answers 400 for a repeated scope parameter', async () => {
     const user = await registerUser(t.app);
     const res = await request(t.app).post('/api/v1/auth/logout?scope=local&scope=global').set(...bearer(user));

@@ -29,7 +29,7 @@ declare global {
     interface Request {
       /** Set by requireAuth. */
       auth?: AuthContext;
-      /** Set by requireLogoutCredentials: every live session the request's credentials prove. */
+      /** Set by requireLogoutCredentials (and by proveSessionsOfSeveralRefreshTokens): every live session the request's credentials prove. */
       provenSessions?: AuthContext[];
     }
   }
@@ -149,12 +149,17 @@ export function createAuthMiddleware(core: SessionCore, tokenSettings: AccessTok
       const caller = 'token' in bearer ? await callerOfAccessToken(bearer.token, 'bearer') : undefined;
       return caller ? [caller] : [];
     }
+    return provenByCookies(readAccessCookies(req, config), readRefreshCookies(req, config));
+  }
+
+  /** Every active session the cookie values prove, each once. */
+  async function provenByCookies(accessTokens: string[], refreshTokens: string[]): Promise<AuthContext[]> {
     const proven = new Map<string, AuthContext>();
     const remember = (caller: AuthContext | undefined) => {
       if (caller && !proven.has(caller.sessionId)) proven.set(caller.sessionId, caller);
     };
-    for (const token of readAccessCookies(req, config)) remember(await callerOfAccessToken(token, 'access-cookie'));
-    for (const token of readRefreshCookies(req, config)) remember(await callerOfRefreshToken(token));
+    for (const token of accessTokens) remember(await callerOfAccessToken(token, 'access-cookie'));
+    for (const token of refreshTokens) remember(await callerOfRefreshToken(token));
     return [...proven.values()];
   }
 
@@ -162,6 +167,17 @@ export function createAuthMiddleware(core: SessionCore, tokenSettings: AccessTok
     const proven = await proveSessions(req);
     if (proven.length === 0) throw new SessionError('not_authenticated');
     req.provenSessions = proven;
+    next();
+  };
+
+  /**
+   * Refresh, when the request carries several different refresh tokens (one planted): every active
+   * session they prove, as logout proves them, for the session controller to end (refuseSeveralRefreshTokens).
+   * One token or none: nothing set, the refresh goes on.
+   */
+  const proveSessionsOfSeveralRefreshTokens: RequestHandler = async (req, _res, next) => {
+    const refreshTokens = readRefreshCookies(req, config);
+    if (refreshTokens.length > 1) req.provenSessions = await provenByCookies([], refreshTokens);
     next();
   };
 
@@ -175,6 +191,7 @@ export function createAuthMiddleware(core: SessionCore, tokenSettings: AccessTok
   return {
     requireAuth,
     requireLogoutCredentials,
+    proveSessionsOfSeveralRefreshTokens,
     /** 403 CSRF_REJECTED for cookie-authenticated requests from a foreign Origin. */
     csrf: rejectCrossSiteRequests(config.corsOrigins, audit, carriesSignedBearerToken),
     /** The same check with no Bearer exemption: refresh authenticates by its cookie only. */

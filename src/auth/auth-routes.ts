@@ -41,9 +41,17 @@ export function createAuthRoutes(
   const refreshPerIp: RequestHandler = (req, res, next) =>
     signIn.carriesOneRefreshToken(req) ? limits.refreshPerIp(req, res, next) : next();
   // A refresh token that does not work is of no use to the browser: its cookies are expired with the 401.
+  // Several different refresh tokens: every session they prove is logged out first, and the refresh refused.
   router
     .route('/refresh')
-    .post(auth.refreshCsrf, refreshPerIp, signIn.refresh, guards.expireDeadCredentials)
+    .post(
+      auth.refreshCsrf,
+      auth.proveSessionsOfSeveralRefreshTokens,
+      sessions.refuseSeveralRefreshTokens,
+      refreshPerIp,
+      signIn.refresh,
+      guards.expireDeadCredentials,
+    )
     .all(methodNotAllowed(['POST']));
   // No body parser: logout ignores whatever body it is sent. The browser's cookies end before the caller
   // is authenticated, so a logout that fails later (401, 503) still leaves the browser logged out.

@@ -47,7 +47,7 @@ export const loginSchema = z.strictObject({
   password: z.string().min(1).max(256),
 });
 
-export const logoutQuerySchema = z.object({
+export const logoutQuerySchema = z.strictObject({
   scope: z.enum(['local', 'others', 'global']).default('local'),
 });
 

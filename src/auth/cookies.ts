@@ -1,6 +1,9 @@
 import type { CookieOptions, Request, Response } from 'express';
+import { ApiError } from '../http/api-error';
+import { errors } from '../http/errors';
 import type { Config } from '../config';
 import { cookieValues } from '../http/cookie-header';
+import { pathsSentTo, plantableDomains } from './planted-cookie-scopes';
 
 /**
  * Cookie names and attributes are defined here once, so a cookie is always cleared with exactly the name
@@ -11,10 +14,14 @@ import { cookieValues } from '../http/cookie-header';
 
 /** The refresh token travels only to the auth routes that consume it. */
 export const REFRESH_COOKIE_PATH = '/api/v1/auth';
+/** The one route that turns a refresh cookie into a signed-in browser. */
+const REFRESH_ROUTE_PATH = `${REFRESH_COOKIE_PATH}/refresh`;
 
 /**
- * More values of one name than this are not looked at: a browser holds one of each, a few more mean
- * planted cookies, and each value looked at may cost a database read.
+ * Up to this many distinct values of one name are each looked at; a request carrying more is refused
+ * whole (401, its cookies expired), none of them looked at. A browser holds one of each name per Path and
+ * Domain it was set for (docs/SECURITY.md, "Cookies"), a few more mean planted cookies, and each value
+ * looked at may cost a database read: past this, no reading of them could be trusted or afforded.
  */
 export const MAX_VALUES_PER_COOKIE = 4;
 
@@ -80,8 +87,14 @@ function expireOnce(res: Response, config: CookieSettings, cookie: keyof AuthCoo
   if (done.has(cookie)) return;
   done.add(cookie);
   expiredAlready.set(res, done);
-  const options = cookie === 'access' ? accessCookieOptions(config) : refreshCookieOptions(config);
-  res.clearCookie(authCookieNames(config.cookies)[cookie], options);
+  const name = authCookieNames(config.cookies)[cookie];
+  if (cookie === 'access') {
+    res.clearCookie(name, accessCookieOptions(config));
+    return;
+  }
+  expirePlantedRefreshCookies(res, config, name);
+  // Ours last: whoever reads one Set-Cookie per name reads this one.
+  res.clearCookie(name, refreshCookieOptions(config));
 }
 
 /** The access cookie only: its token no longer authenticates, but the session may live on (refresh it). */
@@ -95,14 +108,36 @@ export function expireAuthCookies(res: Response, config: CookieSettings): void {
   expireOnce(res, config, 'refresh');
 }
 
-/** Every distinct access-cookie value the request carries (at most MAX_VALUES_PER_COOKIE). */
-export function readAccessCookies(req: Request, config: Pick<Config, 'cookies'>): string[] {
-  return cookieValues(req, authCookieNames(config.cookies).access, MAX_VALUES_PER_COOKIE);
+/**
+ * A refresh cookie a sibling subdomain planted for a parent domain, at any Path that sends it to the
+ * refresh route: a Set-Cookie without its Domain and Path leaves it in the browser, where it signs the
+ * browser into the planter's session once ours is gone (issue 21). Our own cookie is host-only (or lives
+ * at COOKIE_DOMAIN), which the planter cannot write, so the host's other Paths need no expiring.
+ */
+function expirePlantedRefreshCookies(res: Response, config: CookieSettings, name: string): void {
+  for (const domain of plantableDomains(res.req.hostname, config.cookies.domain)) {
+    for (const path of pathsSentTo(REFRESH_ROUTE_PATH)) {
+      if (domain === config.cookies.domain && path === REFRESH_COOKIE_PATH) continue;
+      res.clearCookie(name, { ...refreshCookieOptions(config), domain, path });
+    }
+  }
 }
 
-/** Every distinct refresh-cookie value the request carries (at most MAX_VALUES_PER_COOKIE). */
+/** Every distinct value of `name`; a 401 for more than MAX_VALUES_PER_COOKIE, rather than reading some of them. */
+function readAuthCookie(req: Request, name: string): string[] {
+  const values = cookieValues(req, name, MAX_VALUES_PER_COOKIE + 1);
+  if (values.length > MAX_VALUES_PER_COOKIE) throw new ApiError(errors.TOO_MANY_COOKIE_VALUES);
+  return values;
+}
+
+/** Every distinct access-cookie value the request carries (401 for more than MAX_VALUES_PER_COOKIE). */
+export function readAccessCookies(req: Request, config: Pick<Config, 'cookies'>): string[] {
+  return readAuthCookie(req, authCookieNames(config.cookies).access);
+}
+
+/** Every distinct refresh-cookie value the request carries (401 for more than MAX_VALUES_PER_COOKIE). */
 export function readRefreshCookies(req: Request, config: Pick<Config, 'cookies'>): string[] {
-  return cookieValues(req, authCookieNames(config.cookies).refresh, MAX_VALUES_PER_COOKIE);
+  return readAuthCookie(req, authCookieNames(config.cookies).refresh);
 }
 
 /**

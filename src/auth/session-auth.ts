@@ -3,6 +3,7 @@ import { systemClock, type Clock } from '../clock';
 import type { Config } from '../config';
 import type { Models } from '../db/models';
 import { createMongoSessionRepository } from '../db/mongo-session-repository';
+import { beforeRequestDeadline } from '../http/request-deadline';
 import { createSessionCore, type CheckSource } from '../sessions/session-core';
 import { createSessionEnds } from '../sessions/session-events';
 import { createSessionMemory } from '../sessions/session-memory';
@@ -31,7 +32,7 @@ export function createSessionAuth(deps: SessionAuthDeps) {
   const repository = createMongoSessionRepository(models, clock);
   const memory = createSessionMemory(repository.feed, config.sessionMemory, { logger, clock, ...(onBarrierPassed ? { onBarrierPassed } : {}) });
   const ends = createSessionEnds((error) => logger.error({ err: error }, 'a session-end listener failed'));
-  const core = createSessionCore({ repository, memory, settings: config, ends, clock, ...(onChecked ? { onChecked } : {}) });
+  const core = createSessionCore({ repository, memory, settings: config, ends, clock, withinDeadline: beforeRequestDeadline, ...(onChecked ? { onChecked } : {}) });
   const stopSweeping =
     config.sessionExpirySweepMs > 0
       ? core.startExpirySweeps((error) => logger.warn({ err: error }, 'could not end expired sessions; the next sweep tries again'), config.sessionExpirySweepMs)

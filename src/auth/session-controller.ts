@@ -1,10 +1,13 @@
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler } from 'express';
 import type { AuditLog } from '../audit-log';
 import type { Config } from '../config';
 import { parseInput } from '../http/validate';
+import { ApiError } from '../http/api-error';
+import { errors } from '../http/errors';
+import type { LogoutScope } from '../sessions/session';
 import type { SessionCore } from '../sessions/session-core';
 import { logoutQuerySchema, sessionIdParamsSchema } from './auth-schemas';
-import { authOf, provenSessionsOf } from './auth-middleware';
+import { authOf, provenSessionsOf, type AuthContext } from './auth-middleware';
 import { endBrowserSession } from './cookies';
 
 /** Logout and the caller's sessions: HTTP in, one session-core call, HTTP out. */
@@ -22,20 +25,36 @@ export function createSessionController(deps: { config: Config; core: SessionCor
     next();
   };
 
-  const logout: RequestHandler = async (req, res) => {
-    const { scope } = parseInput(logoutQuerySchema, req.query);
-    const proven = provenSessionsOf(req);
+  /** Logs out every session the request proved (one core call), each audited; how many sessions that ended. */
+  async function logOutProvenSessions(req: Request, proven: AuthContext[], scope: LogoutScope): Promise<number> {
     const ended = await core.logout(proven, scope);
     proven.forEach((caller, i) => {
       audit.record(req, 'logout', { scope, userId: caller.userId, sessionId: caller.sessionId, via: caller.via, revokedSessions: ended[i] });
     });
-    const revokedSessions = ended.reduce((sum, count) => sum + count, 0);
+    return ended.reduce((sum, count) => sum + count, 0);
+  }
+
+  const logout: RequestHandler = async (req, res) => {
+    const { scope } = parseInput(logoutQuerySchema, req.query);
+    const revokedSessions = await logOutProvenSessions(req, provenSessionsOf(req), scope);
     if (scope === 'local') {
       res.json({ success: true, message: 'Logged out successfully' });
       return;
     }
     const message = scope === 'global' ? 'Logged out of all sessions' : 'Logged out of all other sessions';
     res.json({ success: true, message, revokedSessions });
+  };
+
+  /**
+   * Refresh with several different refresh tokens: one was planted (cookie tossing), and refreshing with
+   * any would let the planter choose the session. Every session they prove is logged out, as logout
+   * would (the planter's included, so that a planted cookie the browser keeps is dead), and the refresh
+   * is refused; the route's error step expires the cookies, planted variants included (cookies.ts).
+   */
+  const refuseSeveralRefreshTokens: RequestHandler = async (req, _res, next) => {
+    if (!req.provenSessions) return next();
+    if (req.provenSessions.length > 0) await logOutProvenSessions(req, req.provenSessions, 'local');
+    throw new ApiError(errors.REFRESH_AMBIGUOUS);
   };
 
   const listSessions: RequestHandler = async (req, res) => {
@@ -64,5 +83,5 @@ export function createSessionController(deps: { config: Config; core: SessionCor
     res.json({ success: true, message: 'Session revoked' });
   };
 
-  return { endBrowserSessionFirst, logout, listSessions, revokeSession };
+  return { endBrowserSessionFirst, logout, refuseSeveralRefreshTokens, listSessions, revokeSession };
 }

@@ -27,8 +27,17 @@ export function toHttpError(error: unknown): unknown {
 /** In the app's chain before the error handler: the core's refusals become catalog answers. */
 export const answerSessionErrors: ErrorRequestHandler = (error, _req, _res, next) => next(toHttpError(error));
 
-/** Answers that say the refresh token presented is itself dead: unusable, replayed, or not one token. */
-const DEAD_REFRESH_TOKEN = new Set<ErrorDefinition>([errors.REFRESH_MISSING, errors.REFRESH_INVALID, errors.REFRESH_AMBIGUOUS, errors.REFRESH_REUSED]);
+/**
+ * Answers that say the refresh token presented is itself dead: unusable, replayed, or not one token (two
+ * different ones, or more values than a browser holds: planted, so none is trusted).
+ */
+const DEAD_REFRESH_TOKEN = new Set<ErrorDefinition>([
+  errors.REFRESH_MISSING,
+  errors.REFRESH_INVALID,
+  errors.REFRESH_AMBIGUOUS,
+  errors.REFRESH_REUSED,
+  errors.TOO_MANY_COOKIE_VALUES,
+]);
 
 /**
  * In a route's chain after the handler (refresh, logout, account deletion): credentials found dead are of

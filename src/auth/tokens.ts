@@ -19,6 +19,14 @@ export interface AccessTokenSettings {
 /** What a valid access token claims: a user and one of their sessions (`sub` and `sid`). */
 export type AccessClaims = SessionCaller;
 
+/**
+ * How far apart two instances' clocks may be: a token is refused when its `iat` lies further than this in
+ * the future, or its `exp` further than the access TTL plus this after its `iat`. A token signed with the
+ * real key but a lifetime no instance would issue (a leaked key, a bug, a forged 30,000-year `exp`) is
+ * then worth no more than one this server issued.
+ */
+export const CLOCK_ALLOWANCE_SECONDS = 60;
+
 /** Longer than any token this server issues; larger ones are rejected before any parsing work. */
 export const MAX_ACCESS_TOKEN_LENGTH = 8192;
 
@@ -105,10 +113,16 @@ export async function verifyAccessToken(settings: AccessTokenSettings, token: st
       ? verifyHs256(settings, token, key, nowSeconds)
       : await verifyAsymmetricToken(token, key, { algorithm, issuer: settings.issuer, audience: settings.audience, nowSeconds });
   if (!payload) return undefined;
-  const { sub, sid, jti, exp } = payload as { sub?: unknown; sid?: unknown; jti?: unknown; exp?: unknown };
+  const { sub, sid, jti, exp, iat } = payload as { sub?: unknown; sid?: unknown; jti?: unknown; exp?: unknown; iat?: unknown };
   // Both libraries check exp only when it is there; a token without one would never expire.
-  if (typeof exp !== 'number') return undefined;
+  if (typeof exp !== 'number' || !isPlausibleLifetime(settings, nowSeconds, iat, exp)) return undefined;
   if (typeof sub !== 'string' || typeof sid !== 'string' || typeof jti !== 'string') return undefined;
   if (!isObjectIdHex(sub) || !isObjectIdHex(sid)) return undefined;
   return { userId: sub, sessionId: sid };
+}
+
+/** Issued no later than now (give or take the allowance), and living no longer than this server issues for. */
+function isPlausibleLifetime(settings: AccessTokenSettings, nowSeconds: number, iat: unknown, exp: number): boolean {
+  if (typeof iat !== 'number' || !Number.isFinite(iat)) return false;
+  return iat <= nowSeconds + CLOCK_ALLOWANCE_SECONDS && exp - iat <= settings.ttlSeconds + CLOCK_ALLOWANCE_SECONDS;
 }

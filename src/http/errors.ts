@@ -27,6 +27,7 @@ export const errors = {
   REFRESH_MISSING: { status: 401, code: 'UNAUTHORIZED', message: 'Refresh token is missing or malformed' },
   REFRESH_INVALID: { status: 401, code: 'UNAUTHORIZED', message: 'Refresh token is invalid, expired or revoked' },
   REFRESH_AMBIGUOUS: { status: 401, code: 'UNAUTHORIZED', message: 'Several different refresh tokens were sent; sign in again' },
+  TOO_MANY_COOKIE_VALUES: { status: 401, code: 'UNAUTHORIZED', message: 'Too many values of one auth cookie were sent; sign in again' },
   REFRESH_REUSED: {
     status: 401,
     code: 'REFRESH_TOKEN_REUSED',

@@ -5,17 +5,18 @@ import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import type { Config } from '../config';
 import { isVerbose } from '../logger';
+import { loggableRequest, withoutQuery } from './loggable-request';
 
 /**
  * A request id for every request (X-Request-Id, and `reqId` on its log lines), and a log line when it
- * finishes. JSON logs carry pino-http's full request and response objects, as machines want them. The
+ * finishes, with no query string and no credential-bearing header (loggable-request.ts). JSON logs carry pino-http's full request and response objects, as machines want them. The
  * pretty format says what a person scans for, method, path, status and time, in the line's message,
  * and binds only the request id to the request's logger, unless LOG_LEVEL is debug or trace.
  */
 
 /** The path only: a query string is not worth a line's width, and may carry what a log must not. */
 function summary(req: IncomingMessage, res: ServerResponse, responseTime: number): string {
-  const path = ((req as { originalUrl?: string }).originalUrl ?? req.url ?? '').split('?')[0];
+  const path = withoutQuery((req as { originalUrl?: string }).originalUrl ?? req.url ?? '');
   return `${req.method} ${path} ${res.statusCode} ${Math.round(responseTime)}ms`;
 }
 
@@ -29,6 +30,8 @@ export function logRequests(logger: Logger, config: Pick<Config, 'env' | 'logFor
       return id;
     },
     autoLogging: config.env !== 'test',
+    // No query string and no credential-bearing header, in every format (loggable-request.ts).
+    serializers: { req: loggableRequest },
     ...(concise
       ? {
           quietReqLogger: !isVerbose(config.logLevel),

@@ -33,9 +33,10 @@ const signedIn = (description: string): ResponseConfig => ({
   content: json(signedInSchema),
 });
 
-const unauthorized = errorResponse('No valid access token (Bearer header or accessToken cookie) of an active session', [
-  errors.UNAUTHORIZED,
-]);
+const unauthorized = errorResponse(
+  'No valid access token (Bearer header or accessToken cookie) of an active session, or more than 4 accessToken cookies',
+  [errors.UNAUTHORIZED, errors.TOO_MANY_COOKIE_VALUES],
+);
 
 export function registerAuthPaths(registry: OpenAPIRegistry): void {
   registry.registerPath({
@@ -89,7 +90,9 @@ export function registerAuthPaths(registry: OpenAPIRegistry): void {
     description:
       'Reads only the refreshToken cookie (send it as a Cookie header from scripts); any body is ignored. ' +
       'A refresh token presented again after its rotation grace period revokes the whole session. Two different ' +
-      'refreshToken cookies in one request (one planted by another subdomain: cookie tossing) are refused.',
+      'refreshToken cookies in one request (one planted by another subdomain: cookie tossing) are refused, and every ' +
+      'session they prove is logged out; the refresh cookie is then expired for the parent domains too, at every Path ' +
+      'sent to this route, so that a planted copy goes with ours.',
     security: refreshCookieAuth,
     responses: {
       200: {
@@ -98,8 +101,9 @@ export function registerAuthPaths(registry: OpenAPIRegistry): void {
         content: json(refreshedSchema),
       },
       401: errorResponse(
-        'The refresh token is missing, malformed, expired, revoked or reused, or two different ones were sent; both auth cookies are expired',
-        [errors.REFRESH_MISSING, errors.REFRESH_INVALID, errors.REFRESH_AMBIGUOUS, errors.REFRESH_REUSED],
+        'The refresh token is missing, malformed, expired, revoked or reused, or two different ones were sent, or more than 4 values ' +
+          'of one auth cookie; both auth cookies are expired',
+        [errors.REFRESH_MISSING, errors.REFRESH_INVALID, errors.REFRESH_AMBIGUOUS, errors.REFRESH_REUSED, errors.TOO_MANY_COOKIE_VALUES],
         { 'Set-Cookie': authCookiesExpired },
       ),
       403: csrfRejected,
@@ -117,7 +121,7 @@ export function registerAuthPaths(registry: OpenAPIRegistry): void {
     description:
       'Accepts a Bearer token, the accessToken cookie, or the refreshToken cookie alone. With an Authorization header ' +
       'only the header counts. Without one, every value of each cookie is tried (up to 4 per name, so a planted cookie ' +
-      'cannot hide the real one) and every active session they prove is logged out; scope=others, which keeps one ' +
+      'cannot hide the real one; more than 4 of one name are refused with 401) and every active session they prove is logged out; scope=others, which keeps one ' +
       'session, answers 401 when they prove more than one. scope=local and global expire both auth cookies first, so ' +
       'the browser is logged out even if the revocation fails; scope=others keeps the caller signed in. Any body is ignored.',
     security: anyAuth,
@@ -140,10 +144,10 @@ export function registerAuthPaths(registry: OpenAPIRegistry): void {
           },
         },
       },
-      400: errorResponse('scope is not local, others or global', [
+      400: errorResponse('scope is not exactly one of local, others or global, or another query parameter was sent', [
         validationFailed([{ path: 'scope', message: 'Invalid option: expected one of "local"|"others"|"global"' }]),
       ]),
-      401: errorResponse('No credentials of an active session; both auth cookies are expired', [errors.UNAUTHORIZED], {
+      401: errorResponse('No credentials of an active session, or more than 4 values of one auth cookie; both auth cookies are expired', [errors.UNAUTHORIZED, errors.TOO_MANY_COOKIE_VALUES], {
         'Set-Cookie': authCookiesExpired,
       }),
       403: csrfRejected,

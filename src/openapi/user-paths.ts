@@ -33,7 +33,7 @@ export function registerUserPaths(registry: OpenAPIRegistry): void {
     security: accessTokenAuth,
     responses: {
       200: { description: 'The user of the session', content: json(currentUserSchema) },
-      401: errorResponse('No valid access token of an active session', [errors.UNAUTHORIZED]),
+      401: errorResponse('No valid access token of an active session', [errors.UNAUTHORIZED, errors.TOO_MANY_COOKIE_VALUES]),
       ...serverErrors,
     },
   });
@@ -57,7 +57,7 @@ export function registerUserPaths(registry: OpenAPIRegistry): void {
         content: json(accountDeletedSchema),
       },
       400: badJsonBody,
-      401: errorResponse('Not signed in (both cookies are then expired), or the password is wrong', [errors.UNAUTHORIZED, errors.WRONG_PASSWORD]),
+      401: errorResponse('Not signed in (both cookies are then expired), or the password is wrong', [errors.UNAUTHORIZED, errors.TOO_MANY_COOKIE_VALUES, errors.WRONG_PASSWORD]),
       403: csrfRejected,
       ...jsonBodyErrors,
       429: passwordAttemptsLimited,
@@ -79,7 +79,7 @@ export function registerUserPaths(registry: OpenAPIRegistry): void {
     responses: {
       200: { description: 'Password changed', content: json(passwordChangedSchema) },
       400: badNewPassword,
-      401: errorResponse('Not signed in, or the current password is wrong', [errors.UNAUTHORIZED, errors.WRONG_CURRENT_PASSWORD]),
+      401: errorResponse('Not signed in, or the current password is wrong', [errors.UNAUTHORIZED, errors.TOO_MANY_COOKIE_VALUES, errors.WRONG_CURRENT_PASSWORD]),
       403: csrfRejected,
       ...jsonBodyErrors,
       429: passwordAttemptsLimited,

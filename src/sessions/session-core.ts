@@ -47,9 +47,14 @@ export interface SessionCoreDeps {
   ends: SessionEnds;
   clock?: Clock;
   onChecked?: (source: CheckSource) => void;
+  /**
+   * Bounds what an authentication waits for (the feed poll in flight, then its own read) by one deadline
+   * per request, so that a hung database answers within one bound, not two (src/http/request-deadline.ts).
+   */
+  withinDeadline?: <T>(work: Promise<T>) => Promise<T>;
 }
 
-export function createSessionCore({ repository, memory, settings, ends, clock = systemClock, onChecked }: SessionCoreDeps) {
+export function createSessionCore({ repository, memory, settings, ends, clock = systemClock, onChecked, withinDeadline = (work) => work }: SessionCoreDeps) {
   const lifetime = createSessionLifetime(settings);
   const revocation = createRevocation({ repository, memory, ends, idleMs: lifetime.idleMs, clock });
   const { endSessionsNow } = revocation;
@@ -121,7 +126,7 @@ export function createSessionCore({ repository, memory, settings, ends, clock = 
     const { sessionId, userId } = caller;
     let known = memory.check(sessionId, userId);
     if (known === 'unverified') {
-      await memory.whenPolled();
+      await withinDeadline(memory.whenPolled());
       known = memory.check(sessionId, userId);
     }
     if (known === 'active' || known === 'revoked') {
@@ -129,7 +134,7 @@ export function createSessionCore({ repository, memory, settings, ends, clock = 
       return known === 'active';
     }
     onChecked?.('database');
-    const session = await readSharingReadsInFlight(sessionId);
+    const session = await withinDeadline(readSharingReadsInFlight(sessionId));
     if (!session) {
       memory.rememberRevoked(sessionId);
       return false;
