@@ -3,7 +3,7 @@ import { generateRefreshToken, hashToken, looksLikeRefreshToken } from './refres
 import { createRefreshRotation } from './refresh-rotation';
 import type { LogoutScope, Session, SessionCaller, SessionEndReason, SessionSelector } from './session';
 import { SessionError } from './session-errors';
-import type { SessionEnds } from './session-events';
+import type { DurableSessionEnds, SessionEnds } from './session-events';
 import { createSessionExpiry } from './session-expiry';
 import { createSessionLifetime, type SessionLifetimeSettings } from './session-lifetime';
 import type { SessionMemory } from './session-memory';
@@ -45,6 +45,8 @@ export interface SessionCoreDeps {
   memory: SessionMemory;
   settings: SessionSettings;
   ends: SessionEnds;
+  /** What every session end writes inside its revocation (the event outbox); none by default. */
+  durable?: DurableSessionEnds;
   clock?: Clock;
   onChecked?: (source: CheckSource) => void;
   /**
@@ -54,9 +56,9 @@ export interface SessionCoreDeps {
   withinDeadline?: <T>(work: Promise<T>) => Promise<T>;
 }
 
-export function createSessionCore({ repository, memory, settings, ends, clock = systemClock, onChecked, withinDeadline = (work) => work }: SessionCoreDeps) {
+export function createSessionCore({ repository, memory, settings, ends, durable, clock = systemClock, onChecked, withinDeadline = (work) => work }: SessionCoreDeps) {
   const lifetime = createSessionLifetime(settings);
-  const revocation = createRevocation({ repository, memory, ends, idleMs: lifetime.idleMs, clock });
+  const revocation = createRevocation({ repository, memory, ends, durable, idleMs: lifetime.idleMs, clock });
   const { endSessionsNow } = revocation;
 
   /** The session if it exists, has not ended and was never revoked. */

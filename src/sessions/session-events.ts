@@ -29,3 +29,14 @@ export function createSessionEnds(onListenerError: (error: unknown) => void = ()
     },
   };
 }
+
+/**
+ * A step every session end passes inside the revocation, for what must outlive a crash (the event outbox,
+ * src/events/): `ending` runs before the revocation inserts and is awaited, so its failure fails the
+ * revocation (which the caller's retry repeats); `ended` runs once they are committed, for every session
+ * the call found revoked, whether this call or an earlier one revoked it.
+ */
+export interface DurableSessionEnds {
+  ending(event: SessionsEnded): Promise<void>;
+  ended(event: SessionsEnded): void;
+}

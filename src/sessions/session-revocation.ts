@@ -1,6 +1,6 @@
 import type { Clock } from '../clock';
 import { initiatorOf, type SessionEndReason } from './session';
-import type { SessionEnds } from './session-events';
+import type { DurableSessionEnds, SessionEnds } from './session-events';
 import type { SessionMemory } from './session-memory';
 import type { SessionRepository } from './session-repository';
 
@@ -9,18 +9,19 @@ const REVOCATION_MARGIN_MS = 60 * 60 * 1000;
 
 /**
  * The one door every session end passes: each session's revocation is an insert against its id, so
- * exactly one call ends it, and that call alone emits the end. The event goes out once the insert is
- * committed and before the barrier; a process that dies in between loses the event, never the revocation
- * (docs/ARCHITECTURE.md, "Session ends").
+ * exactly one call ends it, and that call alone emits the end. The in-process event goes out once the
+ * insert is committed and before the barrier; what must outlive a crash is the durable step's, written
+ * before the insert (docs/ARCHITECTURE.md, "Session ends").
  */
 export function createRevocation(deps: {
   repository: SessionRepository;
   memory: SessionMemory;
   ends: SessionEnds;
+  durable?: DurableSessionEnds | undefined;
   idleMs: number;
   clock: Clock;
 }) {
-  const { repository, memory, ends, idleMs, clock } = deps;
+  const { repository, memory, ends, durable, idleMs, clock } = deps;
 
   /**
    * Ends the sessions and returns the ids this call ended (not those ended before), once no instance can
@@ -33,6 +34,8 @@ export function createRevocation(deps: {
     const sessionIds = [...new Set(ids.map((id) => id.toLowerCase()))];
     const at = new Date(clock());
     const expiresAt = new Date(at.getTime() + idleMs + REVOCATION_MARGIN_MS);
+    const event = (ids: string[]) => ({ userId, sessionIds: ids, reason, at, initiatedBy: initiatorOf(reason) });
+    if (durable && sessionIds.length > 0) await durable.ending(event(sessionIds));
     const results = await Promise.allSettled(
       sessionIds.map((sessionId) => repository.insertRevocation({ sessionId, userId, reason, revokedAt: at, expiresAt })),
     );
@@ -41,7 +44,8 @@ export function createRevocation(deps: {
       const result = results[i]!;
       return result.status === 'fulfilled' && result.value;
     });
-    if (ended.length > 0) ends.emit({ userId, sessionIds: ended, reason, at, initiatedBy: initiatorOf(reason) });
+    if (ended.length > 0) ends.emit(event(ended));
+    if (durable && committed.length > 0) durable.ended(event(committed));
     if (announce) {
       memory.forgetUncertain(sessionIds.filter((_, i) => results[i]!.status === 'rejected'));
       await memory.publishRevocations(committed);
