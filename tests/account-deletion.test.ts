@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { bearer, cookiesOf, expectAuthCookiesExpired, loginUser, PASSWORD, registerUser, type SignedInUser } from './support/auth-helpers';
+import { bearer, cookiesOf, expectAuthCookiesExpired, loginUser, PASSWORD, registerUser, type SignedInUser, REFRESH_COOKIE } from './support/auth-helpers';
 import { isOperation, recordOperations, refreshesAcross, roundsUntilRaced, startAt } from './support/operation-log';
 import { startTestApp, type TestApp } from './support/test-app';
 
@@ -13,7 +13,7 @@ afterAll(() => t.close());
 
 const deleteAccount = (password: string) => request(t.app).delete('/api/v1/users/me').send({ password });
 const me = (accessToken: string) => request(t.app).get('/api/v1/users/me').set('Authorization', `Bearer ${accessToken}`);
-const refresh = (refreshToken: string) => request(t.app).post('/api/v1/auth/refresh').set('Cookie', `refreshToken=${refreshToken}`);
+const refresh = (refreshToken: string) => request(t.app).post('/api/v1/auth/refresh').set('Cookie', `${REFRESH_COOKIE}=${refreshToken}`);
 
 describe('DELETE /api/v1/users/me', () => {
   it('deletes the account: 200, both cookies expired, no-store, Clear-Site-Data', async () => {
@@ -143,7 +143,7 @@ describe('account deletion racing other requests', () => {
         }
         for (const res of minted) {
           expect((await me(res.body.accessToken)).status).toBe(401);
-          const successor = cookiesOf(res).refreshToken?.value;
+          const successor = cookiesOf(res)[REFRESH_COOKIE]?.value;
           if (successor) expect((await refresh(successor)).status).toBe(401);
         }
         const [revocation] = log.positions(isOperation('session_revocations', 'insertOne', (doc) => String(doc._id) === user.sessionId));
@@ -214,7 +214,7 @@ describe('account deletion racing other requests', () => {
         if (login.status !== 200) continue;
         // Not /users/me, which refuses any token of a missing user: these two read only the session.
         expect((await request(t.app).get('/api/v1/auth/sessions').set('Authorization', `Bearer ${login.body.accessToken}`)).status).toBe(401);
-        expect((await refresh(cookiesOf(login).refreshToken!.value)).status).toBe(401);
+        expect((await refresh(cookiesOf(login)[REFRESH_COOKIE]!.value)).status).toBe(401);
       }
     }
   });

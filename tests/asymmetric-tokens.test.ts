@@ -7,7 +7,7 @@ import jwt from 'jsonwebtoken';
 import request from 'supertest';
 import { loadConfig, ConfigError } from '../src/config';
 import { spawnApi } from './support/api-process';
-import { bearer, registerUser, type SignedInUser } from './support/auth-helpers';
+import { bearer, registerUser, type SignedInUser, REFRESH_COOKIE } from './support/auth-helpers';
 import { startTestApp, testDatabaseUri, type TestApp } from './support/test-app';
 
 /**
@@ -81,7 +81,7 @@ describe.each<Algorithm>(['EdDSA', 'ES256'])('JWT_ACCESS_ALGORITHM=%s', (algorit
     expect(await me(after, user)).toBe(401);
     expect(await me(after, later)).toBe(200);
     expect((await jwksOf(after)).keys.map((key) => key.kid)).toEqual(['k2']);
-    const refreshed = await request(after.app).post('/api/v1/auth/refresh').set('Cookie', `refreshToken=${user.refreshToken}`);
+    const refreshed = await request(after.app).post('/api/v1/auth/refresh').set('Cookie', `${REFRESH_COOKIE}=${user.refreshToken}`);
     expect(refreshed.status).toBe(200);
     expect(decodeProtectedHeader(refreshed.body.accessToken).kid).toBe('k2');
   });

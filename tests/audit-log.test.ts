@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { emailFingerprint } from '../src/audit-log';
-import { bearer, cookiesOf, loginUser, PASSWORD, registerUser, sessionIdOf, uniqueEmail, type SignedInUser } from './support/auth-helpers';
+import { bearer, cookiesOf, loginUser, PASSWORD, registerUser, sessionIdOf, uniqueEmail, type SignedInUser, REFRESH_COOKIE } from './support/auth-helpers';
 import { startTestApp, type TestApp } from './support/test-app';
 import { createTestClock } from './support/test-clock';
 
@@ -29,11 +29,11 @@ const clock = createTestClock();
  * pass, and presents the same token again: the replay, answered REFRESH_TOKEN_REUSED.
  */
 async function replayAfterRotation(user: SignedInUser): Promise<request.Response> {
-  const first = await request(t.app).post('/api/v1/auth/refresh').set('Cookie', `refreshToken=${user.refreshToken}`);
+  const first = await request(t.app).post('/api/v1/auth/refresh').set('Cookie', `${REFRESH_COOKIE}=${user.refreshToken}`);
   expect(first.status).toBe(200);
-  secrets.push(first.body.accessToken, cookiesOf(first).refreshToken!.value);
+  secrets.push(first.body.accessToken, cookiesOf(first)[REFRESH_COOKIE]!.value);
   clock.advance(1000);
-  const replay = await request(t.app).post('/api/v1/auth/refresh').set('Cookie', `refreshToken=${user.refreshToken}`);
+  const replay = await request(t.app).post('/api/v1/auth/refresh').set('Cookie', `${REFRESH_COOKIE}=${user.refreshToken}`);
   expect(replay.body.code).toBe('REFRESH_TOKEN_REUSED');
   return replay;
 }
@@ -60,7 +60,7 @@ describe('audit events', () => {
     const registered = remember(await registerUser(t.app));
     const res = await request(t.app).post('/api/v1/auth/login').send({ email: registered.email, password: PASSWORD });
     expect(res.status).toBe(200);
-    secrets.push(res.body.accessToken, cookiesOf(res).refreshToken!.value);
+    secrets.push(res.body.accessToken, cookiesOf(res)[REFRESH_COOKIE]!.value);
     const [event] = auditEntries('login').filter((entry) => entry.userId === registered.id);
     expect(event).toMatchObject({
       level: 30,
@@ -81,9 +81,9 @@ describe('audit events', () => {
 
   it('refresh: the session, and whether its refresh token was rotated', async () => {
     const user = remember(await registerUser(t.app));
-    const res = await request(t.app).post('/api/v1/auth/refresh').set('Cookie', `refreshToken=${user.refreshToken}`);
+    const res = await request(t.app).post('/api/v1/auth/refresh').set('Cookie', `${REFRESH_COOKIE}=${user.refreshToken}`);
     expect(res.status).toBe(200);
-    secrets.push(res.body.accessToken, cookiesOf(res).refreshToken!.value);
+    secrets.push(res.body.accessToken, cookiesOf(res)[REFRESH_COOKIE]!.value);
     expect(auditEntries('refresh')).toContainEqual(
       expect.objectContaining({ level: 30, userId: user.id, sessionId: user.sessionId, rotated: true, reqId: res.headers['x-request-id'] }),
     );
@@ -207,7 +207,7 @@ describe('what never reaches the log', () => {
   it('request logs are written, with Authorization, Cookie and Set-Cookie redacted', async () => {
     const user = await registerUser(t.app);
     const byHeader = await request(t.app).get('/api/v1/users/me').set(...bearer(user));
-    const byCookie = await request(t.app).post('/api/v1/auth/refresh').set('Cookie', `refreshToken=${user.refreshToken}`);
+    const byCookie = await request(t.app).post('/api/v1/auth/refresh').set('Cookie', `${REFRESH_COOKIE}=${user.refreshToken}`);
     expect([byHeader.status, byCookie.status]).toEqual([200, 200]);
 
     expect(requestLogOf(user.response).res.headers['set-cookie']).toBe('[redacted]');

@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { loadConfig } from '../src/config';
-import { bearer, loginUser, PASSWORD, registerUser } from './support/auth-helpers';
+import { bearer, loginUser, PASSWORD, registerUser, REFRESH_COOKIE } from './support/auth-helpers';
 import { startTestApp, type TestApp } from './support/test-app';
 
 /** Clear-Site-Data: sent when this browser's session ends, never when another one's does. */
@@ -46,7 +46,7 @@ describe('Clear-Site-Data with the default CLEAR_SITE_DATA', () => {
   it('account deletion sends it; sign-in, refresh and reads do not', async () => {
     const user = await registerUser(t.app);
     expect(user.response.headers['clear-site-data']).toBeUndefined();
-    const refreshed = await request(t.app).post('/api/v1/auth/refresh').set('Cookie', `refreshToken=${user.refreshToken}`);
+    const refreshed = await request(t.app).post('/api/v1/auth/refresh').set('Cookie', `${REFRESH_COOKIE}=${user.refreshToken}`);
     expect(refreshed.headers['clear-site-data']).toBeUndefined();
     expect((await request(t.app).get('/api/v1/users/me').set(...bearer(user))).headers['clear-site-data']).toBeUndefined();
     const deleted = await request(t.app).delete('/api/v1/users/me').set(...bearer(user)).send({ password: PASSWORD });

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import request from 'supertest';
 import { MAX_VALUES_PER_COOKIE } from '../src/auth/cookies';
 import { hashToken } from '../src/sessions/refresh-tokens';
-import { bearer, cookiesOf, expectAuthCookiesExpired, loginUser, registerUser, type SignedInUser } from './support/auth-helpers';
+import { bearer, cookiesOf, expectAuthCookiesExpired, loginUser, registerUser, type SignedInUser, ACCESS_COOKIE, REFRESH_COOKIE } from './support/auth-helpers';
 import { startTestApp, type TestApp } from './support/test-app';
 
 /**
@@ -21,7 +21,7 @@ afterAll(() => t.close());
 /** A well-formed refresh token no session has: the planter's cheapest decoy. */
 const decoyRefreshToken = () => randomBytes(32).toString('base64url');
 /** `count` refresh cookies of decoys, as a Cookie header's pairs. */
-const decoyCookies = (count: number) => Array.from({ length: count }, () => `refreshToken=${decoyRefreshToken()}`).join('; ');
+const decoyCookies = (count: number) => Array.from({ length: count }, () => `${REFRESH_COOKIE}=${decoyRefreshToken()}`).join('; ');
 
 const isRevoked = async (user: Pick<SignedInUser, 'sessionId'>) => (await t.models.SessionRevocation.exists({ _id: user.sessionId })) !== null;
 const me = async (user: Pick<SignedInUser, 'accessToken'>) => (await request(t.app).get('/api/v1/users/me').set(...bearer(user))).status;
@@ -30,7 +30,7 @@ const logout = (cookie: string, scope = 'local') => request(t.app).post(`/api/v1
 describe('POST /api/v1/auth/logout with planted cookies', () => {
   it('junk cookies in front of the real ones: the real session is revoked', async () => {
     const victim = await registerUser(t.app);
-    const res = await logout(`accessToken=x; refreshToken=x; accessToken=${victim.accessToken}; refreshToken=${victim.refreshToken}`);
+    const res = await logout(`${ACCESS_COOKIE}=x; ${REFRESH_COOKIE}=x; ${ACCESS_COOKIE}=${victim.accessToken}; ${REFRESH_COOKIE}=${victim.refreshToken}`);
     expect(res.status).toBe(200);
     expectAuthCookiesExpired(res);
     expect(await isRevoked(victim)).toBe(true);
@@ -39,7 +39,7 @@ describe('POST /api/v1/auth/logout with planted cookies', () => {
 
   it('a well-formed decoy refresh cookie in front of the real one, with no access cookie: the real session is revoked', async () => {
     const victim = await registerUser(t.app);
-    const res = await logout(`refreshToken=${decoyRefreshToken()}; refreshToken=${victim.refreshToken}`);
+    const res = await logout(`${REFRESH_COOKIE}=${decoyRefreshToken()}; ${REFRESH_COOKIE}=${victim.refreshToken}`);
     expect(res.status).toBe(200);
     expect(await isRevoked(victim)).toBe(true);
   });
@@ -48,7 +48,7 @@ describe('POST /api/v1/auth/logout with planted cookies', () => {
     const victim = await registerUser(t.app);
     const planter = await registerUser(t.app);
     const res = await logout(
-      `accessToken=${planter.accessToken}; refreshToken=${planter.refreshToken}; accessToken=${victim.accessToken}; refreshToken=${victim.refreshToken}`,
+      `${ACCESS_COOKIE}=${planter.accessToken}; ${REFRESH_COOKIE}=${planter.refreshToken}; ${ACCESS_COOKIE}=${victim.accessToken}; ${REFRESH_COOKIE}=${victim.refreshToken}`,
     );
     expect(res.status).toBe(200);
     expect(await isRevoked(victim)).toBe(true);
@@ -58,7 +58,7 @@ describe('POST /api/v1/auth/logout with planted cookies', () => {
   it("the planter's valid access cookie in front of the victim's refresh cookie alone: both sessions are revoked", async () => {
     const victim = await registerUser(t.app);
     const planter = await registerUser(t.app);
-    const res = await logout(`accessToken=${planter.accessToken}; refreshToken=${victim.refreshToken}`);
+    const res = await logout(`${ACCESS_COOKIE}=${planter.accessToken}; ${REFRESH_COOKIE}=${victim.refreshToken}`);
     expect(res.status).toBe(200);
     expect(await isRevoked(victim)).toBe(true);
     expect(await isRevoked(planter)).toBe(true);
@@ -67,7 +67,7 @@ describe('POST /api/v1/auth/logout with planted cookies', () => {
   it('scope=global behind junk cookies signs the victim out on every device', async () => {
     const victim = await registerUser(t.app);
     const otherDevice = await loginUser(t.app, victim.email);
-    const res = await logout(`accessToken=x; accessToken=${victim.accessToken}; refreshToken=${victim.refreshToken}`, 'global');
+    const res = await logout(`${ACCESS_COOKIE}=x; ${ACCESS_COOKIE}=${victim.accessToken}; ${REFRESH_COOKIE}=${victim.refreshToken}`, 'global');
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ success: true, message: expect.any(String), revokedSessions: 2 });
     expect(await isRevoked(otherDevice)).toBe(true);
@@ -76,7 +76,7 @@ describe('POST /api/v1/auth/logout with planted cookies', () => {
   it('scope=others behind junk cookies keeps this device and signs out the others', async () => {
     const victim = await registerUser(t.app);
     const otherDevice = await loginUser(t.app, victim.email);
-    const res = await logout(`accessToken=x; accessToken=${victim.accessToken}`, 'others');
+    const res = await logout(`${ACCESS_COOKIE}=x; ${ACCESS_COOKIE}=${victim.accessToken}`, 'others');
     expect(res.status).toBe(200);
     expect(await isRevoked(otherDevice)).toBe(true);
     expect(await me(victim)).toBe(200);
@@ -86,7 +86,7 @@ describe('POST /api/v1/auth/logout with planted cookies', () => {
     const victim = await registerUser(t.app);
     const otherDevice = await loginUser(t.app, victim.email);
     const planter = await registerUser(t.app);
-    const res = await logout(`accessToken=${planter.accessToken}; accessToken=${victim.accessToken}`, 'others');
+    const res = await logout(`${ACCESS_COOKIE}=${planter.accessToken}; ${ACCESS_COOKIE}=${victim.accessToken}`, 'others');
     expect(res.status).toBe(401);
     expect(res.body).toEqual({ success: false, code: 'UNAUTHORIZED', message: expect.any(String) });
     expectAuthCookiesExpired(res);
@@ -95,13 +95,13 @@ describe('POST /api/v1/auth/logout with planted cookies', () => {
 
   it('the same cookie sent twice is one credential', async () => {
     const user = await registerUser(t.app);
-    const res = await logout(`accessToken=${user.accessToken}; accessToken=${user.accessToken}`, 'others');
+    const res = await logout(`${ACCESS_COOKIE}=${user.accessToken}; ${ACCESS_COOKIE}=${user.accessToken}`, 'others');
     expect(res.status).toBe(200);
   });
 
   it(`looks at every one of ${MAX_VALUES_PER_COOKIE} values of a name: the real cookie behind ${MAX_VALUES_PER_COOKIE - 1} decoys is revoked`, async () => {
     const user = await registerUser(t.app);
-    const res = await logout(`${decoyCookies(MAX_VALUES_PER_COOKIE - 1)}; refreshToken=${user.refreshToken}`);
+    const res = await logout(`${decoyCookies(MAX_VALUES_PER_COOKIE - 1)}; ${REFRESH_COOKIE}=${user.refreshToken}`);
     expect(res.status).toBe(200);
     expect(await isRevoked(user)).toBe(true);
   });
@@ -110,7 +110,7 @@ describe('POST /api/v1/auth/logout with planted cookies', () => {
     for (const realFirst of [true, false]) {
       const user = await registerUser(t.app);
       const decoys = decoyCookies(MAX_VALUES_PER_COOKIE);
-      const res = await logout(realFirst ? `refreshToken=${user.refreshToken}; ${decoys}` : `${decoys}; refreshToken=${user.refreshToken}`);
+      const res = await logout(realFirst ? `${REFRESH_COOKIE}=${user.refreshToken}; ${decoys}` : `${decoys}; ${REFRESH_COOKIE}=${user.refreshToken}`);
       expect(res.status).toBe(401);
       expect(res.body).toEqual({ success: false, code: 'UNAUTHORIZED', message: expect.any(String) });
       expectAuthCookiesExpired(res);
@@ -125,7 +125,7 @@ describe('POST /api/v1/auth/refresh with planted cookies', () => {
     const planter = await registerUser(t.app);
     const res = await request(t.app)
       .post('/api/v1/auth/refresh')
-      .set('Cookie', `refreshToken=${planter.refreshToken}; refreshToken=${victim.refreshToken}`);
+      .set('Cookie', `${REFRESH_COOKIE}=${planter.refreshToken}; ${REFRESH_COOKIE}=${victim.refreshToken}`);
     expect(res.status).toBe(401);
     expect(res.body).toEqual({ success: false, code: 'UNAUTHORIZED', message: expect.any(String) });
     expect(res.body.accessToken).toBeUndefined();
@@ -140,7 +140,7 @@ describe('POST /api/v1/auth/refresh with planted cookies', () => {
 
   it(`the real refresh token with ${MAX_VALUES_PER_COOKIE} decoys behind it (more than ${MAX_VALUES_PER_COOKIE} values) is refused: 401, cookies expired, not rotated`, async () => {
     const user = await registerUser(t.app);
-    const res = await request(t.app).post('/api/v1/auth/refresh').set('Cookie', `refreshToken=${user.refreshToken}; ${decoyCookies(MAX_VALUES_PER_COOKIE)}`);
+    const res = await request(t.app).post('/api/v1/auth/refresh').set('Cookie', `${REFRESH_COOKIE}=${user.refreshToken}; ${decoyCookies(MAX_VALUES_PER_COOKIE)}`);
     expect(res.status).toBe(401);
     expect(res.body.accessToken).toBeUndefined();
     expectAuthCookiesExpired(res);
@@ -150,21 +150,21 @@ describe('POST /api/v1/auth/refresh with planted cookies', () => {
 
   it('a junk refresh cookie in front of the real one: 401, both cookies expired', async () => {
     const victim = await registerUser(t.app);
-    const res = await request(t.app).post('/api/v1/auth/refresh').set('Cookie', `refreshToken=x; refreshToken=${victim.refreshToken}`);
+    const res = await request(t.app).post('/api/v1/auth/refresh').set('Cookie', `${REFRESH_COOKIE}=x; ${REFRESH_COOKIE}=${victim.refreshToken}`);
     expect(res.status).toBe(401);
     expectAuthCookiesExpired(res);
   });
 
   it('the same refresh token sent twice is one token: 200, rotated', async () => {
     const user = await registerUser(t.app);
-    const res = await request(t.app).post('/api/v1/auth/refresh').set('Cookie', `refreshToken=${user.refreshToken}; refreshToken=${user.refreshToken}`);
+    const res = await request(t.app).post('/api/v1/auth/refresh').set('Cookie', `${REFRESH_COOKIE}=${user.refreshToken}; ${REFRESH_COOKIE}=${user.refreshToken}`);
     expect(res.status).toBe(200);
-    expect(cookiesOf(res).refreshToken?.value).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(cookiesOf(res)[REFRESH_COOKIE]?.value).toMatch(/^[A-Za-z0-9_-]{43}$/);
   });
 
   it('an emptied cookie of the same name is no token: 200', async () => {
     const user = await registerUser(t.app);
-    const res = await request(t.app).post('/api/v1/auth/refresh').set('Cookie', `refreshToken=; refreshToken=${user.refreshToken}`);
+    const res = await request(t.app).post('/api/v1/auth/refresh').set('Cookie', `${REFRESH_COOKIE}=; ${REFRESH_COOKIE}=${user.refreshToken}`);
     expect(res.status).toBe(200);
   });
 });
@@ -173,14 +173,14 @@ describe('protected routes with planted access cookies', () => {
   it("two different access cookies, both valid: 401, never the planter's account", async () => {
     const victim = await registerUser(t.app);
     const planter = await registerUser(t.app);
-    const res = await request(t.app).get('/api/v1/users/me').set('Cookie', `accessToken=${planter.accessToken}; accessToken=${victim.accessToken}`);
+    const res = await request(t.app).get('/api/v1/users/me').set('Cookie', `${ACCESS_COOKIE}=${planter.accessToken}; ${ACCESS_COOKIE}=${victim.accessToken}`);
     expect(res.status).toBe(401);
     expect(res.body).toEqual({ success: false, code: 'UNAUTHORIZED', message: expect.any(String) });
   });
 
   it('the same access cookie twice, or quoted as RFC 6265 allows, is read as the one token', async () => {
     const user = await registerUser(t.app);
-    for (const cookie of [`accessToken=${user.accessToken}; accessToken=${user.accessToken}`, `accessToken="${user.accessToken}"`]) {
+    for (const cookie of [`${ACCESS_COOKIE}=${user.accessToken}; ${ACCESS_COOKIE}=${user.accessToken}`, `${ACCESS_COOKIE}="${user.accessToken}"`]) {
       const res = await request(t.app).get('/api/v1/users/me').set('Cookie', cookie);
       expect(res.status).toBe(200);
       expect(res.body.user.id).toBe(user.id);

@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { bearer, loginUser, PASSWORD, registerUser, uniqueEmail, type SignedInUser } from './support/auth-helpers';
+import { bearer, loginUser, PASSWORD, registerUser, uniqueEmail, type SignedInUser, REFRESH_COOKIE } from './support/auth-helpers';
 import { startOwnDatabase, type OwnDatabase } from './support/own-database';
 import { startTestApp, type TestApp } from './support/test-app';
 
@@ -70,9 +70,9 @@ type Send = (user: SignedInUser, other: SignedInUser) => request.Test;
 const requestsThatNeedTheDatabase: Array<[string, Send]> = [
   ['POST /auth/register', () => api().post('/api/v1/auth/register').send({ email: uniqueEmail(), password: PASSWORD })],
   ['POST /auth/login', (user) => api().post('/api/v1/auth/login').send({ email: user.email, password: PASSWORD })],
-  ['POST /auth/refresh', (user) => api().post('/api/v1/auth/refresh').set('Cookie', `refreshToken=${user.refreshToken}`)],
+  ['POST /auth/refresh', (user) => api().post('/api/v1/auth/refresh').set('Cookie', `${REFRESH_COOKIE}=${user.refreshToken}`)],
   ['POST /auth/logout', (user) => api().post('/api/v1/auth/logout').set(...bearer(user))],
-  ['POST /auth/logout by the refresh cookie alone', (user) => api().post('/api/v1/auth/logout').set('Cookie', `refreshToken=${user.refreshToken}`)],
+  ['POST /auth/logout by the refresh cookie alone', (user) => api().post('/api/v1/auth/logout').set('Cookie', `${REFRESH_COOKIE}=${user.refreshToken}`)],
   ['POST /auth/logout?scope=global', (user) => api().post('/api/v1/auth/logout?scope=global').set(...bearer(user))],
   ['GET /auth/sessions', (user) => api().get('/api/v1/auth/sessions').set(...bearer(user))],
   ['DELETE /auth/sessions/:id', (user, other) => api().delete(`/api/v1/auth/sessions/${other.sessionId}`).set(...bearer(user))],
@@ -110,7 +110,7 @@ describe('the database process hangs (SIGSTOP) while the API runs', () => {
       const sends = [
         () => request(limited.app).post('/api/v1/auth/login').send({ email: user.email, password: PASSWORD }),
         () => request(limited.app).post('/api/v1/auth/register').send({ email: uniqueEmail(), password: PASSWORD }),
-        () => request(limited.app).post('/api/v1/auth/refresh').set('Cookie', `refreshToken=${user.refreshToken}`),
+        () => request(limited.app).post('/api/v1/auth/refresh').set('Cookie', `${REFRESH_COOKIE}=${user.refreshToken}`),
       ];
       for (const send of sends) {
         const { res, elapsedMs } = await timed(send);
@@ -188,7 +188,7 @@ describe('the database resumes (SIGCONT)', () => {
 
     expect((await api().get('/api/v1/users/me').set(...bearer(user))).status).toBe(200);
     const again = await loginUser(t.app, user.email);
-    const refreshed = await api().post('/api/v1/auth/refresh').set('Cookie', `refreshToken=${again.refreshToken}`);
+    const refreshed = await api().post('/api/v1/auth/refresh').set('Cookie', `${REFRESH_COOKIE}=${again.refreshToken}`);
     expect(refreshed.status).toBe(200);
     expect((await api().post('/api/v1/auth/logout').set(...bearer(again))).status).toBe(200);
     expect((await api().get('/api/v1/users/me').set(...bearer(again))).status).toBe(401);

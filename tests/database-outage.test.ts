@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { bearer, cookiesOf, expectAuthCookiesExpired, PASSWORD, registerUser, uniqueEmail, type SignedInUser } from './support/auth-helpers';
+import { bearer, cookiesOf, expectAuthCookiesExpired, PASSWORD, registerUser, uniqueEmail, type SignedInUser, REFRESH_COOKIE } from './support/auth-helpers';
 import { startOwnDatabase, type OwnDatabase } from './support/own-database';
 import { startTestApp, type TestApp } from './support/test-app';
 
@@ -73,7 +73,7 @@ describe('the database stops while the API runs', () => {
     ['register', () => api().post('/api/v1/auth/register').send({ email: uniqueEmail(), password: PASSWORD })],
     ['GET /users/me', () => api().get('/api/v1/users/me').set(...bearer(user))],
     ['GET /auth/sessions', () => api().get('/api/v1/auth/sessions').set(...bearer(user))],
-    ['refresh', () => api().post('/api/v1/auth/refresh').set('Cookie', `refreshToken=${user.refreshToken}`)],
+    ['refresh', () => api().post('/api/v1/auth/refresh').set('Cookie', `${REFRESH_COOKIE}=${user.refreshToken}`)],
   ])('%s answers 503 SERVICE_UNAVAILABLE JSON, promptly', async (_name, send) => {
     expectUnavailable(await send().timeout(ANSWER_WITHIN_MS));
   });
@@ -114,7 +114,7 @@ describe('the database comes back on the same port and data folder', () => {
   it('login, refresh and logout work again', async () => {
     const login = await api().post('/api/v1/auth/login').send({ email: user.email, password: PASSWORD });
     expect(login.status).toBe(200);
-    const refreshed = await api().post('/api/v1/auth/refresh').set('Cookie', `refreshToken=${cookiesOf(login).refreshToken!.value}`);
+    const refreshed = await api().post('/api/v1/auth/refresh').set('Cookie', `${REFRESH_COOKIE}=${cookiesOf(login)[REFRESH_COOKIE]!.value}`);
     expect(refreshed.status).toBe(200);
     const out = await api().post('/api/v1/auth/logout').set('Authorization', `Bearer ${login.body.accessToken}`);
     expect(out.status).toBe(200);

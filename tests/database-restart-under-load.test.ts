@@ -1,6 +1,6 @@
 import setCookieParser from 'set-cookie-parser';
 import { startApiProcess, type ApiProcess } from './support/api-process';
-import { PASSWORD, uniqueEmail } from './support/auth-helpers';
+import { PASSWORD, uniqueEmail, REFRESH_COOKIE } from './support/auth-helpers';
 import { startOwnDatabase, type OwnDatabase } from './support/own-database';
 
 /**
@@ -92,13 +92,13 @@ async function runClient(email: string, stop: { now: boolean }): Promise<void> {
     const bearer = () => ({ Authorization: `Bearer ${session.accessToken}` });
 
     if ((await send('GET', '/api/v1/users/me', bearer()))?.status !== 200) continue;
-    const refreshed = await send('POST', '/api/v1/auth/refresh', { Cookie: `refreshToken=${session.refreshToken}` });
+    const refreshed = await send('POST', '/api/v1/auth/refresh', { Cookie: `${REFRESH_COOKIE}=${session.refreshToken}` });
     if (refreshed?.status !== 200) continue;
     session.accessToken = refreshed.body.accessToken as string;
     if (refreshed.cookies.refreshToken) session.refreshToken = refreshed.cookies.refreshToken;
     if ((await send('GET', '/api/v1/users/me', bearer()))?.status !== 200) continue;
 
-    const logout = await send('POST', '/api/v1/auth/logout', { ...bearer(), Cookie: `refreshToken=${session.refreshToken}` });
+    const logout = await send('POST', '/api/v1/auth/logout', { ...bearer(), Cookie: `${REFRESH_COOKIE}=${session.refreshToken}` });
     if (logout?.status === 200) loggedOut.push({ ...session });
   }
 }
@@ -164,7 +164,7 @@ describe('the database stopped and restarted while clients log in, refresh and l
     // No revocation lost: every session logged out with a 200 is still dead, by either token.
     for (const session of loggedOut) {
       const me = await send('GET', '/api/v1/users/me', { Authorization: `Bearer ${session.accessToken}` });
-      const refresh = await send('POST', '/api/v1/auth/refresh', { Cookie: `refreshToken=${session.refreshToken}` });
+      const refresh = await send('POST', '/api/v1/auth/refresh', { Cookie: `${REFRESH_COOKIE}=${session.refreshToken}` });
       expect({ me: me?.status, refresh: refresh?.status }).toEqual({ me: 401, refresh: 401 });
     }
   }, 120_000);

@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import jwt from 'jsonwebtoken';
 import pino from 'pino';
 import { createHttpServer } from '../src/http/http-server';
-import { PASSWORD, registerUser, type SignedInUser } from './support/auth-helpers';
+import { PASSWORD, registerUser, type SignedInUser, ACCESS_COOKIE, REFRESH_COOKIE } from './support/auth-helpers';
 import { seededRandom } from './support/seeded-random';
 import { startTestApp, type TestApp } from './support/test-app';
 
@@ -84,7 +84,7 @@ const cookie = fc.option(
   fc.oneof(
     fc.array(fc.tuple(cookieName, cookieValue), { maxLength: 6 }).map((pairs) => () => pairs.map(([name, value]) => `${name}=${value()}`).join('; ')),
     headerText().map((s) => () => s),
-    bigHeaderText.map((s) => () => `accessToken=${s}`),
+    bigHeaderText.map((s) => () => `${ACCESS_COOKIE}=${s}`),
   ),
   { nil: undefined },
 );
@@ -341,7 +341,7 @@ describe(`fuzzing the HTTP layer with raw bytes (seed ${SEED})`, () => {
       headers: fc.array(
         fc.tuple(
           mostly(fc.constantFrom('Host', 'Content-Length', 'Transfer-Encoding', 'Content-Type', 'Cookie', 'Authorization', 'Expect', 'Connection', 'Origin'), byteString(12)),
-          mostly(fc.constantFrom('0', '5', '-1', 'chunked', 'application/json', 'close', '100-continue', 'accessToken=a; refreshToken=b', 'Bearer a.b.c', 'x'), byteString(30)),
+          mostly(fc.constantFrom('0', '5', '-1', 'chunked', 'application/json', 'close', '100-continue', `${ACCESS_COOKIE}=a; ${REFRESH_COOKIE}=b`, 'Bearer a.b.c', 'x'), byteString(30)),
         ),
         { maxLength: 6 },
       ),

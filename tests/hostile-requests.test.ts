@@ -7,7 +7,7 @@ import pino from 'pino';
 import request from 'supertest';
 import { loadConfig } from '../src/config';
 import { createHttpServer, slowClientLimits } from '../src/http/http-server';
-import { bearer, PASSWORD, registerUser, uniqueEmail, type SignedInUser } from './support/auth-helpers';
+import { bearer, PASSWORD, registerUser, uniqueEmail, type SignedInUser, ACCESS_COOKIE, REFRESH_COOKIE } from './support/auth-helpers';
 import { writeAndWaitForClose } from './support/raw-socket';
 import { startTestApp, TEST_SECRET, type TestApp } from './support/test-app';
 
@@ -145,7 +145,7 @@ describe('prototype pollution where the input is accepted', () => {
     const me = await request(t.app).get('/api/v1/users/me').set('Authorization', `Bearer ${token}`);
     expect(me.status).toBe(200);
     expect(me.body.user.id).toBe(victim.id);
-    const byCookie = await request(t.app).get('/api/v1/users/me').set('Cookie', `__proto__=x; constructor=y; accessToken=${token}`);
+    const byCookie = await request(t.app).get('/api/v1/users/me').set('Cookie', `__proto__=x; constructor=y; ${ACCESS_COOKIE}=${token}`);
     expect(byCookie.status).toBe(200);
 
     // Logout's query takes `scope` and nothing else (issue 21): the polluting keys are parsed, then refused.
@@ -165,13 +165,13 @@ describe('hostile cookies', () => {
   it.each([
     ['a cookie without a value', 'accessToken'],
     ['only separators', '=;;; ;='],
-    ['bad percent-encoding', 'accessToken=%E0%A4%A; refreshToken=%'],
-    ['a JSON cookie (cookie-parser turns "j:" into an object)', 'accessToken=j:{"$gt":""}; refreshToken=j:["a"]'],
-    ['the access cookie twice, a bad one first', `accessToken=garbage; accessToken=${'A'.repeat(10)}`],
-    ['a 7 KB cookie', `accessToken=${'A'.repeat(7 * 1024)}`],
-    ['a JWT-shaped cookie over 8 KB', `accessToken=${'A'.repeat(4096)}.${'A'.repeat(4096)}.${'A'.repeat(100)}`],
+    ['bad percent-encoding', `${ACCESS_COOKIE}=%E0%A4%A; ${REFRESH_COOKIE}=%`],
+    ['a JSON cookie (cookie-parser turns "j:" into an object)', `${ACCESS_COOKIE}=j:{"$gt":""}; ${REFRESH_COOKIE}=j:["a"]`],
+    ['the access cookie twice, a bad one first', `${ACCESS_COOKIE}=garbage; ${ACCESS_COOKIE}=${'A'.repeat(10)}`],
+    ['a 7 KB cookie', `${ACCESS_COOKIE}=${'A'.repeat(7 * 1024)}`],
+    ['a JWT-shaped cookie over 8 KB', `${ACCESS_COOKIE}=${'A'.repeat(4096)}.${'A'.repeat(4096)}.${'A'.repeat(100)}`],
     ['three hundred cookies', Array.from({ length: 300 }, (_, i) => `c${i}=${i}`).join('; ')],
-    ['a __proto__ cookie', '__proto__=x; constructor=y; accessToken=z'],
+    ['a __proto__ cookie', `__proto__=x; constructor=y; ${ACCESS_COOKIE}=z`],
   ])('%s → 401 on an authenticated route, 401 at refresh and at logout', async (_case, cookie) => {
     expectJsonError(await request(t.app).get('/api/v1/users/me').set('Cookie', cookie), 401, 'UNAUTHORIZED');
     expectJsonError(await request(t.app).post('/api/v1/auth/refresh').set('Cookie', cookie), 401, 'UNAUTHORIZED');
@@ -179,12 +179,12 @@ describe('hostile cookies', () => {
   });
 
   it('two different access cookies authenticate nothing, even with the genuine one first (tests/cookie-tossing.test.ts)', async () => {
-    const res = await request(t.app).get('/api/v1/users/me').set('Cookie', `accessToken=${user.accessToken}; accessToken=garbage`);
+    const res = await request(t.app).get('/api/v1/users/me').set('Cookie', `${ACCESS_COOKIE}=${user.accessToken}; ${ACCESS_COOKIE}=garbage`);
     expectJsonError(res, 401, 'UNAUTHORIZED');
   });
 
   it('two Cookie headers do not cause an error', async () => {
-    const res = await request(t.app).get('/api/v1/users/me').set('Cookie', ['accessToken=a', 'accessToken=b'] as unknown as string);
+    const res = await request(t.app).get('/api/v1/users/me').set('Cookie', [`${ACCESS_COOKIE}=a`, `${ACCESS_COOKIE}=b`] as unknown as string);
     expectJsonError(res, 401, 'UNAUTHORIZED');
   });
 });
@@ -300,7 +300,7 @@ describe('requests Node refuses before Express sees them (a real socket)', () =>
   }
 
   it('headers over the server limit → 431 HEADERS_TOO_LARGE JSON', async () => {
-    const res = await raw(`GET /api/v1/users/me HTTP/1.1\r\nHost: x\r\nCookie: accessToken=${'A'.repeat(40_000)}\r\n\r\n`);
+    const res = await raw(`GET /api/v1/users/me HTTP/1.1\r\nHost: x\r\nCookie: ${ACCESS_COOKIE}=${'A'.repeat(40_000)}\r\n\r\n`);
     expectRawJsonError(res, 431, 'HEADERS_TOO_LARGE');
   });
 
@@ -369,7 +369,7 @@ describe('requests Node refuses before Express sees them (a real socket)', () =>
   });
 
   it('a cookie with control characters → 4xx JSON', async () => {
-    const res = await raw('GET /api/v1/users/me HTTP/1.1\r\nHost: x\r\nCookie: accessToken=\u0001\u0002\u007f\r\nConnection: close\r\n\r\n');
+    const res = await raw(`GET /api/v1/users/me HTTP/1.1\r\nHost: x\r\nCookie: ${ACCESS_COOKIE}=\u0001\u0002\u007f\r\nConnection: close\r\n\r\n`);
     expect(res.status).toBeGreaterThanOrEqual(400);
     expect(res.status).toBeLessThan(500);
     expect(JSON.parse(res.body)).toMatchObject({ success: false, code: expect.any(String) });

@@ -3,7 +3,7 @@ import jwt from 'jsonwebtoken';
 import { Types } from 'mongoose';
 import request from 'supertest';
 import { CLOCK_ALLOWANCE_SECONDS } from '../src/auth/tokens';
-import { bearer, registerUser, type SignedInUser } from './support/auth-helpers';
+import { bearer, registerUser, type SignedInUser, ACCESS_COOKIE } from './support/auth-helpers';
 import { startTestApp, TEST_SECRET, type TestApp } from './support/test-app';
 
 /**
@@ -123,7 +123,7 @@ describe('hostile access tokens', () => {
   });
 
   it.each(hostileTokens)('as the access cookie: %s → 401', async (_name, make) => {
-    expectUnauthorized(await request(t.app).get('/api/v1/users/me').set('Cookie', `accessToken=${make()}`));
+    expectUnauthorized(await request(t.app).get('/api/v1/users/me').set('Cookie', `${ACCESS_COOKIE}=${make()}`));
   });
 
   it.each(hostileTokens)('at logout (with no refresh cookie to fall back on): %s → 401', async (_name, make) => {
@@ -134,7 +134,7 @@ describe('hostile access tokens', () => {
     // Its own requests, so the check means as much when it runs alone or first (jest --randomize).
     for (const [, make] of hostileTokens) {
       expectUnauthorized(await request(t.app).post('/api/v1/auth/logout?scope=global').set('Authorization', `Bearer ${make()}`));
-      expectUnauthorized(await request(t.app).post('/api/v1/auth/logout').set('Cookie', `accessToken=${make()}`));
+      expectUnauthorized(await request(t.app).post('/api/v1/auth/logout').set('Cookie', `${ACCESS_COOKIE}=${make()}`));
       expectUnauthorized(await request(t.app).delete(`/api/v1/auth/sessions/${claims.sid}`).set('Authorization', `Bearer ${make()}`));
     }
     expect(await t.models.SessionRevocation.exists({ _id: claims.sid })).toBeNull();
@@ -174,12 +174,12 @@ describe('odd Authorization headers', () => {
   });
 
   it('the header wins over the cookie: a bad header is not rescued by a genuine cookie', async () => {
-    const res = await request(t.app).get('/api/v1/users/me').set('Authorization', 'Bearer a.b.c').set('Cookie', `accessToken=${user.accessToken}`);
+    const res = await request(t.app).get('/api/v1/users/me').set('Authorization', 'Bearer a.b.c').set('Cookie', `${ACCESS_COOKIE}=${user.accessToken}`);
     expectUnauthorized(res);
   });
 
   it('the header wins over the cookie: a genuine header is not spoiled by a bad cookie', async () => {
-    const res = await request(t.app).get('/api/v1/users/me').set(...bearer(user)).set('Cookie', 'accessToken=garbage');
+    const res = await request(t.app).get('/api/v1/users/me').set(...bearer(user)).set('Cookie', `${ACCESS_COOKIE}=garbage`);
     expect(res.status).toBe(200);
   });
 });

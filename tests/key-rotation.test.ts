@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import request from 'supertest';
-import { bearer, registerUser, type SignedInUser } from './support/auth-helpers';
+import { bearer, registerUser, type SignedInUser, REFRESH_COOKIE } from './support/auth-helpers';
 import { startTestApp, type TestApp } from './support/test-app';
 
 /**
@@ -36,7 +36,7 @@ const kidOf = (token: string) => (jwt.decode(token, { complete: true })?.header 
 const me = async (app: TestApp, user: Pick<SignedInUser, 'accessToken'>) => (await request(app.app).get('/api/v1/users/me').set(...bearer(user))).status;
 
 async function refresh(app: TestApp, user: SignedInUser) {
-  return request(app.app).post('/api/v1/auth/refresh').set('Cookie', `refreshToken=${user.refreshToken}`);
+  return request(app.app).post('/api/v1/auth/refresh').set('Cookie', `${REFRESH_COOKIE}=${user.refreshToken}`);
 }
 
 describe('access tokens name the key that signed them', () => {

@@ -2,7 +2,7 @@ import jwt from 'jsonwebtoken';
 import { Types } from 'mongoose';
 import request from 'supertest';
 import { hashToken } from '../src/sessions/refresh-tokens';
-import { bearer, cookiesOf, expectAuthCookiesExpired, loginUser, registerUser, type SignedInUser } from './support/auth-helpers';
+import { bearer, cookiesOf, expectAuthCookiesExpired, loginUser, registerUser, type SignedInUser, ACCESS_COOKIE, REFRESH_COOKIE } from './support/auth-helpers';
 import { startTestApp, TEST_SECRET, type TestApp } from './support/test-app';
 import { createTestClock } from './support/test-clock';
 
@@ -22,9 +22,9 @@ async function expectSessionRevoked(user: SignedInUser) {
 
 async function expectTokensDead(user: SignedInUser) {
   expect((await request(t.app).get('/api/v1/users/me').set(...bearer(user))).status).toBe(401);
-  expect((await request(t.app).get('/api/v1/users/me').set('Cookie', `accessToken=${user.accessToken}`)).status).toBe(401);
+  expect((await request(t.app).get('/api/v1/users/me').set('Cookie', `${ACCESS_COOKIE}=${user.accessToken}`)).status).toBe(401);
   expect((await request(t.app).get('/api/v1/auth/sessions').set(...bearer(user))).status).toBe(401);
-  expect((await request(t.app).post('/api/v1/auth/refresh').set('Cookie', `refreshToken=${user.refreshToken}`)).status).toBe(401);
+  expect((await request(t.app).post('/api/v1/auth/refresh').set('Cookie', `${REFRESH_COOKIE}=${user.refreshToken}`)).status).toBe(401);
   expect((await logout().set(...bearer(user))).status).toBe(401);
 }
 
@@ -58,14 +58,14 @@ describe('POST /api/v1/auth/logout', () => {
 
   it('logs out with the access-token cookie alone', async () => {
     const user = await registerUser(t.app);
-    const res = await logout().set('Cookie', `accessToken=${user.accessToken}`);
+    const res = await logout().set('Cookie', `${ACCESS_COOKIE}=${user.accessToken}`);
     expect(res.status).toBe(200);
     await expectSessionRevoked(user);
   });
 
   it('logs out with the refresh-token cookie alone (curl --cookie "refreshToken=…")', async () => {
     const user = await registerUser(t.app);
-    const res = await logout().set('Cookie', `refreshToken=${user.refreshToken}`);
+    const res = await logout().set('Cookie', `${REFRESH_COOKIE}=${user.refreshToken}`);
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ success: true, message: 'Logged out successfully' });
     expectAuthCookiesExpired(res);
@@ -78,7 +78,7 @@ describe('POST /api/v1/auth/logout', () => {
     const expired = jwt.sign({ sid: user.sessionId }, TEST_SECRET, {
       algorithm: 'HS256', subject: user.id, issuer: t.config.jwt.issuer, audience: t.config.jwt.audience, jwtid: 'x', expiresIn: -10,
     });
-    const res = await logout().set('Cookie', `accessToken=${expired}; refreshToken=${user.refreshToken}`);
+    const res = await logout().set('Cookie', `${ACCESS_COOKIE}=${expired}; ${REFRESH_COOKIE}=${user.refreshToken}`);
     expect(res.status).toBe(200);
     await expectSessionRevoked(user);
   });
@@ -92,7 +92,7 @@ describe('POST /api/v1/auth/logout', () => {
     const me = await request(t.app).get('/api/v1/users/me').set(...bearer(phone));
     expect(me.status).toBe(200);
     expect(me.body.user.email).toBe(laptop.email);
-    const refreshed = await request(t.app).post('/api/v1/auth/refresh').set('Cookie', `refreshToken=${phone.refreshToken}`);
+    const refreshed = await request(t.app).post('/api/v1/auth/refresh').set('Cookie', `${REFRESH_COOKIE}=${phone.refreshToken}`);
     expect(refreshed.status).toBe(200);
     expect(await t.models.SessionRevocation.exists({ _id: phone.sessionId })).toBeNull();
   });
@@ -115,7 +115,7 @@ describe('POST /api/v1/auth/logout', () => {
   it.each(['local', 'others', 'global'])('scope=%s: a refused logout expires each auth cookie exactly once', async (scope) => {
     // local and global expire the cookies before authenticating, and the route's error step expires them
     // for a 401 too: the second must not repeat the headers.
-    const res = await logout().query({ scope }).set('Cookie', 'accessToken=not.a.jwt');
+    const res = await logout().query({ scope }).set('Cookie', `${ACCESS_COOKIE}=not.a.jwt`);
     expect(res.status).toBe(401);
     const names = (res.headers['set-cookie'] as unknown as string[]).map((line) => line.split('=')[0]);
     expect(names.sort()).toEqual(['accessToken', 'refreshToken']);
@@ -125,8 +125,8 @@ describe('POST /api/v1/auth/logout', () => {
 
   it.each([
     ['a garbage Bearer token', { Authorization: 'Bearer not.a.jwt' }],
-    ['a garbage access cookie', { Cookie: 'accessToken=garbage' }],
-    ['an unknown refresh cookie', { Cookie: `refreshToken=${'A'.repeat(43)}` }],
+    ['a garbage access cookie', { Cookie: `${ACCESS_COOKIE}=garbage` }],
+    ['an unknown refresh cookie', { Cookie: `${REFRESH_COOKIE}=${'A'.repeat(43)}` }],
     ['a token signed with another secret', { Authorization: `Bearer ${jwt.sign({ sid: new Types.ObjectId().toString() }, 'x'.repeat(40), { subject: new Types.ObjectId().toString(), jwtid: 'j' })}` }],
   ])('answers 401 and expires both cookies for %s', async (_name, headers) => {
     const res = await logout().set(headers);
@@ -140,15 +140,15 @@ describe('POST /api/v1/auth/logout', () => {
     const strict = await startTestApp({ REFRESH_REUSE_GRACE_SECONDS: '0' }, t.dbName, { clock: clock.now });
     try {
       const user = await registerUser(strict.app);
-      const rotated = await request(strict.app).post('/api/v1/auth/refresh').set('Cookie', `refreshToken=${user.refreshToken}`);
+      const rotated = await request(strict.app).post('/api/v1/auth/refresh').set('Cookie', `${REFRESH_COOKIE}=${user.refreshToken}`);
       expect(rotated.status).toBe(200);
       // Without this step the rotation is 0 ms old, which a grace of 0 s still covers.
       clock.advance(1000);
-      const res = await request(strict.app).post('/api/v1/auth/logout').set('Cookie', `refreshToken=${user.refreshToken}`);
+      const res = await request(strict.app).post('/api/v1/auth/logout').set('Cookie', `${REFRESH_COOKIE}=${user.refreshToken}`);
       expect(res.status).toBe(401);
       // The refused logout revoked nothing: the successor still works.
       expect(await strict.models.SessionRevocation.exists({ _id: user.sessionId })).toBeNull();
-      expect((await request(strict.app).post('/api/v1/auth/refresh').set('Cookie', `refreshToken=${cookiesOf(rotated).refreshToken!.value}`)).status).toBe(200);
+      expect((await request(strict.app).post('/api/v1/auth/refresh').set('Cookie', `${REFRESH_COOKIE}=${cookiesOf(rotated)[REFRESH_COOKIE]!.value}`)).status).toBe(200);
     } finally {
       await strict.connection.close();
     }

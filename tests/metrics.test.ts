@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { bearer, loginUser, PASSWORD, registerUser, uniqueEmail } from './support/auth-helpers';
+import { bearer, loginUser, PASSWORD, registerUser, uniqueEmail, REFRESH_COOKIE } from './support/auth-helpers';
 import { createMetrics } from '../src/metrics/metrics';
 import { scrape, serveMetrics, valueOf, type MetricsListener } from './support/metrics-scrape';
 import { startTestApp, type TestApp } from './support/test-app';
@@ -122,9 +122,9 @@ describe('auth counters', () => {
   it('refreshes, by whether they rotated the token or fell within the grace period', async () => {
     const user = await registerUser(t.app);
     const watch = await m.watch();
-    const rotated = await request(t.app).post('/api/v1/auth/refresh').set('Cookie', `refreshToken=${user.refreshToken}`);
+    const rotated = await request(t.app).post('/api/v1/auth/refresh').set('Cookie', `${REFRESH_COOKIE}=${user.refreshToken}`);
     // The same token again at once, as a second tab would: within REFRESH_REUSE_GRACE_SECONDS (10 s).
-    const concurrent = await request(t.app).post('/api/v1/auth/refresh').set('Cookie', `refreshToken=${user.refreshToken}`);
+    const concurrent = await request(t.app).post('/api/v1/auth/refresh').set('Cookie', `${REFRESH_COOKIE}=${user.refreshToken}`);
     expect([rotated.status, concurrent.status]).toEqual([200, 200]);
     expect(await watch.delta('auth_refreshes_total', { outcome: 'rotated' })).toBe(1);
     expect(await watch.delta('auth_refreshes_total', { outcome: 'within_grace' })).toBe(1);
@@ -137,8 +137,8 @@ describe('auth counters', () => {
     try {
       const user = await registerUser(strict.app);
       const watch = await listener.watch();
-      expect((await request(strict.app).post('/api/v1/auth/refresh').set('Cookie', `refreshToken=${user.refreshToken}`)).status).toBe(200);
-      const replay = await request(strict.app).post('/api/v1/auth/refresh').set('Cookie', `refreshToken=${user.refreshToken}`);
+      expect((await request(strict.app).post('/api/v1/auth/refresh').set('Cookie', `${REFRESH_COOKIE}=${user.refreshToken}`)).status).toBe(200);
+      const replay = await request(strict.app).post('/api/v1/auth/refresh').set('Cookie', `${REFRESH_COOKIE}=${user.refreshToken}`);
       expect(replay.body.code).toBe('REFRESH_TOKEN_REUSED');
       expect(await watch.delta('auth_refresh_token_reuse_detections_total')).toBe(1);
       expect(await watch.delta('auth_session_revocations_total', { reason: 'refresh_reuse' })).toBe(1);

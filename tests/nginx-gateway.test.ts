@@ -4,7 +4,7 @@ import { performance } from 'node:perf_hooks';
 import jwt from 'jsonwebtoken';
 import { findFreePort } from '../src/dev-database/free-port';
 import { startApiProcess, type ApiProcess } from './support/api-process';
-import { PASSWORD, uniqueEmail } from './support/auth-helpers';
+import { PASSWORD, uniqueEmail, ACCESS_COOKIE } from './support/auth-helpers';
 import { findNginx, NGINX_EXAMPLE, renderNginxExample, startNginx, startRecordingUpstream, type Gateway, type UpstreamHit } from './support/nginx-gateway';
 import { processDatabase } from './support/process-database';
 
@@ -97,7 +97,7 @@ describeWithNginx('nginx auth_request in front of an app (examples/gateways/ngin
     const none = await app('/orders');
     expect(none.status).toBe(401);
     expect(none.headers.get('www-authenticate')).toBe('Bearer');
-    const forgedRequests: RequestInit[] = [{ headers: { Authorization: `Bearer ${forged}` } }, { headers: { Cookie: `accessToken=${forged}` } }];
+    const forgedRequests: RequestInit[] = [{ headers: { Authorization: `Bearer ${forged}` } }, { headers: { Cookie: `${ACCESS_COOKIE}=${forged}` } }];
     for (const init of forgedRequests) {
       expect((await app('/orders', init)).status).toBe(401);
     }
@@ -106,7 +106,7 @@ describeWithNginx('nginx auth_request in front of an app (examples/gateways/ngin
 
   it('a cookie-authenticated POST from a foreign Origin never reaches the app: 403; from the own origin, or with Bearer, it does', async () => {
     const account = await register();
-    const cookie = { Cookie: `accessToken=${account.accessToken}` };
+    const cookie = { Cookie: `${ACCESS_COOKIE}=${account.accessToken}` };
     const foreign = await app('/orders', { method: 'POST', headers: { ...cookie, Origin: EVIL }, body: '{}' });
     expect(foreign.status).toBe(403);
     expect(hitsWith(account.accessToken)).toHaveLength(0);

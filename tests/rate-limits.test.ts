@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { bearer, PASSWORD, registerUser, uniqueEmail } from './support/auth-helpers';
+import { bearer, PASSWORD, registerUser, uniqueEmail, REFRESH_COOKIE } from './support/auth-helpers';
 import { startTestApp, type TestApp } from './support/test-app';
 
 /**
@@ -225,11 +225,11 @@ describe('POST /api/v1/auth/refresh', () => {
   it('limits refreshes per IP, and the refused one rotates nothing', async () => {
     const t = await appWith({ RATE_LIMIT_REFRESH_PER_IP: '2' });
     const user = await registerUser(t.app);
-    let cookie = `refreshToken=${user.refreshToken}`;
+    let cookie = `${REFRESH_COOKIE}=${user.refreshToken}`;
     for (let i = 0; i < 2; i++) {
       const res = await request(t.app).post('/api/v1/auth/refresh').set('Cookie', cookie);
       expect(res.status).toBe(200);
-      cookie = (res.headers['set-cookie'] as unknown as string[]).find((c) => c.startsWith('refreshToken='))!.split(';')[0]!;
+      cookie = (res.headers['set-cookie'] as unknown as string[]).find((c) => c.startsWith(`${REFRESH_COOKIE}=`))!.split(';')[0]!;
     }
     const before = await t.models.RefreshTokenRotation.countDocuments({});
     const res = await request(t.app).post('/api/v1/auth/refresh').set('Cookie', cookie);
@@ -268,7 +268,7 @@ describe('configuration', () => {
   it('a limiter that is off counts nothing: no request of its kind is refused or written down', async () => {
     const t = await appWith({ RATE_LIMIT_REFRESH_PER_IP: '0' });
     const user = await registerUser(t.app);
-    const res = await request(t.app).post('/api/v1/auth/refresh').set('Cookie', `refreshToken=${user.refreshToken}`);
+    const res = await request(t.app).post('/api/v1/auth/refresh').set('Cookie', `${REFRESH_COOKIE}=${user.refreshToken}`);
     expect(res.status).toBe(200);
     expect(res.headers['ratelimit-policy']).toBeUndefined();
     expect(await t.models.RateLimitHit.countDocuments({})).toBe(0);

@@ -4,7 +4,7 @@ import path from 'node:path';
 import request from 'supertest';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from '../src/dev-database/embedded-ferretdb';
 import { findFreePort } from '../src/dev-database/free-port';
-import { cookiesOf, registerUser } from './support/auth-helpers';
+import { cookiesOf, registerUser, REFRESH_COOKIE } from './support/auth-helpers';
 import { startTestApp, type TestApp } from './support/test-app';
 
 /**
@@ -57,7 +57,7 @@ async function restartDatabase(): Promise<void> {
 async function refreshUntilAnswered(refreshToken: string): Promise<request.Response> {
   const deadline = Date.now() + 20_000;
   for (;;) {
-    const res = await request(t.app).post('/api/v1/auth/refresh').set('Cookie', `refreshToken=${refreshToken}`);
+    const res = await request(t.app).post('/api/v1/auth/refresh').set('Cookie', `${REFRESH_COOKIE}=${refreshToken}`);
     if (res.status !== 503 || Date.now() > deadline) return res;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
@@ -68,7 +68,7 @@ describe('POST /auth/refresh when the database dies between the rotation\'s writ
     const user = await registerUser(t.app);
     writes = 0;
     killBeforeWrite = n;
-    const cut = await request(t.app).post('/api/v1/auth/refresh').set('Cookie', `refreshToken=${user.refreshToken}`);
+    const cut = await request(t.app).post('/api/v1/auth/refresh').set('Cookie', `${REFRESH_COOKIE}=${user.refreshToken}`);
     // The fault really struck inside this refresh.
     expect(killBeforeWrite).toBe(0);
     expect(cut.status).toBe(503);
@@ -77,10 +77,10 @@ describe('POST /auth/refresh when the database dies between the rotation\'s writ
     await restartDatabase();
     const retry = await refreshUntilAnswered(user.refreshToken);
     expect(retry.status).toBe(200);
-    const successor = cookiesOf(retry).refreshToken?.value;
+    const successor = cookiesOf(retry)[REFRESH_COOKIE]?.value;
     expect(successor).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect((await request(t.app).get('/api/v1/users/me').set('Authorization', `Bearer ${retry.body.accessToken}`)).status).toBe(200);
-    const next = await request(t.app).post('/api/v1/auth/refresh').set('Cookie', `refreshToken=${successor}`);
+    const next = await request(t.app).post('/api/v1/auth/refresh').set('Cookie', `${REFRESH_COOKIE}=${successor}`);
     expect(next.status).toBe(200);
   }, 60_000);
 });

@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { hashToken } from '../src/sessions/refresh-tokens';
-import { bearer, cookiesOf, expectAuthCookiesExpired, registerUser, sessionIdOf, type SignedInUser } from './support/auth-helpers';
+import { bearer, cookiesOf, expectAuthCookiesExpired, registerUser, sessionIdOf, type SignedInUser, REFRESH_COOKIE, ACCESS_COOKIE } from './support/auth-helpers';
 import { claimOf, mintingFor, recordOperations } from './support/operation-log';
 import { startTestApp, type TestApp } from './support/test-app';
 import { createTestClock } from './support/test-clock';
@@ -13,7 +13,7 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const refreshWith = (refreshToken: string) => request(t.app).post('/api/v1/auth/refresh').set('Cookie', `refreshToken=${refreshToken}`);
+const refreshWith = (refreshToken: string) => request(t.app).post('/api/v1/auth/refresh').set('Cookie', `${REFRESH_COOKIE}=${refreshToken}`);
 
 /** The refresh tokens of a session that would still be accepted: issued, unexpired, never rotated. */
 async function liveRefreshTokenHashes(sessionId: string): Promise<string[]> {
@@ -31,12 +31,12 @@ describe('POST /api/v1/auth/refresh', () => {
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ success: true, accessToken: expect.any(String), expiresIn: 900 });
     const cookies = cookiesOf(res);
-    expect(cookies.accessToken?.value).toBe(res.body.accessToken);
-    expect(cookies.refreshToken).toMatchObject({ path: '/api/v1/auth', httpOnly: true, maxAge: 604800 });
-    expect(cookies.refreshToken?.value).not.toBe(user.refreshToken);
+    expect(cookies[ACCESS_COOKIE]?.value).toBe(res.body.accessToken);
+    expect(cookies[REFRESH_COOKIE]).toMatchObject({ path: '/api/v1/auth', httpOnly: true, maxAge: 604800 });
+    expect(cookies[REFRESH_COOKIE]?.value).not.toBe(user.refreshToken);
     expect(sessionIdOf(res.body.accessToken)).toBe(user.sessionId);
 
-    expect(await liveRefreshTokenHashes(user.sessionId)).toEqual([hashToken(cookies.refreshToken!.value)]);
+    expect(await liveRefreshTokenHashes(user.sessionId)).toEqual([hashToken(cookies[REFRESH_COOKIE]!.value)]);
     expect((await request(t.app).get('/api/v1/users/me').set('Authorization', `Bearer ${res.body.accessToken}`)).status).toBe(200);
   });
 
@@ -103,17 +103,17 @@ describe('refresh token reuse', () => {
     expect(again.status).toBe(200);
     expect(again.body.accessToken).toEqual(expect.any(String));
     const cookies = cookiesOf(again);
-    expect(cookies.refreshToken).toBeUndefined();
-    expect(cookies.accessToken?.value).toBe(again.body.accessToken);
+    expect(cookies[REFRESH_COOKIE]).toBeUndefined();
+    expect(cookies[ACCESS_COOKIE]?.value).toBe(again.body.accessToken);
     expect(await t.models.SessionRevocation.exists({ _id: user.sessionId })).toBeNull();
     // The winner's successor is still the one valid refresh token.
-    expect((await refreshWith(cookiesOf(first).refreshToken!.value)).status).toBe(200);
+    expect((await refreshWith(cookiesOf(first)[REFRESH_COOKIE]!.value)).status).toBe(200);
   });
 
   it('after the grace period: 401 REFRESH_TOKEN_REUSED and the whole session is revoked', async () => {
     const user = await registerUser(t.app);
     const first = await refreshWith(user.refreshToken);
-    const successor = cookiesOf(first).refreshToken!.value;
+    const successor = cookiesOf(first)[REFRESH_COOKIE]!.value;
     const freshAccessToken = first.body.accessToken as string;
     // The default grace period is 10 s.
     clock.advance(11_000);
@@ -135,9 +135,9 @@ describe('refresh token reuse', () => {
     const strict = await startTestApp({ REFRESH_REUSE_GRACE_SECONDS: '0' }, t.dbName, { clock: clock.now });
     try {
       const user = await registerUser(strict.app);
-      expect((await request(strict.app).post('/api/v1/auth/refresh').set('Cookie', `refreshToken=${user.refreshToken}`)).status).toBe(200);
+      expect((await request(strict.app).post('/api/v1/auth/refresh').set('Cookie', `${REFRESH_COOKIE}=${user.refreshToken}`)).status).toBe(200);
       clock.advance(1);
-      const replay = await request(strict.app).post('/api/v1/auth/refresh').set('Cookie', `refreshToken=${user.refreshToken}`);
+      const replay = await request(strict.app).post('/api/v1/auth/refresh').set('Cookie', `${REFRESH_COOKIE}=${user.refreshToken}`);
       expect(replay.status).toBe(401);
       expect(replay.body.code).toBe('REFRESH_TOKEN_REUSED');
     } finally {
@@ -167,9 +167,9 @@ describe('concurrent refreshes of one token (several tabs)', () => {
     expect(log.positions(mintingFor([user.sessionId])).filter((i) => i < claims[0]!).length).toBeGreaterThanOrEqual(2);
 
     expect(responses.map((r) => r.status)).toEqual(Array(20).fill(200));
-    const issued = responses.map((r) => cookiesOf(r).refreshToken?.value).filter((v): v is string => v !== undefined);
+    const issued = responses.map((r) => cookiesOf(r)[REFRESH_COOKIE]?.value).filter((v): v is string => v !== undefined);
     expect(issued).toHaveLength(1);
-    for (const res of responses) expect(cookiesOf(res).accessToken?.value).toBe(res.body.accessToken);
+    for (const res of responses) expect(cookiesOf(res)[ACCESS_COOKIE]?.value).toBe(res.body.accessToken);
 
     expect(await liveRefreshTokenHashes(user.sessionId)).toEqual([hashToken(issued[0]!)]);
     expect(await t.models.SessionRevocation.exists({ _id: user.sessionId })).toBeNull();

@@ -1,6 +1,6 @@
 import jwt from 'jsonwebtoken';
 import request from 'supertest';
-import { cookiesOf, PASSWORD, registerUser, uniqueEmail } from './support/auth-helpers';
+import { cookiesOf, PASSWORD, registerUser, uniqueEmail, ACCESS_COOKIE, REFRESH_COOKIE } from './support/auth-helpers';
 import { isOperation, recordOperations, roundsUntilRaced } from './support/operation-log';
 import { startTestApp, TEST_SECRET, type TestApp } from './support/test-app';
 
@@ -12,12 +12,12 @@ afterAll(() => t.close());
 
 function expectAuthCookiesSet(res: request.Response) {
   const cookies = cookiesOf(res);
-  expect(cookies.accessToken).toMatchObject({ path: '/', httpOnly: true, sameSite: 'Lax', maxAge: 900 });
-  expect(cookies.accessToken?.value).toBe(res.body.accessToken);
-  expect(cookies.refreshToken).toMatchObject({ path: '/api/v1/auth', httpOnly: true, sameSite: 'Lax', maxAge: 7 * 24 * 3600 });
+  expect(cookies[ACCESS_COOKIE]).toMatchObject({ path: '/', httpOnly: true, sameSite: 'Lax', maxAge: 900 });
+  expect(cookies[ACCESS_COOKIE]?.value).toBe(res.body.accessToken);
+  expect(cookies[REFRESH_COOKIE]).toMatchObject({ path: '/api/v1/auth', httpOnly: true, sameSite: 'Lax', maxAge: 7 * 24 * 3600 });
   // Opaque, at least 256 bits of randomness: 43 base64url characters.
-  expect(cookies.refreshToken?.value).toMatch(/^[A-Za-z0-9_-]{43}$/);
-  expect(cookies.accessToken?.secure).toBeFalsy();
+  expect(cookies[REFRESH_COOKIE]?.value).toMatch(/^[A-Za-z0-9_-]{43}$/);
+  expect(cookies[ACCESS_COOKIE]?.secure).toBeFalsy();
   return cookies;
 }
 

@@ -1,7 +1,7 @@
 import jwt from 'jsonwebtoken';
 import request from 'supertest';
 import { loadConfig } from '../src/config';
-import { cookiesOf, expectAuthCookiesExpired, registerUser, type SignedInUser } from './support/auth-helpers';
+import { cookiesOf, expectAuthCookiesExpired, registerUser, type SignedInUser, REFRESH_COOKIE, ACCESS_COOKIE } from './support/auth-helpers';
 import { TEST_SECRET, startTestApp, type TestApp } from './support/test-app';
 import { createTestClock, type TestClock } from './support/test-clock';
 
@@ -22,7 +22,7 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 const me = (accessToken: string) => request(t.app).get('/api/v1/users/me').set('Authorization', `Bearer ${accessToken}`);
-const refresh = (refreshToken: string) => request(t.app).post('/api/v1/auth/refresh').set('Cookie', `refreshToken=${refreshToken}`);
+const refresh = (refreshToken: string) => request(t.app).post('/api/v1/auth/refresh').set('Cookie', `${REFRESH_COOKIE}=${refreshToken}`);
 const sessionIds = async (accessToken: string) =>
   ((await request(t.app).get('/api/v1/auth/sessions').set('Authorization', `Bearer ${accessToken}`)).body.sessions ?? []).map((s: { id: string }) => s.id);
 const claimsOf = (accessToken: string) => jwt.decode(accessToken) as { iat: number; exp: number };
@@ -35,7 +35,7 @@ async function keepRefreshing(user: SignedInUser, times: number, everyMs: number
     const res = await refresh(refreshToken);
     expect(res.status).toBe(200);
     accessToken = res.body.accessToken;
-    refreshToken = cookiesOf(res).refreshToken!.value;
+    refreshToken = cookiesOf(res)[REFRESH_COOKIE]!.value;
   }
   return { accessToken, refreshToken };
 }
@@ -43,8 +43,8 @@ async function keepRefreshing(user: SignedInUser, times: number, everyMs: number
 describe('SESSION_ABSOLUTE_LIFETIME', () => {
   it('caps the refresh cookie at the session end from the first sign-in on', async () => {
     const user = await registerUser(t.app);
-    expect(cookiesOf(user.response).refreshToken!.maxAge).toBe(3600);
-    expect(cookiesOf(user.response).accessToken!.maxAge).toBe(900);
+    expect(cookiesOf(user.response)[REFRESH_COOKIE]!.maxAge).toBe(3600);
+    expect(cookiesOf(user.response)[ACCESS_COOKIE]!.maxAge).toBe(900);
   });
 
   it('a session refreshed many times still works just before its end, and is dead just after, for access, refresh and the list', async () => {
@@ -55,12 +55,12 @@ describe('SESSION_ABSOLUTE_LIFETIME', () => {
     const lastRefresh = await refresh(latest.refreshToken);
     expect(lastRefresh.status).toBe(200);
     const accessToken = lastRefresh.body.accessToken as string;
-    const refreshToken = cookiesOf(lastRefresh).refreshToken!.value;
+    const refreshToken = cookiesOf(lastRefresh)[REFRESH_COOKIE]!.value;
     // 55 minutes in: 5 minutes left, and neither the token nor the cookie reaches past them.
     expect(claimsOf(accessToken).exp * 1000).toBeLessThanOrEqual(createdAt + HOUR);
     expect(lastRefresh.body.expiresIn).toBe(300);
-    expect(cookiesOf(lastRefresh).refreshToken!.maxAge).toBe(300);
-    expect(cookiesOf(lastRefresh).accessToken!.maxAge).toBe(300);
+    expect(cookiesOf(lastRefresh)[REFRESH_COOKIE]!.maxAge).toBe(300);
+    expect(cookiesOf(lastRefresh)[ACCESS_COOKIE]!.maxAge).toBe(300);
 
     clock.advance(createdAt + HOUR - 1000 - clock.now());
     expect((await me(accessToken)).status).toBe(200);
@@ -98,7 +98,7 @@ describe('SESSION_ABSOLUTE_LIFETIME', () => {
     expect(login.status).toBe(200);
     expect(await sessionIds(login.body.accessToken)).toEqual(expect.arrayContaining([older.sessionId]));
     clock.advance(31 * MINUTE);
-    const refreshed = await refresh(cookiesOf(login).refreshToken!.value);
+    const refreshed = await refresh(cookiesOf(login)[REFRESH_COOKIE]!.value);
     expect(refreshed.status).toBe(200);
     const listed = await sessionIds(refreshed.body.accessToken);
     expect(listed).not.toContain(older.sessionId);
@@ -112,14 +112,14 @@ describe('REFRESH_TOKEN_TTL, the idle timeout', () => {
     try {
       const user = await registerUser(idle.app);
       clock.advance(HOUR - 1000);
-      const kept = await request(idle.app).post('/api/v1/auth/refresh').set('Cookie', `refreshToken=${user.refreshToken}`);
+      const kept = await request(idle.app).post('/api/v1/auth/refresh').set('Cookie', `${REFRESH_COOKIE}=${user.refreshToken}`);
       expect(kept.status).toBe(200);
       // The refresh moved the idle timeout: an hour from now, not from the sign-in.
       clock.advance(HOUR - 1000);
-      const next = await request(idle.app).post('/api/v1/auth/refresh').set('Cookie', `refreshToken=${cookiesOf(kept).refreshToken!.value}`);
+      const next = await request(idle.app).post('/api/v1/auth/refresh').set('Cookie', `${REFRESH_COOKIE}=${cookiesOf(kept)[REFRESH_COOKIE]!.value}`);
       expect(next.status).toBe(200);
       clock.advance(HOUR + 1000);
-      const dead = await request(idle.app).post('/api/v1/auth/refresh').set('Cookie', `refreshToken=${cookiesOf(next).refreshToken!.value}`);
+      const dead = await request(idle.app).post('/api/v1/auth/refresh').set('Cookie', `${REFRESH_COOKIE}=${cookiesOf(next)[REFRESH_COOKIE]!.value}`);
       expect(dead.status).toBe(401);
     } finally {
       await idle.close();
@@ -135,8 +135,8 @@ describe('a lifetime shorter than ACCESS_TOKEN_TTL', () => {
       expect(user.response.body.expiresIn).toBe(300);
       const { iat, exp } = claimsOf(user.accessToken);
       expect(exp - iat).toBe(300);
-      expect(cookiesOf(user.response).accessToken!.maxAge).toBe(300);
-      expect(cookiesOf(user.response).refreshToken!.maxAge).toBe(300);
+      expect(cookiesOf(user.response)[ACCESS_COOKIE]!.maxAge).toBe(300);
+      expect(cookiesOf(user.response)[REFRESH_COOKIE]!.maxAge).toBe(300);
     } finally {
       await short.close();
     }

@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { loadConfig } from '../src/config';
-import { cookiesOf, loginUser, PASSWORD, registerUser, type SignedInUser } from './support/auth-helpers';
+import { cookiesOf, loginUser, PASSWORD, registerUser, type SignedInUser, REFRESH_COOKIE } from './support/auth-helpers';
 import { isOperation, recordOperations, roundsUntilRaced } from './support/operation-log';
 import { startTestApp, type TestApp } from './support/test-app';
 import { createTestClock } from './support/test-clock';
@@ -32,7 +32,7 @@ describe('SESSION_LIMIT_PER_USER', () => {
     const third = await loginUser(t.app, first.email);
     clock.advance(1000);
     // The oldest session is used again (a refresh), so the least recently used is now the second.
-    const refreshed = await request(t.app).post('/api/v1/auth/refresh').set('Cookie', `refreshToken=${first.refreshToken}`);
+    const refreshed = await request(t.app).post('/api/v1/auth/refresh').set('Cookie', `${REFRESH_COOKIE}=${first.refreshToken}`);
     expect(refreshed.status).toBe(200);
     clock.advance(1000);
 
@@ -80,7 +80,7 @@ describe('SESSION_LIMIT_PER_USER', () => {
       // Every sign-in got tokens; those of revoked sessions no longer work.
       const working = await Promise.all(logins.map((res) => works({ accessToken: res.body.accessToken })));
       expect(working.filter(Boolean).length).toBeLessThanOrEqual(3);
-      expect(cookiesOf(logins[0]!).refreshToken).toBeDefined();
+      expect(cookiesOf(logins[0]!)[REFRESH_COOKIE]).toBeDefined();
 
       const ofUser = (filter: Record<string, unknown>) => String(filter.userId) === user.id;
       const [firstListing] = log.positions(isOperation('sessions', 'find', ofUser));

@@ -3,7 +3,7 @@ import request from 'supertest';
 import { createMongoRevocationFeed, FEED_RETENTION_MS } from '../src/db/mongo-revocation-feed';
 import { createSessionMemory, type SessionMemory } from '../src/sessions/session-memory';
 import { ConfigError, loadConfig } from '../src/config';
-import { bearer, cookiesOf, loginUser, registerUser, type SignedInUser } from './support/auth-helpers';
+import { bearer, cookiesOf, loginUser, registerUser, type SignedInUser, REFRESH_COOKIE } from './support/auth-helpers';
 import { isOperation, mintingFor, recordOperations, refreshesAcross, roundsUntilRaced, startAt } from './support/operation-log';
 import { startTestApp, type TestApp } from './support/test-app';
 
@@ -20,7 +20,7 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 const me = (app: TestApp, accessToken: string) => request(app.app).get('/api/v1/users/me').set('Authorization', `Bearer ${accessToken}`);
-const refresh = (refreshToken: string) => request(t.app).post('/api/v1/auth/refresh').set('Cookie', `refreshToken=${refreshToken}`);
+const refresh = (refreshToken: string) => request(t.app).post('/api/v1/auth/refresh').set('Cookie', `${REFRESH_COOKIE}=${refreshToken}`);
 
 describe('memory on the instance that revokes', () => {
   it('rejects the old access token right after logout, although the session was remembered', async () => {
@@ -72,7 +72,7 @@ describe('memory on the instance that revokes', () => {
       }
       const minted = racing.slice(0, 8).filter((res) => res.status === 200);
       const accessTokens = [user.accessToken, ...minted.map((res) => res.body.accessToken as string)];
-      const refreshTokens = [user.refreshToken, ...minted.map((res) => cookiesOf(res).refreshToken?.value).filter((v): v is string => !!v)];
+      const refreshTokens = [user.refreshToken, ...minted.map((res) => cookiesOf(res)[REFRESH_COOKIE]?.value).filter((v): v is string => !!v)];
       for (const token of accessTokens) expect((await me(t, token)).status).toBe(401);
       for (const token of refreshTokens) expect((await refresh(token)).status).toBe(401);
       // Caught: refreshes that had read the session live before the revocation and claimed after it.

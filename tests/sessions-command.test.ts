@@ -8,7 +8,7 @@ import { connectDatabase } from '../src/db/connection';
 import { findFreePort } from '../src/dev-database/free-port';
 import { createModels, type Models } from '../src/db/models';
 import { startApi, startApiProcess, type ApiProcess } from './support/api-process';
-import { PASSWORD, sessionIdOf, uniqueEmail } from './support/auth-helpers';
+import { PASSWORD, sessionIdOf, uniqueEmail, REFRESH_COOKIE, ACCESS_COOKIE } from './support/auth-helpers';
 import { testDatabaseUri, uniqueDatabaseName } from './support/test-app';
 
 /**
@@ -57,14 +57,14 @@ async function signIn(apiUrl: string, email: string, userAgent: string, route: '
   });
   expect(res.status).toBe(route === 'register' ? 201 : 200);
   const cookies = setCookieParser.parse(res.headers.getSetCookie(), { map: true, decodeValues: false });
-  const accessToken = cookies.accessToken!.value;
-  return { accessToken, refreshToken: cookies.refreshToken!.value, sessionId: sessionIdOf(accessToken) };
+  const accessToken = cookies[ACCESS_COOKIE]!.value;
+  return { accessToken, refreshToken: cookies[REFRESH_COOKIE]!.value, sessionId: sessionIdOf(accessToken) };
 }
 
 const meStatus = (apiUrl: string, device: Device) =>
   fetch(`${apiUrl}/api/v1/users/me`, { headers: { Authorization: `Bearer ${device.accessToken}` } }).then((res) => res.status);
 const refreshStatus = (apiUrl: string, device: Device) =>
-  fetch(`${apiUrl}/api/v1/auth/refresh`, { method: 'POST', headers: { Cookie: `refreshToken=${device.refreshToken}` } }).then((res) => res.status);
+  fetch(`${apiUrl}/api/v1/auth/refresh`, { method: 'POST', headers: { Cookie: `${REFRESH_COOKIE}=${device.refreshToken}` } }).then((res) => res.status);
 
 /** The user registered on a laptop and signed in again on a phone. */
 async function userWithTwoDevices(apiUrl: string) {

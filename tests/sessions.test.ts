@@ -1,6 +1,6 @@
 import { Types } from 'mongoose';
 import request from 'supertest';
-import { bearer, cookiesOf, expectAuthCookiesExpired, loginUser, PASSWORD, registerUser, type SignedInUser } from './support/auth-helpers';
+import { bearer, cookiesOf, expectAuthCookiesExpired, loginUser, PASSWORD, registerUser, type SignedInUser, REFRESH_COOKIE } from './support/auth-helpers';
 import { isOperation, mintingFor, recordOperations, refreshesAcross, roundsUntilRaced, startAt } from './support/operation-log';
 import { startTestApp, type TestApp } from './support/test-app';
 
@@ -11,7 +11,7 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 const me = (user: SignedInUser) => request(t.app).get('/api/v1/users/me').set(...bearer(user));
-const refreshWith = (user: SignedInUser) => request(t.app).post('/api/v1/auth/refresh').set('Cookie', `refreshToken=${user.refreshToken}`);
+const refreshWith = (user: SignedInUser) => request(t.app).post('/api/v1/auth/refresh').set('Cookie', `${REFRESH_COOKIE}=${user.refreshToken}`);
 
 /** One user signed in on three devices. */
 async function threeDevices() {
@@ -245,8 +245,8 @@ describe('races against the real database', () => {
       if (res.status === 200) {
         expect((await request(t.app).get('/api/v1/users/me').set('Authorization', `Bearer ${res.body.accessToken}`)).status).toBe(401);
       }
-      const minted = cookiesOf(res).refreshToken?.value;
-      if (minted) expect((await request(t.app).post('/api/v1/auth/refresh').set('Cookie', `refreshToken=${minted}`)).status).toBe(401);
+      const minted = cookiesOf(res)[REFRESH_COOKIE]?.value;
+      if (minted) expect((await request(t.app).post('/api/v1/auth/refresh').set('Cookie', `${REFRESH_COOKIE}=${minted}`)).status).toBe(401);
     }
   }
 

@@ -1,6 +1,6 @@
 import setCookieParser from 'set-cookie-parser';
 import { startApiProcess, type ApiProcess } from './support/api-process';
-import { PASSWORD, uniqueEmail } from './support/auth-helpers';
+import { PASSWORD, uniqueEmail, REFRESH_COOKIE } from './support/auth-helpers';
 import { processDatabase } from './support/process-database';
 
 /**
@@ -41,7 +41,7 @@ async function register(instance: ApiProcess): Promise<{ email: string; refreshT
   });
   expect(res.status).toBe(201);
   const cookies = setCookieParser.parse(res.headers.getSetCookie(), { map: true, decodeValues: false });
-  return { email, refreshToken: cookies.refreshToken!.value };
+  return { email, refreshToken: cookies[REFRESH_COOKIE]!.value };
 }
 
 const login = (instance: ApiProcess, email: string, password: string) =>
@@ -88,12 +88,12 @@ describe('rate limits shared by two instances on one database', () => {
     const user = await register(b);
     let refreshToken = user.refreshToken;
     for (const instance of [a, b, a]) {
-      const res = await fetch(`${instance.url}/api/v1/auth/refresh`, { method: 'POST', headers: { Cookie: `refreshToken=${refreshToken}` } });
+      const res = await fetch(`${instance.url}/api/v1/auth/refresh`, { method: 'POST', headers: { Cookie: `${REFRESH_COOKIE}=${refreshToken}` } });
       expect(res.status).toBe(200);
       const cookies = setCookieParser.parse(res.headers.getSetCookie(), { map: true, decodeValues: false });
-      refreshToken = cookies.refreshToken!.value;
+      refreshToken = cookies[REFRESH_COOKIE]!.value;
     }
-    const refused = await fetch(`${b.url}/api/v1/auth/refresh`, { method: 'POST', headers: { Cookie: `refreshToken=${refreshToken}` } });
+    const refused = await fetch(`${b.url}/api/v1/auth/refresh`, { method: 'POST', headers: { Cookie: `${REFRESH_COOKIE}=${refreshToken}` } });
     await expectRateLimited(refused);
     expect(refused.headers.get('ratelimit-policy')).toMatch(new RegExp(`"refresh-per-ip"; q=${REFRESH_LIMIT}; w=600`));
   });

@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { registerUser } from './support/auth-helpers';
+import { registerUser, ACCESS_COOKIE, REFRESH_COOKIE } from './support/auth-helpers';
 import { startTestApp, type TestApp } from './support/test-app';
 
 let t: TestApp;
@@ -22,14 +22,14 @@ describe('GET /api/v1/users/me', () => {
 
   it('answers 200 with the user for the accessToken cookie', async () => {
     const user = await registerUser(t.app);
-    const res = await request(t.app).get('/api/v1/users/me').set('Cookie', `accessToken=${user.accessToken}`);
+    const res = await request(t.app).get('/api/v1/users/me').set('Cookie', `${ACCESS_COOKIE}=${user.accessToken}`);
     expect(res.status).toBe(200);
     expect(res.body.user.id).toBe(user.id);
   });
 
   it('does not accept the refresh cookie as a credential', async () => {
     const user = await registerUser(t.app);
-    const res = await request(t.app).get('/api/v1/users/me').set('Cookie', `refreshToken=${user.refreshToken}`);
+    const res = await request(t.app).get('/api/v1/users/me').set('Cookie', `${REFRESH_COOKIE}=${user.refreshToken}`);
     expect(res.status).toBe(401);
   });
 
@@ -49,7 +49,7 @@ describe('GET /api/v1/users/me', () => {
     const res = await request(t.app)
       .get('/api/v1/users/me')
       .set('Authorization', `Bearer ${alice.accessToken}`)
-      .set('Cookie', `accessToken=${bob.accessToken}`);
+      .set('Cookie', `${ACCESS_COOKIE}=${bob.accessToken}`);
     expect(res.body.user.id).toBe(alice.id);
   });
 });

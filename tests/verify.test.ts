@@ -1,6 +1,6 @@
 import jwt from 'jsonwebtoken';
 import request from 'supertest';
-import { bearer, registerUser, type SignedInUser } from './support/auth-helpers';
+import { bearer, registerUser, type SignedInUser, ACCESS_COOKIE } from './support/auth-helpers';
 import { serveMetrics, type MetricsListener } from './support/metrics-scrape';
 import { startTestApp, type TestApp } from './support/test-app';
 
@@ -154,7 +154,7 @@ describe('GET /api/v1/auth/verify: CSRF through the gateway', () => {
   });
 
   it('a dead cookie token on a POST from a foreign Origin: 401, not 403 (no session to protect)', async () => {
-    const res = await verify().set('Host', HOST).set('Cookie', 'accessToken=a.b.c').set('X-Original-Method', 'POST').set('Origin', EVIL);
+    const res = await verify().set('Host', HOST).set('Cookie', `${ACCESS_COOKIE}=a.b.c`).set('X-Original-Method', 'POST').set('Origin', EVIL);
     expectUnauthorized(res);
   });
 });

@@ -7,6 +7,9 @@ import { PLAIN_COOKIE_NAMES, type AuthCookieNames } from '../../src/auth/cookies
 
 export const PASSWORD = 'correct horse battery staple';
 
+/** The auth cookies' names over plain http, as src/auth/cookies.ts defines them: tests never spell them out. */
+export const { access: ACCESS_COOKIE, refresh: REFRESH_COOKIE } = PLAIN_COOKIE_NAMES;
+
 export function uniqueEmail(): string {
   return `user-${randomBytes(6).toString('hex')}@example.com`;
 }

@@ -1,6 +1,6 @@
 import setCookieParser from 'set-cookie-parser';
 import type { ApiProcess } from './api-process';
-import { PASSWORD, uniqueEmail } from './auth-helpers';
+import { PASSWORD, uniqueEmail, REFRESH_COOKIE } from './auth-helpers';
 
 /** Signing in to API processes over real HTTP (fetch), for the tests that run several instances. */
 
@@ -14,7 +14,7 @@ export interface ProcessSession {
 function sessionOf(email: string, res: Response, body: { accessToken: string }): ProcessSession {
   const cookies = setCookieParser.parse(res.headers.getSetCookie(), { map: true, decodeValues: false });
   const { sid } = JSON.parse(Buffer.from(body.accessToken.split('.')[1]!, 'base64url').toString()) as { sid: string };
-  return { email, accessToken: body.accessToken, refreshToken: cookies.refreshToken!.value, sessionId: sid };
+  return { email, accessToken: body.accessToken, refreshToken: cookies[REFRESH_COOKIE]!.value, sessionId: sid };
 }
 
 async function signIn(instance: ApiProcess, path: string, email: string, expected: number): Promise<ProcessSession> {
@@ -48,6 +48,6 @@ export async function refreshOn(instance: ApiProcess, refreshToken: string): Pro
   const res = await fetch(`${instance.url}/api/v1/auth/refresh`, { method: 'POST', headers: { Cookie: `refreshToken=${refreshToken}` } });
   const body = (await res.json()) as { code?: string };
   const cookies = setCookieParser.parse(res.headers.getSetCookie(), { map: true, decodeValues: false });
-  const successor = cookies.refreshToken?.value;
+  const successor = cookies[REFRESH_COOKIE]?.value;
   return { status: res.status, code: body.code, ...(successor ? { refreshToken: successor } : {}) };
 }
