@@ -25,6 +25,8 @@ import { countAuditEvents } from './metrics/audit-metrics';
 import { createMetrics, type Metrics } from './metrics/metrics';
 import { measureRequests } from './metrics/request-metrics';
 import { createDocsRoutes } from './openapi/docs-routes';
+import { startSessionEvents } from './events/session-events';
+import { systemClock } from './clock';
 import { createPasswordHasher } from './auth/password';
 import { createUserController } from './users/user-controller';
 import { createUserRoutes } from './users/user-routes';
@@ -51,7 +53,7 @@ const noStore: RequestHandler = (_req, res, next) => {
 /** Builds the whole API from its dependencies; the process (server.ts) and the tests both use this. */
 export function createApp({ config, database, logger, clock, metrics = createMetrics() }: AppDeps): Express {
   const { connection, models } = database;
-  const { sessions, tokenSettings, sessionService, memory } = createSessionAuth({
+  const { sessions, tokenSettings, sessionService, memory, outbox } = createSessionAuth({
     config,
     connection,
     models,
@@ -63,6 +65,7 @@ export function createApp({ config, database, logger, clock, metrics = createMet
       barrierPassed: (seconds) => metrics.revocationBarrierWait.observe(seconds),
     },
   });
+  const sessionEvents = startSessionEvents({ config, connection, models, outbox, metrics: metrics.sessionEvents, logger, clock: clock ?? systemClock });
   metrics.revocationFeedLag.measureWith(() => (memory.enabled ? memory.feedLagMs() : undefined));
   const passwords = createPasswordHasher(config.passwordHash);
   // Rate-limit counters live in MongoDB, so every instance on the database shares them.
@@ -107,6 +110,7 @@ export function createApp({ config, database, logger, clock, metrics = createMet
   );
 
   app.use(createProbeRoutes(connection, config.dbOperationTimeoutMs));
+  app.use(sessionEvents.jwksRoutes);
 
   // GET /api/v1/openapi.json and the interactive page at /docs; cacheable, so outside the no-store router.
   app.use(createDocsRoutes(authCookieNames(config.cookies)));

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { systemClock, type Clock } from '../clock';
 import type { Config } from '../config';
 import type { Models } from '../db/models';
+import { createSessionEventOutbox } from '../events/session-event-outbox';
 import { createRevocationFeed } from './revocation-feed';
 import { createSessionMemory } from './session-memory';
 import { createSessionService } from './session-service';
@@ -33,7 +34,9 @@ export function createSessionAuth(deps: SessionAuthDeps) {
   });
   // The memory's feed poller lives exactly as long as the database connection it polls.
   connection.once('close', memory.stop);
-  const sessions = createSessionStore(models, config, memory, { clock, events });
+  // Every session end is written to the event outbox before the revoking call returns (src/events/).
+  const outbox = createSessionEventOutbox(models, config.sessionEvents.receivers, clock);
+  const sessions = createSessionStore(models, config, memory, { clock, events: { ...events, ended: outbox.record } });
   const tokenSettings = accessTokenSettings(config, clock);
-  return { sessions, memory, tokenSettings, sessionService: createSessionService(sessions, tokenSettings) };
+  return { sessions, memory, outbox, tokenSettings, sessionService: createSessionService(sessions, tokenSettings) };
 }

@@ -6,6 +6,7 @@ import { isDuplicateKeyError } from '../db/errors';
 import type { SessionMemory } from './session-memory';
 import type { RevocationReason, SessionDocument, SessionModels } from '../db/session-models';
 import { generateRefreshToken, hashToken } from './tokens';
+import { sessionsRevoked, type SessionsEnded } from '../events/session-end-event';
 
 /**
  * The session core: create, validate, rotate and revoke. Every "this happened once" fact is an insert
@@ -38,6 +39,11 @@ export interface SessionEvents {
   revoked?(reason: RevocationReason, count: number): void;
   /** Where an authenticated request's session check was answered. */
   checked?(source: 'memory' | 'revoked_memory' | 'database'): void;
+  /**
+   * Sessions whose revocation is committed, already revoked ones included (a retry repairs a failed
+   * announcement); awaited, and its failure fails the revocation (the outbox, src/events/).
+   */
+  ended?(ended: SessionsEnded): Promise<void>;
 }
 
 /** Revocations outlive any session they guard, so an expired revocation never revives a session. */
@@ -213,6 +219,7 @@ export function createSessionStore(
     const failed = sessionIds.filter((_, i) => results[i]!.status === 'rejected');
     memory.forgetUncertain(failed);
     await memory.publishRevocations(committed);
+    await events.ended?.(sessionsRevoked(userId, committed, reason, new Date(clock())));
     const revoked = results.filter((result) => result.status === 'fulfilled' && result.value).length;
     if (revoked > 0) events.revoked?.(reason, revoked);
     const failure = results.find((result) => result.status === 'rejected');

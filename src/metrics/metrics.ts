@@ -1,5 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { RevocationReason } from '../db/session-models';
+import { createSessionEventMetrics } from './event-metrics';
 
 /**
  * Every Prometheus instrument of one app instance, on a registry of its own rather than prom-client's
@@ -121,6 +122,8 @@ export function createMetrics(options: MetricsOptions = {}) {
     revocationFeedLag,
     /** inc({ source }) once per authentication whose session was checked. */
     sessionChecks,
+    /** Signed session-end events: emitted, delivered, rejected, failed per receiver host; the outbox's age. */
+    sessionEvents: createSessionEventMetrics(registers),
   };
 }
 

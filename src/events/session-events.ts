@@ -1,0 +1,55 @@
+import type { Connection } from 'mongoose';
+import type { Logger } from 'pino';
+import type { Clock } from '../clock';
+import type { Config } from '../config';
+import type { SessionEventModels } from '../db/session-event-models';
+import type { SessionEventMetrics } from '../metrics/event-metrics';
+import { createEventDelivery } from './event-delivery';
+import { loadEventSigningKey, type EventSigningKey } from './event-signing-key';
+import { createJwksRoutes } from './jwks-routes';
+import type { SessionEventOutbox } from './session-event-outbox';
+
+/**
+ * The session-end events of one API instance, wired once: the key (read or, outside production, generated
+ * on first use), the delivery rounds (while the database connection is open), the metrics and the JWKS
+ * route. The outbox itself is written by the session core (src/auth/session-auth.ts), wherever it runs.
+ */
+export interface SessionEventsDeps {
+  config: Config;
+  connection: Connection;
+  models: SessionEventModels;
+  outbox: SessionEventOutbox;
+  metrics: SessionEventMetrics;
+  logger: Logger;
+  clock: Clock;
+}
+
+export function eventSigningKeySource(config: Config): () => Promise<EventSigningKey | undefined> {
+  const settings = config.sessionEvents;
+  let loading: Promise<EventSigningKey> | undefined;
+  return async () => {
+    if (settings.signingKeyJwk === undefined && config.env === 'production') return undefined;
+    loading ??= loadEventSigningKey(settings).catch((error: unknown) => {
+      loading = undefined;
+      throw error;
+    });
+    return loading;
+  };
+}
+
+export function startSessionEvents({ config, connection, models, outbox, metrics, logger, clock }: SessionEventsDeps) {
+  const keySource = eventSigningKeySource(config);
+  const signingKey = async () => {
+    const key = await keySource();
+    if (!key) throw new Error('no event-signing key (SESSION_EVENT_SIGNING_KEY)');
+    return key;
+  };
+  const delivery = createEventDelivery({ models, settings: config.sessionEvents, issuer: config.jwt.issuer, signingKey, metrics, logger, clock });
+  outbox.whenRecorded((recorded) => {
+    for (const event of recorded) metrics.emitted.inc({ receiver: new URL(event.receiver).host });
+    void delivery.poll();
+  });
+  delivery.start();
+  connection.once('close', delivery.stop);
+  return { delivery, jwksRoutes: createJwksRoutes(keySource) };
+}
