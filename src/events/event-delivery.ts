@@ -185,11 +185,16 @@ export function createEventDelivery(deps: EventDeliveryDeps) {
   }
 
   let lastMaintenance = 0;
-  /** Prunes failures past their retention, and claims left by a holder that died after writing its outcome. */
+  /**
+   * Fails abandoned events, prunes failures past their retention and claims left by a holder that died
+   * after writing its outcome. These queries scan (on FerretDB) the pending events: not on every poll,
+   * which a busy instance runs after every logout, but a few times per horizon and at most once a minute.
+   */
   async function maintain(): Promise<void> {
     const now = clock();
-    if (now - lastMaintenance < MAINTENANCE_EVERY_MS) return;
+    if (now - lastMaintenance < Math.min(MAINTENANCE_EVERY_MS, settings.retryHorizonMs / 4)) return;
     lastMaintenance = now;
+    await failAbandoned();
     await FailedEvent.deleteMany({ failedAt: { $lt: new Date(now - FAILED_RETENTION_MS) } });
     const lapsed = await EventClaim.find({ leaseEndsAt: { $lt: new Date(now - settings.leaseMs) } }).limit(BATCH).lean();
     for (const claim of lapsed) {
@@ -223,7 +228,6 @@ export function createEventDelivery(deps: EventDeliveryDeps) {
         again = false;
         const more = await Promise.all(settings.receivers.map(deliverTo));
         if (more.some(Boolean)) again = true;
-        await failAbandoned();
         await maintain();
       } while (again && !stopped);
     } catch (error) {
