@@ -17,6 +17,8 @@ import { authOf, createAuthMiddleware } from '../src/auth/auth-middleware';
 import { createAuthRoutes } from '../src/auth/auth-routes';
 import { createSessionAuth } from '../src/auth/session-auth';
 import { createSessionController } from '../src/auth/session-controller';
+import { startSessionEvents } from '../src/events/session-events';
+import { createMetrics } from '../src/metrics/metrics';
 import { accessTokenSettings } from '../src/auth/tokens';
 import type { Config } from '../src/config';
 import type { OpenDatabase } from '../src/db/open-database';
@@ -183,7 +185,10 @@ export function routePeerApp({ config, database }: CaseContext): Express {
 /** Case 5, ours: the project's auth router itself, so POST /logout runs exactly the route's chain. */
 export function projectLogoutApp(context: CaseContext): Express {
   const { config } = context;
-  const { models, logger, audit, sessions, sessionService, tokenSettings, middleware } = projectAuth(context);
+  const { models, logger, audit, sessions, sessionService, tokenSettings, middleware, outbox } = projectAuth(context);
+  // As src/app.ts: with SESSION_EVENT_RECEIVERS set, this process also delivers (to receivers that are down).
+  const { connection } = context.database;
+  startSessionEvents({ config, connection, models, outbox, metrics: createMetrics().sessionEvents, logger, clock: Date.now });
   const passwords = createPasswordHasher(config.passwordHash);
   const window = createSlidingWindow(models.RateLimitHit, config.rateLimits.windowSeconds * 1000);
   const passwordAttempts = createPasswordAttempts({ passwords, window, settings: config.rateLimits });
