@@ -67,6 +67,16 @@ async function outboxCount(uri: string): Promise<number> {
   }
 }
 
+/** The sender deletes an event just after the receiver's 202: the outbox empties a moment after arrival. */
+async function outboxEmptied(uri: string): Promise<number> {
+  let count = await outboxCount(uri);
+  for (let i = 0; i < 100 && count > 0; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    count = await outboxCount(uri);
+  }
+  return count;
+}
+
 async function scrape(metricsPort: number): Promise<Map<string, number>> {
   return parsePrometheusText(await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text());
 }
@@ -83,7 +93,7 @@ describe('delivery survives faults: every event arrives', () => {
     await receiver.waitFor((r) => r.faults.unavailable >= 8);
     await receiver.setMode('accept');
     expectEachOnce(await receiver.waitFor(allArrived(ended)), ended);
-    expect(await outboxCount(database.uri)).toBe(0);
+    expect(await outboxEmptied(database.uri)).toBe(0);
   }, 90_000);
 
   it('the receiver is down while the API is SIGKILLed and restarted: every event arrives after both are back', async () => {
@@ -158,7 +168,7 @@ describe('a receiver that refuses, and one that never comes back', () => {
     const samples = await scrape(metricsPort);
     expect(samples.get(seriesKey('session_events_rejected_total', { receiver: host }))).toBe(2);
     expect(samples.get(seriesKey('session_events_emitted_total', { receiver: host }))).toBe(2);
-    expect(await outboxCount(database.uri)).toBe(0);
+    expect(await outboxEmptied(database.uri)).toBe(0);
     expect(api.output()).not.toMatch(/eyJ/); // the refused token is never logged
   }, 60_000);
 
@@ -180,5 +190,45 @@ describe('a receiver that refuses, and one that never comes back', () => {
     const retry = await runSessionsCommand(['events', 'retry', receiver.eventsUrl], { MONGODB_URI: database.uri });
     expect(retry).toMatchObject({ code: 0, stdout: `1 failed session event of ${receiver.eventsUrl} back in the outbox; the API instances deliver them now\n` });
     expectEachOnce(await receiver.waitFor(allArrived([session!])), [session!]);
+  }, 60_000);
+});
+
+describe('an event is written before its revocation and sent only once the revocation exists', () => {
+  it('an intent without its revocation is looked at and held back; once the revocation is inserted, it arrives', async () => {
+    const database = ownDatabase();
+    const receiverPort = await findFreePort();
+    const api = track(await startEventApi(database.uri, receiverPort, key));
+    const receiver = track(await startReceiverFor(api, receiverPort));
+    const connection: Connection = await mongoose.createConnection(database.uri, { serverSelectionTimeoutMS: 5000 }).asPromise();
+    cleanups.push(() => connection.close());
+    // What a process leaves behind when it dies (or its database fails) between the two inserts.
+    const sessionId = new mongoose.Types.ObjectId();
+    const userId = new mongoose.Types.ObjectId();
+    const now = new Date();
+    const outbox = connection.collection<{ _id: string; generation: number }>('session_event_outbox');
+    await outbox.insertOne({
+      _id: `${sessionId.toString()}:fixture`,
+      jti: `fixture-${sessionId.toString()}`,
+      receiver: receiver.eventsUrl,
+      userId: userId.toString(),
+      sessionId: sessionId.toString(),
+      reason: 'logout',
+      initiatedBy: 'user',
+      endedAt: now,
+      createdAt: now,
+      generation: 0,
+      attempts: 0,
+      nextAttemptAt: now,
+      awaitsCommit: true,
+    } as never);
+    // Held back at least twice (each look moves it to a new generation), and never sent meanwhile.
+    for (let i = 0; i < 200 && ((await outbox.findOne({ _id: `${sessionId.toString()}:fixture` }))?.generation ?? 0) < 2; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect((await outbox.findOne({ _id: `${sessionId.toString()}:fixture` }))?.generation).toBeGreaterThanOrEqual(2);
+    expect(eventsFor(await receiver.received(), [sessionId.toString()]).get(sessionId.toString())).toEqual([]);
+
+    await connection.collection('session_revocations').insertOne({ _id: sessionId, userId, reason: 'logout', revokedAt: now, expiresAt: new Date(Date.now() + 3_600_000) } as never);
+    expectEachOnce(await receiver.waitFor(allArrived([sessionId.toString()])), [sessionId.toString()]);
   }, 60_000);
 });

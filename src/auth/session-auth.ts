@@ -34,9 +34,10 @@ export function createSessionAuth(deps: SessionAuthDeps) {
   });
   // The memory's feed poller lives exactly as long as the database connection it polls.
   connection.once('close', memory.stop);
-  // Every session end is written to the event outbox before the revoking call returns (src/events/).
+  // Every session end is in the event outbox before its revocation is committed (src/events/).
   const outbox = createSessionEventOutbox(models, config.sessionEvents.receivers, clock);
-  const sessions = createSessionStore(models, config, memory, { clock, events: { ...events, ended: outbox.record } });
+  const sessionEvents = { ...events, ending: outbox.recordIntent, ended: outbox.committed };
+  const sessions = createSessionStore(models, config, memory, { clock, events: sessionEvents });
   const tokenSettings = accessTokenSettings(config, clock);
   return { sessions, memory, outbox, tokenSettings, sessionService: createSessionService(sessions, tokenSettings) };
 }

@@ -40,10 +40,12 @@ export interface SessionEvents {
   /** Where an authenticated request's session check was answered. */
   checked?(source: 'memory' | 'revoked_memory' | 'database'): void;
   /**
-   * Sessions whose revocation is committed, already revoked ones included (a retry repairs a failed
-   * announcement); awaited, and its failure fails the revocation (the outbox, src/events/).
+   * The sessions about to be revoked, before the revocation inserts: the event outbox (src/events/) writes
+   * them as intents, delivered only once their revocation exists. Awaited; its failure fails the revocation.
    */
-  ended?(ended: SessionsEnded): Promise<void>;
+  ending?(ending: SessionsEnded): Promise<void>;
+  /** The sessions whose revocation is now committed (already revoked ones included). */
+  ended?(ended: SessionsEnded): void;
 }
 
 /** Revocations outlive any session they guard, so an expired revocation never revives a session. */
@@ -214,12 +216,13 @@ export function createSessionStore(
   async function revokeSessions(userId: string, ids: string[], reason: RevocationReason): Promise<number> {
     // As stored (lower-case hex), however the caller typed it: memory and the feed compare strings.
     const sessionIds = ids.map((id) => new Types.ObjectId(id).toString());
+    await events.ending?.(sessionsRevoked(userId, sessionIds, reason, new Date(clock())));
     const results = await Promise.allSettled(sessionIds.map((sessionId) => insertRevocation(sessionId, userId, reason)));
     const committed = sessionIds.filter((_, i) => results[i]!.status === 'fulfilled');
     const failed = sessionIds.filter((_, i) => results[i]!.status === 'rejected');
     memory.forgetUncertain(failed);
     await memory.publishRevocations(committed);
-    await events.ended?.(sessionsRevoked(userId, committed, reason, new Date(clock())));
+    events.ended?.(sessionsRevoked(userId, committed, reason, new Date(clock())));
     const revoked = results.filter((result) => result.status === 'fulfilled' && result.value).length;
     if (revoked > 0) events.revoked?.(reason, revoked);
     const failure = results.find((result) => result.status === 'rejected');

@@ -5,7 +5,7 @@ import { Schema, type Connection, type Model } from 'mongoose';
  * instance polls holds only what is still to be delivered (FerretDB scans every query not by `_id`):
  *
  * - session_event_outbox: one document per ended session per receiver, `_id` = `<sessionId>:<receiver key>`.
- *   Inserted idempotently after the revocation is committed; deleted once delivered or rejected; moved to
+ *   Inserted idempotently just before the revocation (delivered only once it exists); deleted once delivered or rejected; moved to
  *   failures after the retry horizon. Only the holder of the current claim rewrites one.
  * - session_event_claims: `_id` = `<outbox id>#<generation>` (or a successor of a lapsed claim, see
  *   events/delivery-claims.ts): whoever inserts it delivers that attempt. An insert against `_id` is atomic
@@ -30,6 +30,8 @@ export interface OutboxEventDocument {
   nextAttemptAt: Date;
   /** Why the last attempt failed (status or network error), for the operator. */
   lastError?: string;
+  /** An intent written before its revocation: delivered only once session_revocations holds the session. */
+  awaitsCommit?: boolean;
 }
 
 export interface FailedEventDocument extends OutboxEventDocument {
@@ -56,6 +58,7 @@ const eventFields = {
   attempts: { type: Number, required: true },
   nextAttemptAt: { type: Date, required: true },
   lastError: { type: String },
+  awaitsCommit: { type: Boolean },
 };
 
 const outboxSchema = new Schema<OutboxEventDocument>(eventFields, { collection: 'session_event_outbox', versionKey: false });

@@ -33,6 +33,11 @@ const CONCURRENCY_PER_RECEIVER = 8;
 /** Failed events are kept this long for the operator (npm run sessions -- events …), then pruned. */
 const FAILED_RETENTION_MS = 30 * 24 * 60 * 60 * 1000;
 const MAINTENANCE_EVERY_MS = 60_000;
+/**
+ * An intent whose revocation has not appeared after this long belongs to a revocation that failed and was
+ * not retried: the session did not end, and its intent is dropped. A retry later writes a new one.
+ */
+const UNCOMMITTED_GRACE_MS = 10 * 60 * 1000;
 
 export interface EventDeliveryDeps {
   models: SessionEventModels;
@@ -42,12 +47,14 @@ export interface EventDeliveryDeps {
   metrics: SessionEventMetrics;
   logger: Logger;
   clock?: Clock;
+  /** Whether the session's revocation is committed (its document exists): the gate of an intent. */
+  isRevoked: (sessionId: string) => Promise<boolean>;
   /** Jitter's source; tests may seed it. */
   random?: () => number;
 }
 
 export function createEventDelivery(deps: EventDeliveryDeps) {
-  const { models, settings, issuer, signingKey, metrics, logger, clock = systemClock, random = Math.random } = deps;
+  const { models, settings, issuer, signingKey, metrics, logger, isRevoked, clock = systemClock, random = Math.random } = deps;
   const { OutboxEvent, FailedEvent, EventClaim } = models;
   const owner = `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const claims = createDeliveryClaims(models, { owner, leaseMs: settings.leaseMs, clock });
@@ -125,7 +132,9 @@ export function createEventDelivery(deps: EventDeliveryDeps) {
     if (now - event.createdAt.getTime() >= settings.retryHorizonMs) return fail(event, result.why);
     await OutboxEvent.updateOne(
       { _id: event._id },
-      { $set: { generation: event.generation + 1, attempts: event.attempts + 1, nextAttemptAt: new Date(now + backoffMs(event.attempts)), lastError: result.why } },
+      {
+        $set: { generation: event.generation + 1, attempts: event.attempts + 1, nextAttemptAt: new Date(now + backoffMs(event.attempts)), lastError: result.why, awaitsCommit: false },
+      },
     );
   }
 
@@ -144,10 +153,22 @@ export function createEventDelivery(deps: EventDeliveryDeps) {
     }
   }
 
+  /** An intent whose revocation is not there (yet): looked at again soon, dropped after the grace. */
+  async function settleUncommitted(event: OutboxEventDocument): Promise<void> {
+    const now = clock();
+    if (now - event.createdAt.getTime() > UNCOMMITTED_GRACE_MS) {
+      await OutboxEvent.deleteOne({ _id: event._id });
+      logger.info({ receiver: hostOf(event.receiver), jti: event.jti }, 'session event dropped: its revocation was never committed');
+      return;
+    }
+    await OutboxEvent.updateOne({ _id: event._id }, { $set: { generation: event.generation + 1, nextAttemptAt: new Date(now + settings.pollMs) } });
+  }
+
   async function attempt(seen: OutboxEventDocument): Promise<void> {
     const receiver = receivers.get(seen.receiver);
     if (!receiver || isHeldBack(seen.receiver)) return;
     await withClaim(seen, async (event) => {
+      if (event.awaitsCommit && !(await isRevoked(event.sessionId))) return settleUncommitted(event);
       const result = await pushSet(receiver.url, await sign(event, receiver), settings.timeoutMs);
       noteOutcome(receiver.url, result);
       await settle(event, result);

@@ -5,11 +5,13 @@ import type { SessionEventModels, OutboxEventDocument } from '../db/session-even
 import type { SessionsEnded } from './session-end-event';
 
 /**
- * The durable outbox: one document per ended session per receiver, written after the revocation is
- * committed and before the revoking request answers. Its `_id` and `jti` are derived from the session
- * and the receiver, so recording the same session end twice (a retried logout, a revocation announced
- * again) inserts nothing new; and should the event have been delivered and pruned already, the one it
- * writes carries the same `jti`, which receivers de-duplicate. docs/ARCHITECTURE.md argues the order.
+ * The durable outbox: one document per ended session per receiver. A revocation writes its events as
+ * intents *before* the revocation insert (recordIntent), and delivery sends an intent only once the session's
+ * revocation exists: the revocation insert is what makes the event real, so the two commit as one step
+ * (docs/ARCHITECTURE.md argues it). An end recorded after the fact (expiry) is written with `record`.
+ * `_id` and `jti` are derived from the session and the receiver, so recording the same end twice inserts
+ * nothing new; should the event have been delivered and pruned already, a new one carries the same `jti`,
+ * which receivers de-duplicate.
  */
 
 const digest = (...parts: string[]) => createHash('sha256').update(parts.join('\0')).digest('base64url');
@@ -38,9 +40,10 @@ export type RecordedListener = (recorded: OutboxEventDocument[]) => void;
 export function createSessionEventOutbox(models: SessionEventModels, receivers: EventReceiver[], clock: Clock) {
   const { OutboxEvent } = models;
   const listeners: RecordedListener[] = [];
+  const committedListeners: Array<() => void> = [];
 
-  /** Writes the events of sessions that have just ended; resolves once they are durable. */
-  async function record(ended: SessionsEnded): Promise<void> {
+  /** Writes the events of sessions that ended (or, with awaitsCommit, are about to); resolves once durable. */
+  async function record(ended: SessionsEnded, { awaitsCommit = false } = {}): Promise<void> {
     if (receivers.length === 0 || ended.sessionIds.length === 0) return;
     const now = new Date(clock());
     const documents: OutboxEventDocument[] = ended.sessionIds.flatMap((sessionId) =>
@@ -57,6 +60,7 @@ export function createSessionEventOutbox(models: SessionEventModels, receivers: 
         generation: 0,
         attempts: 0,
         nextAttemptAt: now,
+        awaitsCommit,
       })),
     );
     let skipped = new Set<number>();
@@ -71,6 +75,15 @@ export function createSessionEventOutbox(models: SessionEventModels, receivers: 
 
   return {
     record,
+    /** Before a revocation: its events, delivered only once the session's revocation exists. */
+    recordIntent: (ending: SessionsEnded) => record(ending, { awaitsCommit: true }),
+    /** After a revocation committed: delivery may start now. */
+    committed(ended: SessionsEnded) {
+      if (receivers.length > 0 && ended.sessionIds.length > 0) for (const listener of committedListeners) listener();
+    },
+    whenCommitted(listener: () => void) {
+      committedListeners.push(listener);
+    },
     /** Called with the events this process has just written (metrics, and a delivery attempt at once). */
     whenRecorded(listener: RecordedListener) {
       listeners.push(listener);

@@ -1,8 +1,9 @@
-import type { Connection } from 'mongoose';
+import { Types, type Connection } from 'mongoose';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock';
 import type { Config } from '../config';
 import type { SessionEventModels } from '../db/session-event-models';
+import type { SessionModels } from '../db/session-models';
 import type { SessionEventMetrics } from '../metrics/event-metrics';
 import { createEventDelivery } from './event-delivery';
 import { loadEventSigningKey, type EventSigningKey } from './event-signing-key';
@@ -17,7 +18,7 @@ import type { SessionEventOutbox } from './session-event-outbox';
 export interface SessionEventsDeps {
   config: Config;
   connection: Connection;
-  models: SessionEventModels;
+  models: SessionEventModels & Pick<SessionModels, 'SessionRevocation'>;
   outbox: SessionEventOutbox;
   metrics: SessionEventMetrics;
   logger: Logger;
@@ -44,11 +45,15 @@ export function startSessionEvents({ config, connection, models, outbox, metrics
     if (!key) throw new Error('no event-signing key (SESSION_EVENT_SIGNING_KEY)');
     return key;
   };
-  const delivery = createEventDelivery({ models, settings: config.sessionEvents, issuer: config.jwt.issuer, signingKey, metrics, logger, clock });
+  // An id that is not an ObjectId was never a session: nothing to wait for.
+  const isRevoked = async (sessionId: string) => Types.ObjectId.isValid(sessionId) && (await models.SessionRevocation.exists({ _id: sessionId })) !== null;
+  const delivery = createEventDelivery({ models, settings: config.sessionEvents, issuer: config.jwt.issuer, signingKey, metrics, logger, clock, isRevoked });
   outbox.whenRecorded((recorded) => {
     for (const event of recorded) metrics.emitted.inc({ receiver: new URL(event.receiver).host });
-    void delivery.poll();
+    // An intent waits for its revocation (whenCommitted); an end recorded after the fact goes now.
+    if (recorded.some((event) => !event.awaitsCommit)) void delivery.poll();
   });
+  outbox.whenCommitted(() => void delivery.poll());
   delivery.start();
   connection.once('close', delivery.stop);
   return { delivery, jwksRoutes: createJwksRoutes(keySource) };
