@@ -13,6 +13,8 @@ const LAYERS = [
   // Above db, so that db reaches it only through import(): a server on MONGODB_URI never loads it.
   { name: 'dev-database', files: ['src/dev-database/**'], paths: ['dev-database'] },
   { name: 'infrastructure', files: ['src/http/**', 'src/metrics/**'], paths: ['http', 'metrics'] },
+  // Session-end events: the outbox the session core writes, and their delivery.
+  { name: 'events', files: ['src/events/**'], paths: ['events'] },
   { name: 'auth', files: ['src/auth/**'], paths: ['auth'] },
   { name: 'users', files: ['src/users/**'], paths: ['users'] },
   {

@@ -18,6 +18,8 @@ import { createSessionController } from '../src/auth/session-controller';
 import { answerSessionErrors, expireDeadCredentials } from '../src/auth/session-error-mapping';
 import { createSignInController } from '../src/auth/sign-in-controller';
 import { createSignInService } from '../src/auth/sign-in-service';
+import { startSessionEvents } from '../src/events/session-events';
+import { createMetrics } from '../src/metrics/metrics';
 import { accessTokenSettings } from '../src/auth/tokens';
 import type { Config } from '../src/config';
 import type { OpenDatabase } from '../src/db/open-database';
@@ -185,7 +187,10 @@ export function routePeerApp({ config, database }: CaseContext): Express {
 /** Case 5, ours: the project's auth router itself, so POST /logout runs exactly the route's chain. */
 export function projectLogoutApp(context: CaseContext): Express {
   const { config } = context;
-  const { models, logger, audit, core, tokenSettings, middleware } = projectAuth(context);
+  const { models, logger, audit, core, tokenSettings, middleware, outbox } = projectAuth(context);
+  // As src/app.ts: with SESSION_EVENT_RECEIVERS set, this process also delivers (to receivers that are down).
+  const { connection } = context.database;
+  startSessionEvents({ config, connection, models, outbox, metrics: createMetrics().sessionEvents, logger, clock: Date.now });
   const passwords = createPasswordHasher(config.passwordHash);
   const window = createSlidingWindow(models.RateLimitHit, config.rateLimits.windowSeconds * 1000);
   const passwordAttempts = createPasswordAttempts({ passwords, window, settings: config.rateLimits });

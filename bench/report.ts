@@ -79,6 +79,8 @@ export function ratios(byId: Record<string, CaseResult>): Record<string, Target 
     '4/1 (reported)': { value: round(paired('4', '1', rps)) },
     '4-strict/2 (old strict mode, reported)': { value: round(paired('4-strict', '2', rps)) },
     '5/5-peer (logouts per second, reported)': { value: round(paired('5', '5-peer', rps)) },
+    '5-receivers/5 (logouts per second, 5 event receivers down vs none, reported)': { value: round(paired('5-receivers', '5', rps)) },
+    'p99(5-receivers)/p99(5) (reported)': { value: round(paired('5-receivers', '5', p99)) },
   };
 }
 

@@ -12,6 +12,7 @@ import { measure, measureSequential, type LoadPlan, type LoadResult } from './lo
 import { formatTable, medianOf, ratios, writeResults, type CaseResult } from './report';
 import { formatGrowth, runGrowthCase } from './growth';
 import { openEmptyDatabase } from './scratch-database';
+import { receiversDown } from './event-receivers';
 import { seedPeerSessions, seedProjectSessions, seedUsers } from './seed';
 import * as settings from './settings';
 
@@ -50,9 +51,10 @@ async function startDatabaseServer(): Promise<DatabaseServer> {
 }
 
 /** The settings a case runs at: the defaults, or the old strict mode (no memory). */
-type Setting = 'default' | 'strict' | 'peer';
+type Setting = 'default' | 'strict' | 'peer' | 'receivers';
 const SETTING_LABEL: Record<Setting, string> = {
   default: 'defaults (REVOCATION_LEASE_MS=150)',
+  receivers: `defaults + ${settings.EVENT_RECEIVERS} SESSION_EVENT_RECEIVERS, all down (connection refused)`,
   strict: 'REVOCATION_LEASE_MS=0',
   peer: '(not this project: none apply)',
 };
@@ -104,6 +106,7 @@ async function main(): Promise<void> {
     JWT_AUDIENCE: settings.JWT_AUDIENCE,
     LOG_LEVEL: 'warn',
     ...(setting === 'strict' ? { REVOCATION_LEASE_MS: '0' } : {}),
+    ...(setting === 'receivers' ? eventEnv : {}),
   });
 
   const machine = () => ({ cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, node: process.version, loadAverageAtStart: loadAtStart, loadAverageAtEnd: os.loadavg() });
@@ -128,7 +131,7 @@ async function main(): Promise<void> {
   const main = await seedDatabase(database.uri, settings.DATABASE_NAME, small, secret, peerSecret);
   const big = await seedDatabase(database.uri, LARGE_DATABASE_NAME, large, secret, peerSecret);
   const results: Record<string, CaseResult> = {};
-
+  const eventEnv = await receiversDown(settings.EVENT_RECEIVERS);
 
   async function measureRound(c: Case, round: number): Promise<LoadResult> {
     progress(`case ${c.id} (round ${round}): ${c.label}`);
@@ -188,17 +191,30 @@ async function main(): Promise<void> {
     // Logout latency at low load, before the logout cases add their thousands of sessions to the
     // collection: one logout at a time, as a user clicking "Sign out" sees it.
     const logoutLatency: Record<string, unknown> = {};
-    for (const setting of ['default', 'strict'] as const satisfies Setting[]) {
-      const cookies = await seedProjectSessions(main.models, main.credentials, main.userIds, settings.LOGOUT_LATENCY_SAMPLES);
-      progress(`logout latency at ${SETTING_LABEL[setting]}: ${settings.LOGOUT_LATENCY_SAMPLES} logouts, one at a time`);
-      const { port, child } = await startCaseServer('project-logout', envFor(setting));
-      try {
-        const latency = await measureSequential({ ...logout, cookies, url: `http://127.0.0.1:${port}/logout` }, settings.LOGOUT_LATENCY_SAMPLES);
-        progress(`  p50 ${latency.p50Ms} ms, p99 ${latency.p99Ms} ms, max ${latency.maxMs} ms, non-2xx ${latency.non2xx}`);
-        logoutLatency[SETTING_LABEL[setting]] = latency;
-      } finally {
-        await stopCaseServer(child);
+    const latencyRounds: Partial<Record<Setting, Array<Awaited<ReturnType<typeof measureSequential>>>>> = {};
+    // Receivers against none in interleaved rounds (medians reported); the strict mode once, as before.
+    const latencyOrder: Setting[][] = [['default', 'receivers', 'strict'], ...Array.from({ length: settings.ROUNDS - 1 }, (_, i) => (i % 2 === 0 ? ['receivers', 'default'] : ['default', 'receivers']) as Setting[])];
+    for (const [round, order] of latencyOrder.entries()) {
+      for (const setting of order) {
+        const cookies = await seedProjectSessions(main.models, main.credentials, main.userIds, settings.LOGOUT_LATENCY_SAMPLES);
+        progress(`logout latency (round ${round + 1}) at ${SETTING_LABEL[setting]}: ${settings.LOGOUT_LATENCY_SAMPLES} logouts, one at a time`);
+        const { port, child } = await startCaseServer('project-logout', envFor(setting));
+        try {
+          const latency = await measureSequential({ ...logout, cookies, url: `http://127.0.0.1:${port}/logout` }, settings.LOGOUT_LATENCY_SAMPLES);
+          progress(`  p50 ${latency.p50Ms} ms, p99 ${latency.p99Ms} ms, max ${latency.maxMs} ms, non-2xx ${latency.non2xx}`);
+          (latencyRounds[setting] ??= []).push(latency);
+        } finally {
+          await stopCaseServer(child);
+        }
       }
+    }
+    const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+    for (const [setting, rounds] of Object.entries(latencyRounds)) {
+      logoutLatency[SETTING_LABEL[setting as Setting]] = {
+        p50Ms: median(rounds.map((r) => r.p50Ms)),
+        p99Ms: median(rounds.map((r) => r.p99Ms)),
+        rounds,
+      };
     }
 
     // Logout throughput: each round logs out sessions never used before, on both sides.
@@ -206,11 +222,13 @@ async function main(): Promise<void> {
       [
         { id: '5', label: 'ours, POST logout (revoke, barrier, expire cookies)', app: 'project-logout', plan: logout, setting: 'default' },
         { id: '5-peer', label: 'express-session destroy + clearCookie', app: 'express-session-logout', plan: logout, setting: 'peer' },
+        { id: '5-receivers', label: `case 5 with ${settings.EVENT_RECEIVERS} event receivers, all down`, app: 'project-logout', plan: logout, setting: 'receivers' },
       ],
       async (round) => {
         progress(`case 5 (round ${round}): seeding ${settings.LOGOUT_POOL_SIZE} sessions on each side to log out`);
         return new Map([
           ['5', await seedProjectSessions(main.models, main.credentials, main.userIds, settings.LOGOUT_POOL_SIZE, undefined, 'bench-logout')],
+          ['5-receivers', await seedProjectSessions(main.models, main.credentials, main.userIds, settings.LOGOUT_POOL_SIZE, undefined, 'bench-logout')],
           ['5-peer', await seedPeerSessions(main.connection, peerSecret, main.userIds, settings.LOGOUT_POOL_SIZE)],
         ]);
       },

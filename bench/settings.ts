@@ -16,6 +16,8 @@ export const POOL_SIZE = 250;
 export const LOGOUT_POOL_SIZE = 2_000;
 /** Logout at low load: this many logouts, one at a time, for its p50 and p99. */
 export const LOGOUT_LATENCY_SAMPLES = 100;
+/** Logout's latency and case 5 with this many session-event receivers configured (all down), next to none. */
+export const EVENT_RECEIVERS = 5;
 /** Case 6: case 4 against a database holding this few and this many sessions (two databases, side by side). */
 export const CURVE_SIZES = [1_000, 100_000] as const;
 /**

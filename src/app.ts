@@ -17,6 +17,7 @@ import { createVerifyRoutes } from './auth/verify-routes';
 import { createJwksRoutes } from './auth/jwks-routes';
 import { createRevocationFeedRoutes } from './auth/revocation-feed-routes';
 import { accessTokenPublicKeys, createPublicKeySet } from './auth/public-keys';
+import { eventSigningPublicKeys } from './auth/event-public-keys';
 import type { Clock } from './clock';
 import type { Config } from './config';
 import type { OpenDatabase } from './db/open-database';
@@ -33,6 +34,8 @@ import { createMetrics, type Metrics } from './metrics/metrics';
 import { measureRequests } from './metrics/request-metrics';
 import { countSessionEnds } from './metrics/session-end-metrics';
 import { createDocsRoutes } from './openapi/docs-routes';
+import { startSessionEvents } from './events/session-events';
+import { systemClock } from './clock';
 import { createPasswordHasher } from './auth/password';
 import { createUserController } from './users/user-controller';
 import { createUserRoutes } from './users/user-routes';
@@ -69,7 +72,7 @@ export function createApp(deps: AppDeps): Express {
  */
 export function buildApp({ config, database, logger, clock, metrics = createMetrics() }: AppDeps): { app: Express; core: SessionCore; ends: SessionEnds } {
   const { connection, models } = database;
-  const { core, tokenSettings, memory, ends, feed } = createSessionAuth({
+  const { core, tokenSettings, memory, ends, feed, outbox } = createSessionAuth({
     config,
     connection,
     models,
@@ -78,6 +81,7 @@ export function buildApp({ config, database, logger, clock, metrics = createMetr
     onChecked: (source) => metrics.sessionChecks.inc({ source }),
     onBarrierPassed: (seconds) => metrics.revocationBarrierWait.observe(seconds),
   });
+  const sessionEvents = startSessionEvents({ config, connection, models, outbox, metrics: metrics.sessionEvents, logger, clock: clock ?? systemClock });
   metrics.revocationFeedLag.measureWith(() => (memory.enabled ? memory.feedLagMs() : undefined));
   const audit = createAuditLog(logger, countAuditEvents(metrics));
   // Every session end, whatever its reason, is counted and audited here, from the core's one event.
@@ -123,7 +127,7 @@ export function buildApp({ config, database, logger, clock, metrics = createMetr
   // GET /api/v1/openapi.json and the interactive page at /docs; cacheable, so outside the no-store router.
   app.use(createDocsRoutes(authCookieNames(config.cookies)));
   // The public keys relying services verify with; other key sources (event signing) are added to this list.
-  app.use(createJwksRoutes(createPublicKeySet([accessTokenPublicKeys(tokenSettings.keys)])));
+  app.use(createJwksRoutes(createPublicKeySet([accessTokenPublicKeys(tokenSettings.keys), eventSigningPublicKeys(sessionEvents.signingKeySource)])));
 
   const api = Router();
   api.use(noStore);

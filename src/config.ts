@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createPrivateKey, randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { accessPrivateKeyList, ACCESS_TOKEN_ALGORITHMS, privateKeyProblems, type AccessPrivateKey, type AccessTokenAlgorithm } from './access-key-config';
 import { parseDuration } from './duration';
@@ -64,6 +64,25 @@ const commaList = z
   .string()
   .transform((value) => value.split(',').map((item) => item.trim()).filter((item) => item.length > 0));
 
+/** SESSION_EVENT_RECEIVERS: the URLs every session-end event is pushed to (src/events/). */
+const receiverList = commaList.transform((urls, ctx) => {
+  const parsed: URL[] = [];
+  for (const value of urls) {
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: `"${value}" is not a URL` });
+      continue;
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') ctx.addIssue({ code: 'custom', message: `"${value}" must be an http(s) URL` });
+    else if (url.username || url.password) ctx.addIssue({ code: 'custom', message: `"${url.host}": credentials in the URL would be logged; not allowed` });
+    else if (parsed.some((other) => other.href === url.href)) ctx.addIssue({ code: 'custom', message: `"${value}" is listed twice` });
+    else parsed.push(url);
+  }
+  return parsed;
+});
+
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   HOST: z.string().min(1).optional(),
@@ -124,6 +143,16 @@ const envSchema = z.object({
   RATE_LIMIT_REFRESH_PER_IP: integer(0, 1_000_000_000).default(300),
   REVOCATION_LEASE_MS: integer(0, 60_000).default(150),
   SESSION_MEMORY_MAX_ENTRIES: integer(1, 10_000_000).default(100_000),
+  SESSION_EVENT_RECEIVERS: receiverList.default([]),
+  SESSION_EVENT_AUDIENCES: commaList.default([]),
+  SESSION_EVENT_SIGNING_KEY: z.string().optional(),
+  SESSION_EVENT_KEY_DIR: z.string().min(1).default('.keys/events'),
+  SESSION_EVENT_RETRY_HORIZON: duration.default(24 * 60 * 60),
+  SESSION_EVENT_RETRY_BASE_MS: integer(10, 3_600_000).default(5_000),
+  SESSION_EVENT_RETRY_MAX_DELAY_MS: integer(10, 86_400_000).default(30 * 60 * 1000),
+  SESSION_EVENT_TIMEOUT_MS: integer(100, 120_000).default(10_000),
+  SESSION_EVENT_LEASE_MS: integer(200, 3_600_000).default(60_000),
+  SESSION_EVENT_POLL_MS: integer(10, 600_000).default(1_000),
   /** For tests only (refused in production): this process's wall clock runs this many ms off. */
   TEST_ONLY_CLOCK_OFFSET_MS: z.coerce.number().int().min(-86_400_000).max(86_400_000).default(0),
   /** Replaced by REVOCATION_LEASE_MS; refused so that a deployment still setting it learns what changed. */
@@ -173,6 +202,33 @@ export interface Config {
   sessionMemory: { leaseMs: number; maxEntries: number };
   /** RELYING_SERVICES: who may read the revocation feed over HTTP (src/auth/relying-services.ts). */
   relyingServices: RelyingService[];
+  /** Signed session-end events (src/events/, docs/INTEGRATION.md); no receivers = nothing written or sent. */
+  sessionEvents: SessionEventSettings;
+}
+
+/** One SESSION_EVENT_RECEIVERS entry and the `aud` its events carry. */
+export interface EventReceiver {
+  url: string;
+  audience: string;
+}
+
+export interface SessionEventSettings {
+  receivers: EventReceiver[];
+  /** SESSION_EVENT_SIGNING_KEY: a private Ed25519 JWK (JSON, with its kid); undefined = the key in keyDir. */
+  signingKeyJwk: string | undefined;
+  /** Outside production, where a missing signing key is generated once and kept (git-ignored). */
+  keyDir: string;
+  /** How long an undelivered event is retried before it counts as failed. */
+  retryHorizonMs: number;
+  /** Exponential backoff: base * 2^attempt, capped, with jitter. */
+  retryBaseMs: number;
+  retryMaxDelayMs: number;
+  /** One delivery attempt's whole time (connect, send, answer). */
+  timeoutMs: number;
+  /** How long a claim on an event keeps other instances off it; a crashed holder's claim lapses after it. */
+  leaseMs: number;
+  /** How often each instance looks for due events (and at once after a session ends here). */
+  pollMs: number;
 }
 
 /** How access tokens are signed and verified; src/auth/access-keys.ts turns the secrets into keys. */
@@ -286,6 +342,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         '(REVOCATION_LEASE_MS, SESSION_MEMORY_MAX_ENTRIES; see .env.example); remove them',
     );
   }
+  const sessionEvents = sessionEventSettings(e, problems);
   if (problems.length > 0) throw new ConfigError(problems);
 
   return {
@@ -336,5 +393,64 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sessionMemory: { leaseMs: e.REVOCATION_LEASE_MS, maxEntries: e.SESSION_MEMORY_MAX_ENTRIES },
     relyingServices: e.RELYING_SERVICES,
     testOnlyClockOffsetMs: e.TEST_ONLY_CLOCK_OFFSET_MS,
+    sessionEvents,
+  };
+}
+
+function isPrivateEd25519Jwk(text: string): boolean {
+  try {
+    const key = createPrivateKey({ key: JSON.parse(text) as never, format: 'jwk' });
+    return key.asymmetricKeyType === 'ed25519';
+  } catch {
+    return false;
+  }
+}
+
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/**
+ * SESSION_EVENT_AUDIENCES: `<receiver URL>=<audience>` entries, comma-separated. The URL must be one of
+ * SESSION_EVENT_RECEIVERS exactly, so an `=` in a query string or in the audience cannot be misread.
+ */
+function sessionEventSettings(e: z.infer<typeof envSchema>, problems: string[]): SessionEventSettings {
+  const urls = e.SESSION_EVENT_RECEIVERS;
+  const audiences = new Map<string, string>();
+  for (const entry of e.SESSION_EVENT_AUDIENCES) {
+    // "https://a.example=aud" names the receiver "https://a.example/" too: URL parsing adds that slash.
+    const match = urls
+      .flatMap((url) => [url.href, url.href.replace(/\/$/, '')].map((written) => ({ href: url.href, prefix: `${written}=` })))
+      .find(({ prefix }) => entry.startsWith(prefix));
+    const audience = match === undefined ? '' : entry.slice(match.prefix.length).trim();
+    if (match === undefined || audience === '') problems.push(`SESSION_EVENT_AUDIENCES: "${entry}" must be <one of SESSION_EVENT_RECEIVERS>=<audience>`);
+    else audiences.set(match.href, audience);
+  }
+  for (const url of urls) {
+    if (url.protocol === 'http:' && e.NODE_ENV === 'production' && !LOOPBACK_HOSTS.has(url.hostname)) {
+      problems.push(`SESSION_EVENT_RECEIVERS: "${url.href}" must be https in production (plain http only to loopback)`);
+    }
+  }
+  if (e.SESSION_EVENT_RETRY_MAX_DELAY_MS < e.SESSION_EVENT_RETRY_BASE_MS) {
+    problems.push('SESSION_EVENT_RETRY_MAX_DELAY_MS: must not be shorter than SESSION_EVENT_RETRY_BASE_MS');
+  }
+  // A holder still waiting for its receiver must never lose its claim to another instance.
+  if (e.SESSION_EVENT_LEASE_MS <= e.SESSION_EVENT_TIMEOUT_MS) {
+    problems.push('SESSION_EVENT_LEASE_MS: must be longer than SESSION_EVENT_TIMEOUT_MS');
+  }
+  if (e.SESSION_EVENT_SIGNING_KEY !== undefined && !isPrivateEd25519Jwk(e.SESSION_EVENT_SIGNING_KEY)) {
+    problems.push('SESSION_EVENT_SIGNING_KEY: must be a private Ed25519 JWK as JSON: {"kty":"OKP","crv":"Ed25519","x":…,"d":…,"kid":…}');
+  }
+  if (e.NODE_ENV === 'production' && urls.length > 0 && e.SESSION_EVENT_SIGNING_KEY === undefined) {
+    problems.push('SESSION_EVENT_SIGNING_KEY: required in production when SESSION_EVENT_RECEIVERS is set (a private Ed25519 JWK with a kid)');
+  }
+  return {
+    receivers: urls.map((url) => ({ url: url.href, audience: audiences.get(url.href) ?? url.origin })),
+    signingKeyJwk: e.SESSION_EVENT_SIGNING_KEY,
+    keyDir: e.SESSION_EVENT_KEY_DIR,
+    retryHorizonMs: e.SESSION_EVENT_RETRY_HORIZON * 1000,
+    retryBaseMs: e.SESSION_EVENT_RETRY_BASE_MS,
+    retryMaxDelayMs: e.SESSION_EVENT_RETRY_MAX_DELAY_MS,
+    timeoutMs: e.SESSION_EVENT_TIMEOUT_MS,
+    leaseMs: e.SESSION_EVENT_LEASE_MS,
+    pollMs: e.SESSION_EVENT_POLL_MS,
   };
 }

@@ -45,6 +45,8 @@ describe('indexes and expiry', () => {
       refresh_token_rotations: [id, expiry, { key: [['sessionId', 1]] }],
       session_revocations: [id, expiry, { key: [['userId', 1]] }],
       rate_limit_hits: [id, expiry, { key: [['key', 1], ['at', 1]] }],
+      session_event_outbox: [id, { key: [['createdAt', 1]] }, { key: [['receiver', 1], ['nextAttemptAt', 1]] }],
+      session_event_failures: [id, { key: [['receiver', 1]] }],
     };
     for (const [collection, indexes] of Object.entries(expected)) {
       expect({ collection, indexes: await listedIndexes(collection) }).toEqual({ collection, indexes: [...indexes].sort(byKey) });

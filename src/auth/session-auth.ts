@@ -3,6 +3,7 @@ import { systemClock, type Clock } from '../clock';
 import type { Config } from '../config';
 import type { Models } from '../db/models';
 import { createMongoSessionRepository } from '../db/mongo-session-repository';
+import { createSessionEventOutbox } from '../events/session-event-outbox';
 import { beforeRequestDeadline } from '../http/request-deadline';
 import { createSessionCore, type CheckSource } from '../sessions/session-core';
 import { createSessionEnds } from '../sessions/session-events';
@@ -32,7 +33,10 @@ export function createSessionAuth(deps: SessionAuthDeps) {
   const repository = createMongoSessionRepository(models, clock);
   const memory = createSessionMemory(repository.feed, config.sessionMemory, { logger, clock, ...(onBarrierPassed ? { onBarrierPassed } : {}) });
   const ends = createSessionEnds((error) => logger.error({ err: error }, 'a session-end listener failed'));
-  const core = createSessionCore({ repository, memory, settings: config, ends, clock, withinDeadline: beforeRequestDeadline, ...(onChecked ? { onChecked } : {}) });
+  // Every session end is in the event outbox as an intent before its revocation is committed (src/events/).
+  const outbox = createSessionEventOutbox(models, config.sessionEvents.receivers, clock);
+  const durable = { ending: outbox.recordIntent, ended: outbox.committed };
+  const core = createSessionCore({ repository, memory, settings: config, ends, durable, clock, withinDeadline: beforeRequestDeadline, ...(onChecked ? { onChecked } : {}) });
   const stopSweeping =
     config.sessionExpirySweepMs > 0
       ? core.startExpirySweeps((error) => logger.warn({ err: error }, 'could not end expired sessions; the next sweep tries again'), config.sessionExpirySweepMs)
@@ -42,5 +46,5 @@ export function createSessionAuth(deps: SessionAuthDeps) {
     memory.stop();
     stopSweeping();
   });
-  return { core, memory, ends, feed: repository.feed, tokenSettings: accessTokenSettings(config, clock) };
+  return { core, memory, ends, outbox, feed: repository.feed, tokenSettings: accessTokenSettings(config, clock) };
 }

@@ -1,15 +1,21 @@
 import type { Connection, Model } from 'mongoose';
 import { createRateLimitHitModel, type RateLimitHitModel } from './rate-limit-hit-model';
+import { createSessionEventModels, type SessionEventModels } from './session-event-models';
 import { createSessionModels, type SessionModels } from './session-models';
 import { createUserModel, type UserModel } from './user-model';
 
-export interface Models extends SessionModels {
+export interface Models extends SessionModels, SessionEventModels {
   User: UserModel;
   RateLimitHit: RateLimitHitModel;
 }
 
 export function createModels(connection: Connection): Models {
-  return { User: createUserModel(connection), ...createSessionModels(connection), RateLimitHit: createRateLimitHitModel(connection) };
+  return {
+    User: createUserModel(connection),
+    ...createSessionModels(connection),
+    RateLimitHit: createRateLimitHitModel(connection),
+    ...createSessionEventModels(connection),
+  };
 }
 
 interface IndexSpec {
@@ -47,6 +53,11 @@ function indexSpecs(models: Models): IndexSpec[] {
     // A rate-limit count: the hits under one key within the window (src/http/rate-limit-hits.ts).
     { model: m(models.RateLimitHit), keys: { key: 1, at: 1 } },
     { model: m(models.RateLimitHit), keys: { expiresAt: 1 }, options: ttl },
+    // A receiver's due session-end events, and the oldest pending one (src/events/event-delivery.ts);
+    // FerretDB scans instead, over pending events only.
+    { model: m(models.OutboxEvent), keys: { receiver: 1, nextAttemptAt: 1 } },
+    { model: m(models.OutboxEvent), keys: { createdAt: 1 } },
+    { model: m(models.FailedEvent), keys: { receiver: 1 } },
   ];
 }
 

@@ -1,5 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { SESSION_END_REASONS } from '../sessions/session';
+import { createSessionEventMetrics } from './event-metrics';
 
 /**
  * Every Prometheus instrument of one app instance, on a registry of its own rather than prom-client's
@@ -108,6 +109,8 @@ export function createMetrics(options: MetricsOptions = {}) {
     revocationFeedLag,
     /** inc({ source }) once per authentication whose session was checked. */
     sessionChecks,
+    /** Signed session-end events: emitted, delivered, rejected, failed per receiver host; the outbox's age. */
+    sessionEvents: createSessionEventMetrics(registers),
   };
 }
 

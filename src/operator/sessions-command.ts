@@ -9,22 +9,29 @@ import { openDatabase } from '../db/open-database';
 import { createLogger } from '../logger';
 import { readProcessConfig } from '../process-config';
 import { chooseDatabase } from './database-target';
+import { createEventAdmin } from './event-admin';
 import { createSessionAdmin, OperatorError } from './session-admin';
 import { formatSessionTable } from './session-table';
 
 /**
  * npm run sessions -- list <email>
  * npm run sessions -- revoke <email> [--session <id>]
+ * npm run sessions -- events pending
+ * npm run sessions -- events retry <receiver URL>
  *
  * The result goes to stdout; audit lines go to stderr, and any failure is one line there with exit
  * code 1 (2 for a command line that is not understood).
  */
 
-const USAGE = 'usage: npm run sessions -- list <email> | revoke <email> [--session <id>]';
+const USAGE = 'usage: npm run sessions -- list <email> | revoke <email> [--session <id>] | events pending | events retry <receiver URL>';
 
 class UsageError extends Error {}
 
-type Command = { action: 'list'; email: string } | { action: 'revoke'; email: string; sessionId?: string };
+type Command =
+  | { action: 'list'; email: string }
+  | { action: 'revoke'; email: string; sessionId?: string }
+  | { action: 'events-pending' }
+  | { action: 'events-retry'; receiver: string };
 
 function parseCommand(argv: string[]): Command {
   let parsed;
@@ -34,6 +41,11 @@ function parseCommand(argv: string[]): Command {
     throw new UsageError((error as Error).message);
   }
   const [action, email, ...extra] = parsed.positionals;
+  if (action === 'events' && parsed.values.session === undefined) {
+    if (email === 'pending' && extra.length === 0) return { action: 'events-pending' };
+    if (email === 'retry' && extra.length === 1) return { action: 'events-retry', receiver: extra[0]! };
+    throw new UsageError(USAGE);
+  }
   if (!email || extra.length > 0) throw new UsageError(USAGE);
   if (action === 'list' && parsed.values.session === undefined) return { action, email };
   if (action === 'revoke') return { action, email, ...(parsed.values.session !== undefined ? { sessionId: parsed.values.session } : {}) };
@@ -70,6 +82,11 @@ async function run(command: Command, config: Config): Promise<string> {
   const { core, memory, ends } = createSessionAuth({ config, connection, models, logger });
   ends.listen(auditSessionEnds(audit));
   try {
+    if (command.action === 'events-pending') return await createEventAdmin(models).listPending();
+    if (command.action === 'events-retry') {
+      const retried = await createEventAdmin(models).retryFailed(command.receiver);
+      return `${retried} failed session event${retried === 1 ? '' : 's'} of ${command.receiver} back in the outbox; the API instances deliver them now`;
+    }
     const admin = createSessionAdmin({ User: models.User, core, audit, operator: operatorName() });
     if (command.action === 'list') {
       const { email, sessions: active } = await admin.listSessions(command.email);

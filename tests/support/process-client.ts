@@ -45,7 +45,7 @@ export async function meStatus(instance: ApiProcess, accessToken: string): Promi
 
 /** POST /auth/refresh with the refresh cookie; the status and the successor refresh token, if any. */
 export async function refreshOn(instance: ApiProcess, refreshToken: string): Promise<{ status: number; code?: string; refreshToken?: string }> {
-  const res = await fetch(`${instance.url}/api/v1/auth/refresh`, { method: 'POST', headers: { Cookie: `refreshToken=${refreshToken}` } });
+  const res = await fetch(`${instance.url}/api/v1/auth/refresh`, { method: 'POST', headers: { Cookie: `${REFRESH_COOKIE}=${refreshToken}` } });
   const body = (await res.json()) as { code?: string };
   const cookies = setCookieParser.parse(res.headers.getSetCookie(), { map: true, decodeValues: false });
   const successor = cookies[REFRESH_COOKIE]?.value;
