@@ -8,6 +8,7 @@ import { accessTokenSettings } from '../src/auth/tokens';
 import { loadConfig } from '../src/config';
 import { startEmbeddedDatabase } from '../src/dev-database/embedded-ferretdb';
 import type { CaseAppName } from './case-apps';
+import { benchRelyingService } from './relying-service-bench';
 import { measure, measureSequential, type LoadPlan, type LoadResult } from './load';
 import { formatTable, medianOf, ratios, writeResults, type CaseResult } from './report';
 import { openEmptyDatabase } from './scratch-database';
@@ -214,11 +215,15 @@ async function main(): Promise<void> {
       },
     );
 
+    // A relying service's route against the same route verifying the JWT statelessly (its own API process).
+    const relyingService = await benchRelyingService(progress);
+
     const ordered = Object.values(results);
     console.log(`\n${formatTable(ordered)}\n`);
     const targets = ratios(results);
     console.log('targets (medians of interleaved rounds):', JSON.stringify(targets, null, 1));
     console.log('logout latency at low load:', JSON.stringify(logoutLatency, null, 1));
+    console.log('relying service / stateless jose peer (target >= 0.9):', JSON.stringify(relyingService));
     writeResults(RESULTS_PATH, {
       command: 'npm run bench',
       startedAt: new Date(started).toISOString(),
@@ -239,6 +244,7 @@ async function main(): Promise<void> {
       cases: results,
       logoutLatency,
       targets,
+      relyingService,
     });
     progress(`wrote ${path.relative(process.cwd(), RESULTS_PATH)}`);
   } finally {
