@@ -95,6 +95,9 @@ export function createApp({ config, database, logger, clock, metrics = createMet
   app.set('trust proxy', config.trustProxy);
 
   app.use(measureRequests(metrics.httpRequestDuration));
+  // Forward auth is asked before every request a gateway forwards: it answers before request logging,
+  // helmet and CORS, which concern browsers and would double every log line (src/auth/verify-routes.ts).
+  app.use('/api/v1/auth', createVerifyRoutes(guards.auth));
   app.use(logRequests(logger, config));
   // HSTS only in production: over plain-http development hosts it would pin browsers to https for a
   // year on a name (localhost) that other projects serve over http too.
@@ -124,7 +127,6 @@ export function createApp({ config, database, logger, clock, metrics = createMet
     auth: createAuthController({ config, auth, audit }),
     sessions: createSessionController({ config, sessions: sessionService, audit }),
   };
-  api.use('/auth', createVerifyRoutes(guards.auth));
   api.use('/auth', createAuthRoutes(authControllers, guards));
   api.use('/users', createUserRoutes(createUserController({ config, users, audit }), guards));
   api.use(createRevocationFeedRoutes({ feed: createRevocationFeed(models), config, window: limitWindow, audit }));
