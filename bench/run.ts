@@ -8,6 +8,7 @@ import { loadConfig } from '../src/config';
 import { startEmbeddedDatabase } from '../src/dev-database/embedded-ferretdb';
 import type { CaseAppName } from './case-apps';
 import { startCaseServer, stopCaseServer } from './case-process';
+import { benchRelyingService } from './relying-service-bench';
 import { measure, measureSequential, type LoadPlan, type LoadResult } from './load';
 import { formatTable, medianOf, ratios, writeResults, type CaseResult } from './report';
 import { formatGrowth, runGrowthCase } from './growth';
@@ -235,11 +236,15 @@ async function main(): Promise<void> {
     );
 
     const growth = await growthCase();
+    // A relying service's route against the same route verifying the JWT statelessly (its own API process).
+    const relyingService = await benchRelyingService(progress);
+
     const ordered = Object.values(results);
     console.log(`\n${formatTable(ordered)}\n`);
     const targets = ratios(results);
     console.log('targets (medians of interleaved rounds):', JSON.stringify(targets, null, 1));
     console.log('logout latency at low load:', JSON.stringify(logoutLatency, null, 1));
+    console.log('relying service / stateless jose peer (target >= 0.9):', JSON.stringify(relyingService));
     writeResults(RESULTS_PATH, {
       command: 'npm run bench',
       startedAt: new Date(started).toISOString(),
@@ -261,6 +266,7 @@ async function main(): Promise<void> {
       logoutLatency,
       targets,
       growth,
+      relyingService,
     });
     progress(`wrote ${path.relative(process.cwd(), RESULTS_PATH)}`);
   } finally {

@@ -105,6 +105,9 @@ export function buildApp({ config, database, logger, clock, metrics = createMetr
   app.set('trust proxy', config.trustProxy);
 
   app.use(measureRequests(metrics.httpRequestDuration));
+  // Forward auth is asked before every request a gateway forwards: it answers before request logging,
+  // helmet and CORS, which concern browsers and would double every log line (src/auth/verify-routes.ts).
+  app.use('/api/v1/auth', createVerifyRoutes(guards.auth));
   app.use(logRequests(logger, config));
   app.use(startRequestDeadline(config.dbOperationTimeoutMs));
   // HSTS only in production: over plain-http development hosts it would pin browsers to https for a
@@ -135,7 +138,6 @@ export function buildApp({ config, database, logger, clock, metrics = createMetr
     signIn: createSignInController({ config, signIn, audit }),
     sessions: createSessionController({ config, core, audit }),
   };
-  api.use('/auth', createVerifyRoutes(guards.auth));
   api.use('/auth', createAuthRoutes(authControllers, guards));
   api.use('/users', createUserRoutes(createUserController({ config, users, audit }), guards));
   api.use(createRevocationFeedRoutes({ feed, config, window: limitWindow, audit }));

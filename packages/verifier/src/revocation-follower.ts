@@ -78,7 +78,9 @@ export function createRevocationFollower(hooks: FollowerHooks) {
 
   function schedule(previousStartedAt: number): void {
     if (stopped) return;
-    const every = leaseMs !== undefined && leaseMs > 0 && isTrusted() ? Math.max(1, Math.floor(leaseMs / 4)) : RETRY_MS;
+    // Every lease / 4 from the previous start, as the API's instances poll: a poll slowed by load is
+    // followed at once. Until the API has named a lease (or when it keeps none), every RETRY_MS.
+    const every = leaseMs !== undefined && leaseMs > 0 ? Math.max(1, Math.floor(leaseMs / 4)) : RETRY_MS;
     const delay = Math.max(0, previousStartedAt + every - hooks.now());
     timer = setTimeout(() => {
       const startedAt = hooks.now();

@@ -13,8 +13,9 @@ import { createVerifierMemory } from './session-memory';
  *   token instead, once (below).
  * - A token not seen before is checked once through GET /api/v1/auth/verify, then remembered.
  * - Memory answers only while the revocation feed has been read within the API's lease
- *   (revocation-follower.ts); otherwise the feed is read first, and if the API cannot be reached the answer
- *   is "unavailable" (503), never "ok" for a token whose session may have been revoked.
+ *   (revocation-follower.ts); otherwise the feed is read first, and if that does not restore the lease,
+ *   the API's verify answers for the request; if the API cannot be reached the answer is "unavailable"
+ *   (503), never "ok" for a token whose session may have been revoked.
  */
 
 export interface VerifierOptions {
@@ -125,13 +126,15 @@ export function createVerifier(options: VerifierOptions) {
     try {
       const local = await verifyLocally(token);
       if (local === undefined) return UNAUTHORIZED;
-      const lease = follower.leaseMs();
-      if (lease === 0) return await askApi(token); // the API keeps no memory; neither may this service
+      // A dead mark never reverts: it answers whatever the lease says.
+      if (local !== 'remote' && memory.isRevoked(local.sid)) return UNAUTHORIZED;
+      if (follower.leaseMs() === 0) return await askApi(token); // the API keeps no memory; neither may this service
       if (!follower.isTrusted()) {
         await follower.whenPolled();
-        if (!follower.isTrusted()) return UNAVAILABLE;
+        // Still not trusted (the feed could not be read, or the read took longer than the lease): the API
+        // answers for this request itself, under its own barrier; unreachable, that is a 503.
+        if (!follower.isTrusted()) return await askApi(token);
       }
-      if (local !== 'remote' && memory.isRevoked(local.sid)) return UNAUTHORIZED;
       const tokenHash = hashOf(token);
       const known = memory.lookup(tokenHash, Date.now());
       if (known) return { outcome: 'ok', userId: known.userId, sessionId: known.sessionId };
