@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import { createApp } from './app';
+import { agreeOnLease } from './auth/lease-agreement';
 import { openDatabase } from './db/open-database';
 import { createHttpServer, slowClientLimits } from './http/http-server';
 import { createLogger } from './logger';
@@ -31,6 +32,11 @@ async function main(): Promise<void> {
     logger.warn('JWT_ACCESS_SECRET is not set, nor JWT_ACCESS_KEYS: using a random secret for this process; tokens will not survive a restart');
   }
   const database = await openDatabase(config, logger);
+  // Refuses to start beside instances (or a sessions command) running with another REVOCATION_LEASE_MS.
+  const lease = await agreeOnLease(database.connection, config.sessionMemory.leaseMs, 'api', logger).catch(async (error: unknown) => {
+    await database.close();
+    throw error;
+  });
   const metricsPort = config.metrics.port;
   const metrics = createMetrics({ processMetrics: metricsPort !== undefined });
   const offset = config.testOnlyClockOffsetMs;
@@ -44,6 +50,7 @@ async function main(): Promise<void> {
     if (metricsServer) await listen(metricsServer, config.metrics.host, metricsPort!);
   } catch (error) {
     await Promise.all([close(server), close(metricsServer)]);
+    await lease.leave();
     await database.close();
     throw error;
   }
@@ -62,6 +69,7 @@ async function main(): Promise<void> {
     metricsServer?.closeAllConnections();
     void close(metricsServer);
     server.close(async () => {
+      await lease.leave();
       await database.close();
       logger.info('stopped');
       process.exit(exitCode);

@@ -47,6 +47,8 @@ beforeAll(async () => {
       LOG_LEVEL: 'info',
       REFRESH_REUSE_GRACE_SECONDS: '0',
       RATE_LIMIT_LOGIN_PER_ACCOUNT: '2',
+      // Also each session's budget of wrong current passwords (password-attempts.ts).
+      RATE_LIMIT_LOGIN_PER_ACCOUNT_AND_IP: '2',
       CORS_ORIGINS: 'https://app.example.com',
     },
     undefined,
@@ -140,7 +142,7 @@ describe('audit events', () => {
     secrets.push('guess number one');
     expect(statuses).toEqual([401, 401, 429]);
     expect(auditEntries('rate_limited')).toContainEqual(
-      expect.objectContaining({ level: 40, limiter: 'login-per-account', path: '/api/v1/auth/login', ip: expect.any(String), reqId: refused!.headers['x-request-id'] }),
+      expect.objectContaining({ level: 40, limiter: 'login-per-account-and-ip', path: '/api/v1/auth/login', ip: expect.any(String), reqId: refused!.headers['x-request-id'] }),
     );
   });
 
@@ -157,7 +159,7 @@ describe('audit events', () => {
     secrets.push('guess number two');
     expect(statuses).toEqual([401, 401, 429]);
     expect(auditEntries('rate_limited')).toContainEqual(
-      expect.objectContaining({ limiter: 'login-per-account', path: '/api/v1/users/me/password', method: 'POST', reqId: refused!.headers['x-request-id'] }),
+      expect.objectContaining({ limiter: 'password-per-session', path: '/api/v1/users/me/password', method: 'POST', reqId: refused!.headers['x-request-id'] }),
     );
   });
 });

@@ -24,7 +24,7 @@ describe('auth cookie names in production', () => {
   it('__Host-accessToken (Secure, Path=/, no Domain) and __Secure-refreshToken (Secure, Path=/api/v1/auth)', async () => {
     const user = await registerUser(production.app);
     const set = cookiesOf(user.response);
-    expect(Object.keys(set).sort()).toEqual(['__Host-accessToken', '__Secure-refreshToken']);
+    expect(Object.keys(set).sort()).toEqual(['__Host-accessToken', '__Host-deviceToken', '__Secure-refreshToken']);
     expect(set['__Host-accessToken']).toMatchObject({ path: '/', secure: true, httpOnly: true });
     expect(set['__Host-accessToken']?.domain).toBeUndefined();
     expect(set['__Secure-refreshToken']).toMatchObject({ path: '/api/v1/auth', secure: true, httpOnly: true });
@@ -33,8 +33,11 @@ describe('auth cookie names in production', () => {
   it('with COOKIE_DOMAIN, which __Host- forbids, the access cookie is __Secure-accessToken with that Domain', async () => {
     const user = await registerUser(withDomain.app);
     const set = cookiesOf(user.response);
-    expect(Object.keys(set).sort()).toEqual(['__Secure-accessToken', '__Secure-refreshToken']);
-    for (const cookie of Object.values(set)) expect(cookie).toMatchObject({ domain: 'example.test', secure: true });
+    expect(Object.keys(set).sort()).toEqual(['__Host-deviceToken', '__Secure-accessToken', '__Secure-refreshToken']);
+    for (const name of ['__Secure-accessToken', '__Secure-refreshToken']) expect(set[name]).toMatchObject({ domain: 'example.test', secure: true });
+    // The device cookie stays host-only, so it can be __Host- whatever COOKIE_DOMAIN says.
+    expect(set['__Host-deviceToken']).toMatchObject({ path: '/', secure: true, httpOnly: true });
+    expect(set['__Host-deviceToken']?.domain).toBeUndefined();
     const res = await request(withDomain.app).post('/api/v1/auth/logout').set('Cookie', user.cookieHeader);
     expect(res.status).toBe(200);
     expectAuthCookiesExpired(res, { secure: true, domain: 'example.test', names: user.cookieNames });

@@ -1,3 +1,4 @@
+import { deviceCookieName } from '../src/auth/cookies';
 import jwt from 'jsonwebtoken';
 import { Types } from 'mongoose';
 import request from 'supertest';
@@ -222,7 +223,9 @@ describe('cookie attributes follow the configuration, identically on set and on 
     try {
       const registered = await registerUser(app.app);
       const set = cookiesOf(registered.response);
-      expect(Object.keys(set).sort()).toEqual([names.access, names.refresh].sort());
+      const device = deviceCookieName(app.config.cookies);
+      expect(Object.keys(set).sort()).toEqual([names.access, names.refresh, device].sort());
+      expect(Boolean(set[device]?.secure)).toBe(secure);
       expect(Boolean(set[names.access]?.secure)).toBe(secure);
       expect(Boolean(set[names.refresh]?.secure)).toBe(secure);
       const res = await request(app.app).post('/api/v1/auth/logout').set(...bearer(registered));

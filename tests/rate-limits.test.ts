@@ -121,7 +121,7 @@ describe('POST /api/v1/users/me/password', () => {
     return req.send({ currentPassword, newPassword: 'another long passphrase' });
   };
 
-  it('wrong current passwords count like failed logins: the right one is then refused too, and nothing changes', async () => {
+  it("wrong current passwords count against the session's own budget: the right one is then refused from it too, nothing changes, and sign-in is unaffected", async () => {
     const t = await appWith({ RATE_LIMIT_LOGIN_PER_ACCOUNT_AND_IP: '3', TRUST_PROXY: 'true' });
     const user = await registerUser(t.app);
     for (let i = 0; i < 3; i++) {
@@ -131,22 +131,24 @@ describe('POST /api/v1/users/me/password', () => {
     }
     const refused = await changePassword(t, user, PASSWORD, '203.0.113.5');
     expectRateLimited(refused);
-    expect(refused.headers['ratelimit-policy']).toMatch(/"login-per-account-and-ip"; q=3; w=600/);
-    // The same budget as login: this address cannot log in to the account either; another one can, with
-    // the unchanged password.
-    expectRateLimited(await login(t, { email: user.email, password: PASSWORD }, '203.0.113.5'));
-    expect((await login(t, { email: user.email, password: PASSWORD }, '198.51.100.9')).status).toBe(200);
+    expect(refused.headers['ratelimit-policy']).toMatch(/"password-per-session"; q=3; w=600/);
+    // Another address makes no difference to the session, and the session's guesses cost sign-in nothing.
+    expectRateLimited(await changePassword(t, user, PASSWORD, '198.51.100.9'));
+    expect((await login(t, { email: user.email, password: PASSWORD }, '203.0.113.5')).status).toBe(200);
   });
 
-  it('failed logins and wrong current passwords draw on one budget per account', async () => {
-    const t = await appWith({ RATE_LIMIT_LOGIN_PER_ACCOUNT: '3', TRUST_PROXY: 'true' });
+  it("wrong current passwords do not count against the account-wide ceiling, and are not blocked by it (issue 21)", async () => {
+    const t = await appWith({ RATE_LIMIT_LOGIN_PER_ACCOUNT: '3', RATE_LIMIT_LOGIN_PER_ACCOUNT_AND_IP: '5', TRUST_PROXY: 'true' });
     const user = await registerUser(t.app);
-    expect((await login(t, { email: user.email, password: 'wrong password' }, '203.0.113.1')).status).toBe(401);
-    expect((await login(t, { email: user.email, password: 'wrong password' }, '203.0.113.2')).status).toBe(401);
-    expect((await changePassword(t, user, 'wrong password', '203.0.113.3')).status).toBe(401);
-    const refused = await changePassword(t, user, PASSWORD, '203.0.113.4');
+    expect((await changePassword(t, user, 'wrong password', '203.0.113.1')).status).toBe(401);
+    expect((await changePassword(t, user, 'wrong password', '203.0.113.1')).status).toBe(401);
+    for (const ip of ['203.0.113.2', '203.0.113.3', '203.0.113.4']) {
+      expect((await login(t, { email: user.email, password: 'wrong password' }, ip)).status).toBe(401);
+    }
+    const refused = await login(t, { email: user.email, password: PASSWORD }, '203.0.113.6');
     expectRateLimited(refused);
     expect(refused.headers['ratelimit-policy']).toMatch(/"login-per-account"; q=3; w=600/);
+    expect((await changePassword(t, user, PASSWORD, '203.0.113.7')).status).toBe(200);
   });
 
   it('a right current password does not count', async () => {
@@ -198,14 +200,15 @@ describe('hostile input to the limiters', () => {
 });
 
 describe('DELETE /api/v1/users/me', () => {
-  it('a wrong password counts like a failed login: past the budget the right one is refused and the account stays', async () => {
+  it("a wrong password counts against the session's own budget: past it the right one is refused and the account stays; sign-in is unaffected", async () => {
     const t = await appWith({ RATE_LIMIT_LOGIN_PER_ACCOUNT_AND_IP: '2' });
     const user = await registerUser(t.app);
     const deleteAccount = (password: string) => request(t.app).delete('/api/v1/users/me').set(...bearer(user)).send({ password });
     expect((await deleteAccount('wrong password')).status).toBe(401);
-    expect((await login(t, { email: user.email, password: 'wrong password' })).status).toBe(401);
+    expect((await deleteAccount('wrong password')).status).toBe(401);
     expectRateLimited(await deleteAccount(PASSWORD));
     expect(await t.models.User.exists({ email: user.email })).not.toBeNull();
+    expect((await login(t, { email: user.email, password: PASSWORD })).status).toBe(200);
   });
 });
 

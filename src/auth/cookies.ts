@@ -34,6 +34,10 @@ export interface AuthCookieNames {
 
 /** The names over plain http, and the stems the prefixes are put in front of. */
 export const PLAIN_COOKIE_NAMES: AuthCookieNames = { access: 'accessToken', refresh: 'refreshToken' };
+/** The device cookie's name over plain http (src/auth/device-cookies.ts). */
+export const PLAIN_DEVICE_COOKIE_NAME = 'deviceToken';
+/** A device cookie outlives sessions: it says the browser once signed in, which stays true. */
+const DEVICE_COOKIE_MAX_AGE_SECONDS = 365 * 24 * 60 * 60;
 
 /**
  * Name prefixes wherever their rules can be met (RFC 6265bis §4.1.3), so that a browser refuses the
@@ -49,6 +53,14 @@ export function authCookieNames(cookies: Config['cookies']): AuthCookieNames {
   const { access, refresh } = PLAIN_COOKIE_NAMES;
   if (!cookies.secure) return PLAIN_COOKIE_NAMES;
   return { access: cookies.domain ? `__Secure-${access}` : `__Host-${access}`, refresh: `__Secure-${refresh}` };
+}
+
+/**
+ * The device cookie is host-only with Path=/, so with Secure it can be `__Host-`, whatever COOKIE_DOMAIN
+ * says: no sibling subdomain can plant one, and only this host reads it.
+ */
+export function deviceCookieName(cookies: Config['cookies']): string {
+  return cookies.secure ? `__Host-${PLAIN_DEVICE_COOKIE_NAME}` : PLAIN_DEVICE_COOKIE_NAME;
 }
 
 function baseOptions(config: CookieSettings): CookieOptions {
@@ -76,6 +88,21 @@ export function setAccessCookie(res: Response, config: CookieSettings, accessTok
 /** `maxAgeSeconds`: the idle timeout, or less when the session's absolute lifetime ends sooner. */
 export function setRefreshCookie(res: Response, config: CookieSettings, refreshToken: string, maxAgeSeconds: number): void {
   res.cookie(authCookieNames(config.cookies).refresh, refreshToken, { ...refreshCookieOptions(config), maxAge: maxAgeSeconds * 1000 });
+}
+
+/** Not expired at logout: the device stays one that has signed in (docs/SECURITY.md, "Failed password checks"). */
+export function setDeviceCookie(res: Response, config: CookieSettings, value: string): void {
+  res.cookie(deviceCookieName(config.cookies), value, {
+    ...baseOptions(config),
+    domain: undefined,
+    path: '/',
+    maxAge: DEVICE_COOKIE_MAX_AGE_SECONDS * 1000,
+  });
+}
+
+/** Every distinct device-cookie value the request carries (at most MAX_VALUES_PER_COOKIE, the rest unread). */
+export function readDeviceCookies(req: Request, config: CookieSettings): string[] {
+  return cookieValues(req, deviceCookieName(config.cookies), MAX_VALUES_PER_COOKIE);
 }
 
 /** Which auth cookies each response has expired already: a second expiry would only repeat the header. */

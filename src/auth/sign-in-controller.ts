@@ -8,7 +8,8 @@ import { parseInput } from '../http/validate';
 import { loginSchema, registerSchema } from './auth-schemas';
 import { looksLikeRefreshToken } from '../sessions/refresh-tokens';
 import { SessionError } from '../sessions/session-errors';
-import { readRefreshCookies, setAccessCookie, setRefreshCookie } from './cookies';
+import { readDeviceCookies, readRefreshCookies, setAccessCookie, setDeviceCookie, setRefreshCookie } from './cookies';
+import { createDeviceCookies } from './device-cookies';
 import type { ClientInfo, SignedIn, SignInService } from './sign-in-service';
 
 function clientInfo(req: Request): ClientInfo {
@@ -22,6 +23,14 @@ function isInvalidCredentials(error: unknown): boolean {
 /** Sign-in and refresh: HTTP in, one sign-in-service call, cookies and body out. */
 export function createSignInController(deps: { config: Config; signIn: SignInService; audit: AuditLog }) {
   const { config, signIn, audit } = deps;
+  const devices = createDeviceCookies(config);
+
+  /** The device id of the first device cookie the request carries that was issued for `account`. */
+  function knownDevice(req: Request, account: string): string | undefined {
+    return readDeviceCookies(req, config)
+      .map((value) => devices.deviceOf(value, account))
+      .find((device) => device !== undefined);
+  }
 
   function sendSignedIn(req: Request, res: Response, status: number, signedIn: SignedIn): void {
     if (signedIn.evictedSessionIds.length > 0) {
@@ -29,6 +38,8 @@ export function createSignInController(deps: { config: Config; signIn: SignInSer
     }
     setAccessCookie(res, config, signedIn.accessToken, signedIn.expiresIn);
     setRefreshCookie(res, config, signedIn.refreshToken, signedIn.refreshMaxAge);
+    // This browser has now proven the account's password: a device that has signed in (device-cookies.ts).
+    setDeviceCookie(res, config, devices.issue(signedIn.user.email));
     res.status(status).json({ success: true, user: signedIn.user, accessToken: signedIn.accessToken, expiresIn: signedIn.expiresIn });
   }
 
@@ -41,7 +52,7 @@ export function createSignInController(deps: { config: Config; signIn: SignInSer
 
   const login: RequestHandler = async (req, res) => {
     const input = parseInput(loginSchema, req.body ?? {});
-    const signedIn = await signIn.login(input, clientInfo(req)).catch((error: unknown) => {
+    const signedIn = await signIn.login(input, clientInfo(req), knownDevice(req, input.email)).catch((error: unknown) => {
       if (isInvalidCredentials(error)) audit.record(req, 'login_failed', { account: emailFingerprint(input.email) });
       if (error instanceof RateLimitedError) recordRateLimited(audit, req, error.limiter);
       throw error;

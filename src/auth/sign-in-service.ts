@@ -80,10 +80,12 @@ export function createSignInService(deps: {
     }
   }
 
-  async function login(input: LoginInput, client: ClientInfo): Promise<SignedIn> {
+  /** `device`: the device id of a valid device cookie for this email (device-cookies.ts), if one was sent. */
+  async function login(input: LoginInput, client: ClientInfo, device?: string): Promise<SignedIn> {
     const user = await User.findOne({ email: input.email }).lean();
     // Same work, same count and same answer whether the email is unknown or the password wrong.
-    const valid = await passwordAttempts.verify({ account: input.email, ip: client.ip }, user?.passwordHash, input.password);
+    const attempt = { account: input.email, ip: client.ip, ...(device === undefined ? {} : { device }) };
+    const valid = await passwordAttempts.verify(attempt, user?.passwordHash, input.password);
     if (!user || !valid) throw invalidCredentials();
     return startSession(user, client);
   }

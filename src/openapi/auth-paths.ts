@@ -29,7 +29,14 @@ const loginRequest = loginSchema.meta({
 
 const signedIn = (description: string): ResponseConfig => ({
   description,
-  headers: { 'Set-Cookie': authCookiesSet },
+  headers: {
+    'Set-Cookie': {
+      ...authCookiesSet,
+      description:
+        `${authCookiesSet.description}; and the device cookie (deviceToken, __Host-deviceToken with Secure cookies; Path=/; ` +
+        'HttpOnly; one year): later sign-ins to this account from this browser count failures per device, not per account',
+    },
+  },
   content: json(signedInSchema),
 });
 

@@ -2,6 +2,7 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import pino, { type Logger } from 'pino';
 import { createAuditLog } from '../audit-log';
+import { agreeOnLease, LeaseMismatchError } from '../auth/lease-agreement';
 import { auditSessionEnds } from '../auth/session-end-audit';
 import { createSessionAuth } from '../auth/session-auth';
 import type { Config } from '../config';
@@ -76,6 +77,11 @@ async function run(command: Command, config: Config): Promise<string> {
   const logger = createLogger(config.logLevel, pino.destination({ dest: 2, sync: true }), config.logFormat);
   const database = await open(config, logger);
   const { connection, models } = database;
+  // The same rule as an API instance's: no revoking with a lease other than the live instances' own.
+  const lease = await agreeOnLease(connection, config.sessionMemory.leaseMs, 'sessions command').catch(async (error: unknown) => {
+    await database.close();
+    throw error instanceof LeaseMismatchError ? new OperatorError(error.message) : error;
+  });
   // The very session core, memory and revocation barrier the API builds (src/app.ts): a revocation
   // here is announced on the revocation feed and waits out the lease, like a logout.
   const audit = createAuditLog(logger);
@@ -101,6 +107,7 @@ async function run(command: Command, config: Config): Promise<string> {
     // let the last poll finish, then close.
     memory.stop();
     if (memory.enabled) await memory.whenPolled();
+    await lease.leave();
     await database.close();
   }
 }

@@ -25,7 +25,7 @@ export function createUserController(deps: { config: Config; users: UserService;
     const caller = authOf(req);
     const input = parseInput(changePasswordSchema, req.body ?? {});
     const revokedSessions = await users
-      .changePassword(caller.userId, caller.sessionId, input, { ip: req.ip ?? '' })
+      .changePassword(caller.userId, caller.sessionId, input)
       .catch(auditRefusal(req));
     res.json({ success: true, message: 'Password changed; other sessions have been signed out', revokedSessions });
   };
@@ -33,7 +33,7 @@ export function createUserController(deps: { config: Config; users: UserService;
   const deleteAccount: RequestHandler = async (req, res) => {
     const caller = authOf(req);
     const { password } = parseInput(deleteAccountSchema, req.body ?? {});
-    await users.deleteAccount(caller.userId, password, { ip: req.ip ?? '' }).catch(auditRefusal(req));
+    await users.deleteAccount(caller.userId, caller.sessionId, password).catch(auditRefusal(req));
     audit.record(req, 'account_deleted', { userId: caller.userId, sessionId: caller.sessionId });
     endBrowserSession(res, config);
     res.json({ success: true, message: 'Account deleted' });

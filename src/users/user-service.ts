@@ -35,19 +35,19 @@ export function createUserService(deps: {
 
   /**
    * Changes the password and signs every other device out; the caller's own session stays. A wrong
-   * current password counts against the account like a failed login: a stolen session must not become
-   * an unlimited password oracle. The new password is judged first, so a refused one costs no guess.
+   * current password counts against this session's own budget (never the account-wide ceiling, which
+   * someone else's guessing may have reached): a stolen session must not become an unlimited password
+   * oracle, and the owner must not be locked out of what their session already proved. The new password is judged first, so a refused one costs no guess.
    */
   async function changePassword(
     userId: string,
     sessionId: string,
     input: { currentPassword: string; newPassword: string },
-    client: { ip: string },
   ) {
     refuseBreachedPassword(input.newPassword);
     const user = await User.findById(userId).lean();
     if (!user) throw new SessionError('not_authenticated');
-    if (!(await passwordAttempts.verify({ account: user.email, ip: client.ip }, user.passwordHash, input.currentPassword))) {
+    if (!(await passwordAttempts.verify({ session: sessionId }, user.passwordHash, input.currentPassword))) {
       throw new ApiError(errors.WRONG_CURRENT_PASSWORD);
     }
     await User.updateOne({ _id: user._id }, { $set: { passwordHash: await passwords.hashPassword(input.newPassword) } });
@@ -65,11 +65,11 @@ export function createUserService(deps: {
    * 4. the sessions' own records go. Revocations stay until they expire: the feed and any database read
    *    still need them to answer "revoked".
    */
-  async function deleteAccount(userId: string, password: string, client: { ip: string }): Promise<void> {
+  async function deleteAccount(userId: string, sessionId: string, password: string): Promise<void> {
     const user = await User.findById(userId).lean();
     if (!user) throw new SessionError('not_authenticated');
-    // A guess like a failed login: counted against the account (password-attempts.ts).
-    if (!(await passwordAttempts.verify({ account: user.email, ip: client.ip }, user.passwordHash, password))) {
+    // A guess, counted against this session's own budget (password-attempts.ts).
+    if (!(await passwordAttempts.verify({ session: sessionId }, user.passwordHash, password))) {
       throw new ApiError(errors.WRONG_PASSWORD);
     }
     await core.endSessions({ userId, allSessions: true }, 'account_deleted');
