@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import { createApp } from './app';
-import { agreeOnLease } from './auth/lease-agreement';
+import { agreeOnLease } from './db/lease-agreement';
 import { openDatabase } from './db/open-database';
 import { createHttpServer, slowClientLimits } from './http/http-server';
 import { createLogger } from './logger';

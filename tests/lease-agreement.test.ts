@@ -7,7 +7,7 @@ import { TEST_SECRET } from './support/test-secret';
 /**
  * Issue 21, finding 3: instances (and the sessions command) on one database with different
  * REVOCATION_LEASE_MS let a revoked token be accepted after the logout answered. Now a process refuses to
- * start when a live process on its database runs with another lease (src/auth/lease-agreement.ts).
+ * start when a live process on its database runs with another lease (src/db/lease-agreement.ts).
  */
 
 const ROOT = path.resolve(__dirname, '..');

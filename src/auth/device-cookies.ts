@@ -10,8 +10,8 @@ import type { Config } from '../config';
  * browser once knew this account's password"; it grants nothing else.
  *
  * `<device id>.<signature>`: the signature is an HMAC-SHA256 over the id and the account's normalised
- * email, keyed with a key derived (HKDF) from the access-token signing secret, so no new secret needs
- * configuring; a new signing key makes old device cookies count as none (the account-wide ceiling
+ * email, keyed with a key derived (HKDF) from the access-token signing key (keyMaterial), so no new secret
+ * needs configuring; a new signing key makes old device cookies count as none (the account-wide ceiling
  * applies again until the next sign-in). The email is not in the cookie.
  */
 
@@ -24,14 +24,21 @@ export interface DeviceCookies {
   deviceOf(value: string | undefined, account: string): string | undefined;
 }
 
-function signingSecret(jwt: Config['jwt']): string {
+/**
+ * What the device-cookie key is derived from: the access-token signing secret (HS256), else the first
+ * private signing key (EdDSA, ES256: required in production). In development with a generated key pair
+ * neither is at hand when the app is built, so device cookies last as long as the process.
+ */
+function keyMaterial(jwt: Config['jwt']): Buffer {
   const secret = jwt.keys[0]?.secret ?? jwt.secret;
-  if (secret === undefined) throw new Error('no access-token secret to derive the device-cookie key from');
-  return secret;
+  if (secret !== undefined) return Buffer.from(secret, 'utf8');
+  const privateKey = jwt.privateKeys[0]?.privateKey;
+  if (privateKey) return privateKey.export({ format: 'der', type: 'pkcs8' });
+  return randomBytes(32);
 }
 
 export function createDeviceCookies(config: Pick<Config, 'jwt'>): DeviceCookies {
-  const key = Buffer.from(hkdfSync('sha256', signingSecret(config.jwt), 'device-cookie', KEY_INFO, 32));
+  const key = Buffer.from(hkdfSync('sha256', keyMaterial(config.jwt), 'device-cookie', KEY_INFO, 32));
   const sign = (deviceId: string, account: string) => createHmac('sha256', key).update(deviceId).update('\0').update(account).digest();
 
   return {

@@ -1,7 +1,7 @@
-import { Types, type Connection } from 'mongoose';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock';
 import type { Config } from '../config';
+import { isObjectIdHex } from '../db/object-id';
 import type { SessionEventModels } from '../db/session-event-models';
 import type { SessionModels } from '../db/session-models';
 import type { SessionEventMetrics } from '../metrics/event-metrics';
@@ -16,7 +16,8 @@ import type { SessionEventOutbox } from './session-event-outbox';
  */
 export interface SessionEventsDeps {
   config: Config;
-  connection: Connection;
+  /** The database connection: delivery stops when it closes. */
+  connection: { once(event: 'close', listener: () => void): unknown };
   models: SessionEventModels & Pick<SessionModels, 'SessionRevocation'>;
   outbox: SessionEventOutbox;
   metrics: SessionEventMetrics;
@@ -46,7 +47,7 @@ export function startSessionEvents({ config, connection, models, outbox, metrics
     return key;
   };
   // An id that is not an ObjectId was never a session: nothing to wait for.
-  const isRevoked = async (sessionId: string) => Types.ObjectId.isValid(sessionId) && (await models.SessionRevocation.exists({ _id: sessionId })) !== null;
+  const isRevoked = async (sessionId: string) => isObjectIdHex(sessionId) && (await models.SessionRevocation.exists({ _id: sessionId })) !== null;
   const delivery = createEventDelivery({ models, settings: config.sessionEvents, issuer: config.jwt.issuer, signingKey, metrics, logger, clock, isRevoked });
   outbox.whenRecorded((recorded) => {
     for (const event of recorded) metrics.emitted.inc({ receiver: new URL(event.receiver).host });

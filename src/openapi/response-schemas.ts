@@ -113,24 +113,6 @@ export const readySchema = z
   .strictObject({ success: z.literal(true), status: z.literal('ready') })
   .meta({ id: 'Ready', example: { success: true, status: 'ready' } });
 
-/** GET /.well-known/jwks.json: public keys only (RFC 7517); today the Ed25519 key of session-end events. */
-export const jwksSchema = z
-  .strictObject({
-    keys: z.array(
-      z.looseObject({
-        kty: z.string(),
-        kid: z.string(),
-        alg: z.string().optional(),
-        use: z.literal('sig').optional(),
-        crv: z.string().optional(),
-        x: z.string().optional(),
-      }),
-    ),
-  })
-  .meta({
-    id: 'JsonWebKeySet',
-    example: { keys: [{ kty: 'OKP', crv: 'Ed25519', x: '11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo', kid: 'events-1', alg: 'EdDSA', use: 'sig' }] },
-  });
 
 /** The generated document itself is described loosely: its own schema is the OpenAPI 3.1 specification. */
 export const openApiDocumentSchema = z

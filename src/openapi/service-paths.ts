@@ -2,7 +2,7 @@ import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import { errors } from '../http/errors';
 import { errorResponse, retryAfterHeader, serverErrors } from './error-responses';
-import { healthSchema, jwksSchema, openApiDocumentSchema, readySchema } from './response-schemas';
+import { healthSchema, openApiDocumentSchema, readySchema } from './response-schemas';
 import { json } from './openapi-parts';
 
 /** Probes and the documentation itself: no auth, no database unless said. */
@@ -35,23 +35,6 @@ export function registerServicePaths(registry: OpenAPIRegistry): void {
       200: { description: 'Ready to serve', content: json(readySchema) },
       500: serverErrors[500],
       503: errorResponse('The database did not answer in time', [errors.DATABASE_UNREACHABLE], { 'Retry-After': retryAfterHeader }),
-    },
-  });
-
-  registry.registerPath({
-    method: 'get',
-    path: '/.well-known/jwks.json',
-    operationId: 'getJsonWebKeySet',
-    tags: ['operations'],
-    summary: 'The public keys that verify signed session-end events (docs/INTEGRATION.md)',
-    security: [],
-    responses: {
-      200: {
-        description: 'A JWK set (RFC 7517) of public keys; empty when no event-signing key is configured (production without SESSION_EVENT_SIGNING_KEY)',
-        headers: { 'Cache-Control': { description: 'Cacheable for five minutes', required: true, schema: { type: 'string', example: 'public, max-age=300' } } },
-        content: json(jwksSchema),
-      },
-      500: serverErrors[500],
     },
   });
 

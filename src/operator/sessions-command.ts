@@ -2,7 +2,7 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import pino, { type Logger } from 'pino';
 import { createAuditLog } from '../audit-log';
-import { agreeOnLease, LeaseMismatchError } from '../auth/lease-agreement';
+import { agreeOnLease, LeaseMismatchError } from '../db/lease-agreement';
 import { auditSessionEnds } from '../auth/session-end-audit';
 import { createSessionAuth } from '../auth/session-auth';
 import type { Config } from '../config';
