@@ -77,7 +77,6 @@ describe('GET /api/v1/openapi.json', () => {
         'POST /api/v1/users/me/password',
         'GET /healthz',
         'GET /readyz',
-        'GET /.well-known/jwks.json',
         'GET /api/v1/openapi.json',
         'GET /docs',
         'GET /docs/assets/{file}',
