@@ -49,6 +49,7 @@ runOnScratchDatabase('auth_explain', async (connection, models) => {
     ['oldest hit of a key within the window (a refused request)', find('rate_limit_hits', { key: 'key-1', at: { $gt: since } }, { sort: { at: 1 }, limit: 1 })],
     ['newest hit of a key (releaseNewest), and reset', find('rate_limit_hits', { key: 'key-1' }, { sort: { at: -1, _id: -1 }, limit: 1 })],
     ['hits taken back by id (a refused or uncounted request)', find('rate_limit_hits', { _id: { $in: [new Types.ObjectId(), new Types.ObjectId()] } })],
+    ['sessions past their end (the expiry sweep, every SESSION_EXPIRY_SWEEP_MS on every instance)', find('sessions', { expiresAt: { $lte: now } }, { limit: 500 })],
     ['revocation feed poll (bounded by the feed’s one-minute retention, not by an index)', find('revocation_feed', { _id: { $gte: 41 } }, { projection: { _id: 1, sessionIds: 1 }, sort: { _id: 1 } })],
   ];
   for (const [label, command] of queries) {

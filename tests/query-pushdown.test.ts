@@ -3,7 +3,7 @@ import { seededRandom } from './support/seeded-random';
 import { testDatabaseUri, uniqueDatabaseName } from './support/test-app';
 
 /**
- * The embedded FerretDB is patched to push equality and `$in` on indexed fields down to SQLite
+ * The embedded FerretDB is patched to push equality and `$in` on indexed fields, and ranges on dates, down to SQLite
  * (src/dev-database/ferretdb-patches.ts). A pushed-down condition must select a superset of the matching
  * documents: the same queries on the same documents, with an index on the field (pushed down) and
  * without one (filtered in FerretDB's Go code only, as before the patch), must find exactly the same
@@ -22,6 +22,8 @@ function randomString(): string {
 const strings = ['x', 'X', '', 'a<b>&c', 'café', 'cafe\u0301', 'quote"back\\slash', '\u2028', '😀', '[', '[x]', '{"a":1}', '1', 'null', hex, ...Array.from({ length: 30 }, randomString)];
 const objectId = new Types.ObjectId(hex);
 const otherId = new Types.ObjectId();
+/** Dates as the API stores them (milliseconds of 13 digits, the span the patch pushes down). */
+const [jan2026, jun2026, jan2027, jan2030] = ['2026-01-01T00:00:00Z', '2026-06-01T00:00:00.001Z', '2027-01-01T00:00:00Z', '2030-01-01T00:00:00Z'].map((t) => new Date(t)) as [Date, Date, Date, Date];
 
 /** Values a field takes in the documents, including arrays (which equality matches by element) and other types. */
 const values: unknown[] = [
@@ -42,6 +44,14 @@ const values: unknown[] = [
   null,
   true,
   new Date(0),
+  jan2026,
+  jun2026,
+  jan2030,
+  new Date(jun2026.getTime() - 1),
+  [jan2027, 'y'],
+  [new Date(0)],
+  '2026-03-01T00:00:00.000Z',
+  1_780_000_000_000,
   undefined,
 ];
 
@@ -55,6 +65,12 @@ const filters: Array<Record<string, unknown>> = [
   { f: { $in: [hex] } },
   { f: 'x', n: { $gte: 0 } },
   { f: objectId, n: { $lt: 1000 } },
+  // Date ranges, as the expiry sweep and the cleanup ask them (`expiresAt <= now`).
+  { f: { $lte: jun2026 } },
+  { f: { $lt: jun2026 } },
+  { f: { $gt: jan2026 } },
+  { f: { $gte: jan2026, $lt: jan2030 } },
+  { f: { $gt: jan2026, $lte: jan2030 }, n: { $gte: 0 } },
   // Not pushed down (kept as a check that nothing else changed).
   { f: { $in: ['x', 1] } },
   { f: null },
@@ -103,6 +119,8 @@ describe('queries on an indexed field find what they find without the index', ()
     // The comparison is not between empty results: equality finds the string and the arrays holding it.
     expect(await numbersFound('indexed', { f: 'x' })).toEqual([values.indexOf('x'), values.findIndex((v) => Array.isArray(v) && v[0] === 'x')]);
     expect(await numbersFound('indexed', { f: objectId })).toEqual([values.indexOf(objectId), values.findIndex((v) => Array.isArray(v) && v[1] === objectId), values.findIndex((v) => Array.isArray(v) && v[0] === objectId)].sort((a, b) => a - b));
+    // A date range finds dates, in arrays too, and nothing of another type.
+    expect((await numbersFound('indexed', { f: { $gte: jan2026, $lt: jan2030 } })).map((n) => values[n])).toEqual([jan2026, jun2026, new Date(jun2026.getTime() - 1), [jan2027, 'y']]);
   });
 
   it('updates and deletes select the same documents as without the index', async () => {
@@ -131,6 +149,7 @@ describe('queries on an indexed field find what they find without the index', ()
     const [doc] = await connection.db!.collection('indexed').find({}).limit(1).toArray();
     expect(await plan({ f: 'x' })).toMatch(/SEARCH indexed_\w+ USING INDEX indexed_\w+_f_1 /);
     expect(await plan({ f: { $in: ['x', objectId] }, n: { $gt: 0 } })).toMatch(/USING INDEX indexed_\w+_f_1 /);
+    expect(await plan({ f: { $lte: jun2026 } })).toMatch(/USING INDEX indexed_\w+_f_1 /);
     expect(await plan({ _id: doc!._id })).toMatch(/^SEARCH indexed_\w+ USING INDEX indexed_\w+__id_ /);
     // Without the index (or on a condition that is not pushed down) it is still the scan it was.
     expect(await plan({ n: 3 })).toMatch(/^SCAN indexed_\w+$/);

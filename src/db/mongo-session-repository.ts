@@ -65,8 +65,8 @@ export function createMongoSessionRepository(models: SessionModels, clock?: Cloc
       return documents.map(toSession);
     },
 
-    async listEndedSessions({ now, createdBefore }, limit) {
-      const documents = await Session.find({ $or: [{ expiresAt: { $lte: now } }, { createdAt: { $lte: createdBefore } }] })
+    async listEndedSessions(now, limit) {
+      const documents = await Session.find({ expiresAt: { $lte: now } })
         .limit(limit)
         .lean<SessionDocument[]>();
       return documents.map(toSession);

@@ -20,6 +20,10 @@ const SWEEP_BATCH = 500;
  * event, within EXPIRY_SWEEP_EVERY_MS + EXPIRY_SWEEP_DELAY_MS (plus one sweep's duration) of its end. Every
  * instance sweeps; the revocation's insert decides which one ends each session. The swept sessions'
  * records are deleted afterwards: they can never be used again, and the next sweep need not see them.
+ *
+ * The sweep finds sessions by their stored end (`expiresAt`, one index range), which never lies past the
+ * absolute lifetime the session was written under. A SESSION_ABSOLUTE_LIFETIME shortened later ends older
+ * sessions at once (every check applies today's lifetime), but their event waits for their stored end.
  */
 export function createSessionExpiry(deps: { repository: SessionRepository; lifetime: SessionLifetime; revocation: Revocation; clock: Clock }) {
   const { repository, lifetime, revocation, clock } = deps;
@@ -27,9 +31,7 @@ export function createSessionExpiry(deps: { repository: SessionRepository; lifet
   /** Ends every session found past its end; returns how many this call ended. */
   async function endExpiredSessions(): Promise<number> {
     const nowMs = clock() - EXPIRY_SWEEP_DELAY_MS;
-    const ended = (await repository.listEndedSessions({ now: new Date(nowMs), createdBefore: lifetime.absoluteCutoff(nowMs) }, SWEEP_BATCH)).filter(
-      (session) => !lifetime.isLive(session, nowMs),
-    );
+    const ended = (await repository.listEndedSessions(new Date(nowMs), SWEEP_BATCH)).filter((session) => !lifetime.isLive(session, nowMs));
     if (ended.length === 0) return 0;
     const revoked = await repository.revokedAmong(ended.map((s) => s.id));
     let count = 0;

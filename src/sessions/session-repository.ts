@@ -64,8 +64,11 @@ export interface SessionRepository {
   recordSessionUse(sessionId: string, lastUsedAt: Date, expiresAt: Date): Promise<void>;
   /** The user's sessions ending after `endsAfter` and created after `createdAfter`, newest first. */
   listUserSessions(userId: string, window: { endsAfter: Date; createdAfter: Date }): Promise<Session[]>;
-  /** Up to `limit` sessions whose stored end or absolute end has passed: `expiresAt <= now` or `createdAt <= createdBefore`. */
-  listEndedSessions(window: { now: Date; createdBefore: Date }, limit: number): Promise<Session[]>;
+  /**
+   * Up to `limit` sessions whose stored end has passed (`expiresAt <= now`): one range on the `expiresAt`
+   * index, on MongoDB and on the embedded FerretDB alike (its patch set pushes date ranges down).
+   */
+  listEndedSessions(now: Date, limit: number): Promise<Session[]>;
   /** Removes these sessions' records (sessions that ended by themselves: session-expiry.ts). */
   deleteSessions(sessionIds: string[]): Promise<void>;
   /** Removes the user's sessions, refresh tokens and rotations (account deletion); revocations stay. */

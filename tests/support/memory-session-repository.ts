@@ -80,9 +80,9 @@ export function createMemorySessionRepository({ clock = () => Date.now(), feedRe
         .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || b.id.localeCompare(a.id))
         .map(copy);
     },
-    async listEndedSessions({ now, createdBefore }, limit) {
+    async listEndedSessions(now, limit) {
       return [...sessions.values()]
-        .filter((s) => s.expiresAt <= now || s.createdAt <= createdBefore)
+        .filter((s) => s.expiresAt <= now)
         .slice(0, limit)
         .map(copy);
     },

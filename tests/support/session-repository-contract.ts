@@ -65,19 +65,18 @@ export function describeSessionRepositoryContract(name: string, open: () => Prom
         expect(listed.map((s) => s.id)).toEqual([newer.id, old.id]);
       });
 
-      it('lists sessions past their stored end or their absolute end, up to the limit, and deletes them', async () => {
+      it('lists sessions past their stored end, up to the limit, and deletes them', async () => {
         const userId = newUserId();
-        const idle = newSession(userId, { createdAt: at(100 * MINUTE), expiresAt: at(101 * MINUTE) });
-        const tooOld = newSession(userId, { createdAt: at(50 * MINUTE), expiresAt: at(300 * MINUTE) });
-        const live = newSession(userId, { createdAt: at(100 * MINUTE), expiresAt: at(300 * MINUTE) });
-        for (const s of [idle, tooOld, live]) await repo.insertSession(s);
-        const window = { now: at(102 * MINUTE), createdBefore: at(60 * MINUTE) };
-        const listed = (await repo.listEndedSessions(window, 1000)).map((s) => s.id);
-        expect(listed).toEqual(expect.arrayContaining([idle.id, tooOld.id]));
+        const ended = newSession(userId, { createdAt: at(100 * MINUTE), expiresAt: at(101 * MINUTE) });
+        const endedNow = newSession(userId, { createdAt: at(100 * MINUTE), expiresAt: at(102 * MINUTE) });
+        const live = newSession(userId, { createdAt: at(50 * MINUTE), expiresAt: at(102 * MINUTE + 1) });
+        for (const s of [ended, endedNow, live]) await repo.insertSession(s);
+        const listed = (await repo.listEndedSessions(at(102 * MINUTE), 1000)).map((s) => s.id);
+        expect(listed).toEqual(expect.arrayContaining([ended.id, endedNow.id]));
         expect(listed).not.toContain(live.id);
-        expect(await repo.listEndedSessions(window, 1)).toHaveLength(1);
-        await repo.deleteSessions([idle.id, tooOld.id]);
-        expect(await repo.findSession(idle.id)).toBeUndefined();
+        expect(await repo.listEndedSessions(at(102 * MINUTE), 1)).toHaveLength(1);
+        await repo.deleteSessions([ended.id, endedNow.id]);
+        expect(await repo.findSession(ended.id)).toBeUndefined();
         expect(await repo.findSession(live.id)).toBeDefined();
       });
 

@@ -4,7 +4,9 @@ package sqlite
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/FerretDB/FerretDB/internal/backends/sqlite/metadata"
 	"github.com/FerretDB/FerretDB/internal/handler/sjson"
@@ -31,6 +33,14 @@ const maxPushdownValues = 1000
 //     with '[', and no other value does (a string starts with '"', a document with '{', a number with a
 //     digit or '-'), so each condition also selects every array: the range ['[', '\') on the same index.
 //     (Not for _id, which is never an array: both servers refuse one.)
+//
+// A range ($lt, $lte, $gt, $gte, one or two of them) on a date is pushed down too, as the same comparisons
+// on the index's text: sjson renders a date as its milliseconds since the epoch, a JSON number, and for
+// dates whose milliseconds have 13 digits (2001-09-09 to 2286-11-20, every date this API stores) the text
+// order of those digits is their numeric order. Only bounds in that span are pushed; a date outside it, in a
+// document, may be left out of the selection, which is why the span is the documented limit of the patch.
+// Values of other types never match a date bound (comparisons bracket by type), and arrays are selected
+// whole as above.
 func prepareWhereClause(meta *metadata.Collection, filter *types.Document) (string, []any) {
 	if filter.Len() == 0 {
 		return "", nil
@@ -51,23 +61,34 @@ func prepareWhereClause(meta *metadata.Collection, filter *types.Document) (stri
 			continue
 		}
 
-		values := pushdownValues(must.NotFail(filter.Get(field)))
-		if values == nil {
+		expr := fmt.Sprintf("%s->%q", metadata.DefaultColumn, field)
+		value := must.NotFail(filter.Get(field))
+
+		var condition string
+
+		if values := pushdownValues(value); values != nil {
+			condition = fmt.Sprintf("%s IN (%s)", expr, strings.TrimSuffix(strings.Repeat("?, ", len(values)), ", "))
+
+			for _, v := range values {
+				args = append(args, string(must.NotFail(sjson.MarshalSingleValue(v))))
+			}
+		} else if bounds := pushdownDateRange(value); bounds != nil {
+			parts := make([]string, len(bounds))
+			for i, b := range bounds {
+				parts[i] = fmt.Sprintf("%s %s ?", expr, b.op)
+				args = append(args, b.text)
+			}
+
+			condition = strings.Join(parts, " AND ")
+		} else {
 			continue
 		}
-
-		expr := fmt.Sprintf("%s->%q", metadata.DefaultColumn, field)
-		condition := fmt.Sprintf("%s IN (%s)", expr, strings.TrimSuffix(strings.Repeat("?, ", len(values)), ", "))
 
 		if field != "_id" {
 			condition = fmt.Sprintf(`(%[2]s OR (%[1]s >= '[' AND %[1]s < '\'))`, expr, condition)
 		}
 
 		conditions = append(conditions, condition)
-
-		for _, v := range values {
-			args = append(args, string(must.NotFail(sjson.MarshalSingleValue(v))))
-		}
 	}
 
 	if len(conditions) == 0 {
@@ -107,4 +128,45 @@ func pushdownValues(condition any) []any {
 	default:
 		return nil
 	}
+}
+
+// dateBound is one comparison of a pushed-down date range: the SQL operator and the bound's JSON text.
+type dateBound struct {
+	op   string
+	text string
+}
+
+// dateRangeOperators maps the query operators pushed down to their SQL comparisons.
+var dateRangeOperators = map[string]string{"$lt": "<", "$lte": "<=", "$gt": ">", "$gte": ">="}
+
+// pushdownDateRange returns the comparisons of a range on dates, or nil if condition is not one whose bounds
+// all have 13-digit milliseconds (see prepareWhereClause).
+func pushdownDateRange(condition any) []dateBound {
+	doc, ok := condition.(*types.Document)
+	if !ok || doc.Len() == 0 || doc.Len() > 2 {
+		return nil
+	}
+
+	bounds := make([]dateBound, 0, doc.Len())
+
+	for _, key := range doc.Keys() {
+		op, ok := dateRangeOperators[key]
+		if !ok {
+			return nil
+		}
+
+		date, ok := must.NotFail(doc.Get(key)).(time.Time)
+		if !ok {
+			return nil
+		}
+
+		ms := date.UnixMilli()
+		if ms < 1_000_000_000_000 || ms >= 10_000_000_000_000 {
+			return nil
+		}
+
+		bounds = append(bounds, dateBound{op: op, text: strconv.FormatInt(ms, 10)})
+	}
+
+	return bounds
 }
