@@ -140,7 +140,10 @@ export function projectAuthApp(context: CaseContext): Express {
   return app;
 }
 
-/** Beside case 4: the whole API (helmet, CORS, request logging, the user read), for GET /api/v1/users/me. */
+/**
+ * Beside cases 2 and 4: the whole API (helmet, CORS, request logging, metrics), for GET /api/v1/users/me.
+ * A session the instance knows has its user kept beside it, so a warm run of this case reads nothing.
+ */
 export function fullApiApp({ config, database }: CaseContext): Express {
   return createApp({ config, database, logger: createLogger(config.logLevel) });
 }

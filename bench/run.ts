@@ -182,7 +182,7 @@ async function main(): Promise<void> {
         databaseName: LARGE_DATABASE_NAME,
       },
       { id: '4-strict', label: 'ours, requireAuth, old strict mode', app: 'project-auth', plan: whoami, setting: 'strict' },
-      { id: 'me', label: 'ours, whole GET /api/v1/users/me', app: 'full-api', plan: { ...me, ...warm }, setting: 'default' },
+      { id: 'me', label: 'ours, whole GET /api/v1/users/me, known sessions', app: 'full-api', plan: { ...me, ...warm }, setting: 'default' },
       { id: 'me-peer', label: 'peer: same middleware + jsonwebtoken + same user read', app: 'route-peer', plan: me, setting: 'peer' },
       // What a gateway asks before each request it forwards: the whole API, as case 2 is the whole stateless app.
       { id: 'verify', label: 'ours, whole GET /api/v1/auth/verify (forward auth)', app: 'full-api', plan: { ...verify, ...warm }, setting: 'default' },
