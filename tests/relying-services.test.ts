@@ -1,11 +1,11 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { startApiProcess, type ApiProcess } from './support/api-process';
 import { PASSWORD } from './support/auth-helpers';
 import { loginOn, refreshOn, registerOn, type ProcessSession } from './support/process-client';
 import { processDatabase } from './support/process-database';
 import { startRelay, startRelyingService, type RelyingProcess } from './support/relying-process';
+import { expectRevocationHoldsOverRounds, type Hammered, type RevokingRequest } from './support/revocation-rounds';
 import { seededRandom } from './support/seeded-random';
 
 /**
@@ -31,7 +31,7 @@ let b: ApiProcess;
 let r1: RelyingProcess;
 let r2: RelyingProcess;
 let relay: Awaited<ReturnType<typeof startRelay>>;
-let hammered: Array<{ name: string; service: RelyingProcess }>;
+let hammered: Hammered[];
 
 beforeAll(async () => {
   const env = {
@@ -49,8 +49,8 @@ beforeAll(async () => {
     startRelyingService({ AUTH_API_URL: relay.url, RELYING_SERVICE_NAME: 'r2', RELYING_SERVICE_CREDENTIAL: CREDENTIALS.r2 }),
   ]);
   hammered = [
-    { name: 'R1', service: r1 },
-    { name: 'R2', service: r2 },
+    { name: 'R1', statusOf: (token) => ordersStatus(r1, token) },
+    { name: 'R2', statusOf: (token) => ordersStatus(r2, token) },
   ];
 }, 120_000);
 
@@ -87,12 +87,6 @@ function operatorRevoke(email: string): Promise<number> {
   });
 }
 
-interface RevokingRequest {
-  target: ProcessSession;
-  /** Sent to A (or the operator command); resolves with its status once it has answered. */
-  revoke(): Promise<number>;
-  expectedStatus: number;
-}
 
 async function targetAndOtherDevice(): Promise<{ target: ProcessSession; other: ProcessSession }> {
   const target = await registerOn(a);
@@ -136,60 +130,11 @@ const revokingRequests: Record<string, () => Promise<RevokingRequest>> = {
   },
 };
 
-interface Observation {
-  service: string;
-  startedAt: number;
-  status: number;
-}
-
-async function hammer(name: string, service: RelyingProcess, accessToken: string, isDone: () => boolean, log: Observation[]): Promise<void> {
-  while (!isDone()) {
-    const startedAt = performance.now();
-    const status = await ordersStatus(service, accessToken).catch(() => -1);
-    log.push({ service: name, startedAt, status });
-  }
-}
-
-async function runRound(makeRequest: () => Promise<RevokingRequest>) {
-  const { target, revoke, expectedStatus } = await makeRequest();
-  // Each relying service knows the session before the revocation starts.
-  for (const { service } of hammered) expect(await ordersStatus(service, target.accessToken)).toBe(200);
-
-  const log: Observation[] = [];
-  let answeredAt = Number.POSITIVE_INFINITY;
-  const servedAfterAnswer = (name: string) => log.filter((o) => o.service === name && o.startedAt > answeredAt).length;
-  const isDone = () =>
-    answeredAt !== Number.POSITIVE_INFINITY &&
-    (hammered.every(({ name }) => servedAfterAnswer(name) >= REQUESTS_AFTER_ANSWER) || performance.now() - answeredAt > MAX_TAIL_MS);
-
-  const loops = hammered.map(({ name, service }) => hammer(name, service, target.accessToken, isDone, log));
-  const status = await revoke();
-  answeredAt = performance.now();
-  await Promise.all(loops);
-
-  expect(status).toBe(expectedStatus);
-  for (const { name } of hammered) expect(servedAfterAnswer(name)).toBeGreaterThanOrEqual(REQUESTS_AFTER_ANSWER);
-  return {
-    violations: log.filter((o) => o.startedAt > answeredAt && o.status !== 401),
-    acceptedBeforeAnswer: log.filter((o) => o.startedAt < answeredAt && o.status === 200).length,
-    checkedAfterAnswer: log.filter((o) => o.startedAt > answeredAt).length,
-  };
-}
 
 describe('a revocation answered by A holds on every registered relying service (default settings)', () => {
   for (const [name, makeRequest] of Object.entries(revokingRequests)) {
     it(`${name}: every request to R1 or R2 that starts after the answer gets 401, over ${ROUNDS} rounds`, async () => {
-      let violations: Observation[] = [];
-      let checked = 0;
-      let acceptedBefore = 0;
-      for (let round = 0; round < ROUNDS; round += 1) {
-        const result = await runRound(makeRequest);
-        violations = violations.concat(result.violations);
-        checked += result.checkedAfterAnswer;
-        acceptedBefore += result.acceptedBeforeAnswer;
-      }
-      console.log(`${name}: ${checked} requests started after the answer, ${acceptedBefore} accepted before it`);
-      expect(violations).toEqual([]);
+      await expectRevocationHoldsOverRounds(name, ROUNDS, hammered, makeRequest, { requestsAfterAnswer: REQUESTS_AFTER_ANSWER, maxTailMs: MAX_TAIL_MS });
     }, 300_000);
   }
 

@@ -1,9 +1,9 @@
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { startApiProcess, type ApiProcess } from './support/api-process';
 import { PASSWORD } from './support/auth-helpers';
 import { loginOn, meStatus, refreshOn, registerOn, type ProcessSession } from './support/process-client';
+import { expectRevocationHoldsOverRounds, type Hammered, type RevokingRequest } from './support/revocation-rounds';
 import { seededRandom } from './support/seeded-random';
 import { processDatabase } from './support/process-database';
 
@@ -43,7 +43,7 @@ let a: ApiProcess;
 let b: ApiProcess;
 let c: ApiProcess;
 let d: ApiProcess;
-let hammered: Array<{ name: string; instance: ApiProcess }>;
+let hammered: Hammered[];
 const database = processDatabase();
 
 beforeAll(async () => {
@@ -64,9 +64,9 @@ beforeAll(async () => {
     startApiProcess(uri, skewed(-10)),
   ]);
   hammered = [
-    { name: 'B', instance: b },
-    { name: 'C (+10 s)', instance: c },
-    { name: 'D (-10 s)', instance: d },
+    { name: 'B', statusOf: (token) => meStatus(b, token) },
+    { name: 'C (+10 s)', statusOf: (token) => meStatus(c, token) },
+    { name: 'D (-10 s)', statusOf: (token) => meStatus(d, token) },
   ];
 }, 120_000);
 afterAll(async () => {
@@ -74,19 +74,7 @@ afterAll(async () => {
   await database.drop();
 });
 
-interface Observation {
-  instance: string;
-  startedAt: number;
-  status: number;
-}
 
-interface RevokingRequest {
-  /** The session whose access token B, C and D are hammered with. */
-  target: ProcessSession;
-  /** Sent to A; resolves with A's status once A has answered. */
-  revoke(): Promise<number>;
-  expectedStatus: number;
-}
 
 async function send(instance: ApiProcess, method: string, route: string, accessToken?: string, body?: unknown): Promise<number> {
   const headers: Record<string, string> = accessToken ? { Authorization: `Bearer ${accessToken}` } : {};
@@ -132,40 +120,6 @@ const revokingRequests: Record<string, () => Promise<RevokingRequest>> = {
 };
 
 /** Hammers one instance with the token until the round has seen enough after A's answer. */
-async function hammer(name: string, instance: ApiProcess, accessToken: string, isDone: () => boolean, log: Observation[]): Promise<void> {
-  while (!isDone()) {
-    const startedAt = performance.now();
-    const status = await meStatus(instance, accessToken).catch(() => -1);
-    log.push({ instance: name, startedAt, status });
-  }
-}
-
-async function runRound(makeRequest: () => Promise<RevokingRequest>) {
-  const { target, revoke, expectedStatus } = await makeRequest();
-  // Each hammered instance has the session in memory before the revocation starts.
-  for (const { instance } of hammered) expect(await meStatus(instance, target.accessToken)).toBe(200);
-
-  const log: Observation[] = [];
-  let answeredAt = Number.POSITIVE_INFINITY;
-  const servedAfterAnswer = (name: string) => log.filter((o) => o.instance === name && o.startedAt > answeredAt).length;
-  const isDone = () =>
-    answeredAt !== Number.POSITIVE_INFINITY &&
-    (hammered.every(({ name }) => servedAfterAnswer(name) >= REQUESTS_AFTER_ANSWER) || performance.now() - answeredAt > MAX_TAIL_MS);
-
-  const loops = hammered.map(({ name, instance }) => hammer(name, instance, target.accessToken, isDone, log));
-  const status = await revoke();
-  answeredAt = performance.now();
-  await Promise.all(loops);
-
-  expect(status).toBe(expectedStatus);
-  for (const { name } of hammered) expect(servedAfterAnswer(name)).toBeGreaterThanOrEqual(REQUESTS_AFTER_ANSWER);
-  return {
-    violations: log.filter((o) => o.startedAt > answeredAt && o.status !== 401),
-    acceptedBeforeAnswer: log.filter((o) => o.startedAt < answeredAt && o.status === 200).length,
-    checkedAfterAnswer: log.filter((o) => o.startedAt > answeredAt).length,
-  };
-}
-
 describe('a revocation answered by A holds on every instance (default settings)', () => {
   it('runs C with its clock 10 s ahead and D with its clock 10 s behind', async () => {
     // A token's iat is the signing instance's clock, whichever way that clock was moved.
@@ -181,18 +135,7 @@ describe('a revocation answered by A holds on every instance (default settings)'
 
   for (const [name, makeRequest] of Object.entries(revokingRequests)) {
     it(`${name}: every request to B, C or D that starts after A answered gets 401, over ${ROUNDS} rounds`, async () => {
-      let violations: Observation[] = [];
-      let checked = 0;
-      let acceptedBefore = 0;
-      for (let round = 0; round < ROUNDS; round += 1) {
-        const result = await runRound(makeRequest);
-        violations = violations.concat(result.violations);
-        checked += result.checkedAfterAnswer;
-        acceptedBefore += result.acceptedBeforeAnswer;
-      }
-      // Printed so that a run shows how much was actually checked, not only that nothing failed.
-      console.log(`${name}: ${checked} requests started after the answer, ${acceptedBefore} accepted before it`);
-      expect(violations).toEqual([]);
+      await expectRevocationHoldsOverRounds(name, ROUNDS, hammered, makeRequest, { requestsAfterAnswer: REQUESTS_AFTER_ANSWER, maxTailMs: MAX_TAIL_MS });
     }, 240_000);
   }
 
