@@ -6,6 +6,7 @@ import { isObjectIdHex } from '../db/object-id';
 import type { SessionCaller } from '../sessions/session';
 import { accessKeysFrom, verificationKeyFor, type AccessKeys } from './access-keys';
 import { signAsymmetricToken, verifyAsymmetricToken } from './asymmetric-tokens';
+import { createVerifiedTokens, type VerifiedClaims, type VerifiedTokens } from './verified-tokens';
 
 export interface AccessTokenSettings {
   keys: AccessKeys;
@@ -14,6 +15,8 @@ export interface AccessTokenSettings {
   ttlSeconds: number;
   /** The wall clock tokens are stamped and checked against (the system's, or a test's). */
   clock?: Clock;
+  /** Tokens verified before under these settings (src/auth/verified-tokens.ts); none: every token in full. */
+  verified?: VerifiedTokens;
 }
 
 /** What a valid access token claims: a user and one of their sessions (`sub` and `sid`). */
@@ -38,6 +41,7 @@ export function accessTokenSettings(config: Pick<Config, 'jwt' | 'accessTokenTtl
     audience: config.jwt.audience,
     ttlSeconds: config.accessTokenTtlSeconds,
     ...(clock ? { clock } : {}),
+    verified: createVerifiedTokens(),
   };
 }
 
@@ -100,25 +104,34 @@ function verifyHs256(settings: AccessTokenSettings, token: string, key: KeyObjec
  * for anything that is not a token this server issued.
  */
 export async function verifyAccessToken(settings: AccessTokenSettings, token: string): Promise<AccessClaims | undefined> {
+  const nowSeconds = Math.floor((settings.clock ?? systemClock)() / 1000);
+  const recalled = settings.verified?.recall(token, nowSeconds);
+  if (recalled) return { userId: recalled.userId, sessionId: recalled.sessionId };
+  const claims = await verifyInFull(settings, token, nowSeconds);
+  if (!claims) return undefined;
+  settings.verified?.remember(token, claims);
+  return { userId: claims.userId, sessionId: claims.sessionId };
+}
+
+async function verifyInFull(settings: AccessTokenSettings, token: string, nowSeconds: number): Promise<VerifiedClaims | undefined> {
   if (token.length === 0 || token.length > MAX_ACCESS_TOKEN_LENGTH) return undefined;
   const header = headerOf(token);
   // RFC 7515 §4.1.11: `crit` names extensions a recipient must understand or reject; this server knows none.
   if (!header || 'crit' in header) return undefined;
   const key = verificationKeyFor(settings.keys, header.kid);
   if (!key) return undefined;
-  const nowSeconds = Math.floor((settings.clock ?? systemClock)() / 1000);
   const { algorithm } = settings.keys;
   const payload =
     algorithm === 'HS256'
       ? verifyHs256(settings, token, key, nowSeconds)
       : await verifyAsymmetricToken(token, key, { algorithm, issuer: settings.issuer, audience: settings.audience, nowSeconds });
   if (!payload) return undefined;
-  const { sub, sid, jti, exp, iat } = payload as { sub?: unknown; sid?: unknown; jti?: unknown; exp?: unknown; iat?: unknown };
+  const { sub, sid, jti, exp, iat, nbf } = payload as { sub?: unknown; sid?: unknown; jti?: unknown; exp?: unknown; iat?: unknown; nbf?: unknown };
   // Both libraries check exp only when it is there; a token without one would never expire.
   if (typeof exp !== 'number' || !isPlausibleLifetime(settings, nowSeconds, iat, exp)) return undefined;
   if (typeof sub !== 'string' || typeof sid !== 'string' || typeof jti !== 'string') return undefined;
   if (!isObjectIdHex(sub) || !isObjectIdHex(sid)) return undefined;
-  return { userId: sub, sessionId: sid };
+  return { userId: sub, sessionId: sid, exp, ...(typeof nbf === 'number' ? { nbf } : {}) };
 }
 
 /** Issued no later than now (give or take the allowance), and living no longer than this server issues for. */
