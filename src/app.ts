@@ -105,11 +105,11 @@ export function buildApp({ config, database, logger, clock, metrics = createMetr
   app.set('trust proxy', config.trustProxy);
 
   app.use(measureRequests(metrics.httpRequestDuration));
+  app.use(startRequestDeadline(config.dbOperationTimeoutMs));
   // Forward auth is asked before every request a gateway forwards: it answers before request logging,
   // helmet and CORS, which concern browsers and would double every log line (src/auth/verify-routes.ts).
   app.use('/api/v1/auth', createVerifyRoutes(guards.auth));
   app.use(logRequests(logger, config));
-  app.use(startRequestDeadline(config.dbOperationTimeoutMs));
   // HSTS only in production: over plain-http development hosts it would pin browsers to https for a
   // year on a name (localhost) that other projects serve over http too.
   app.use(helmet({ strictTransportSecurity: config.env === 'production' }));

@@ -79,6 +79,7 @@ const requestsThatNeedTheDatabase: Array<[string, Send]> = [
   // The first call of a session: a session the instance remembers answers from memory within the lease,
   // user included (docs/SCALING.md); the next describe covers it once the lease has run out.
   ['GET /users/me, the first call of a session', (_user, other) => api().get('/api/v1/users/me').set(...bearer(other))],
+  ['GET /auth/verify (forward auth), the first call of a session', (_user, other) => api().get('/api/v1/auth/verify').set(...bearer(other))],
   ['POST /users/me/password', (user) => api().post('/api/v1/users/me/password').set(...bearer(user)).send({ currentPassword: PASSWORD, newPassword: 'another good password' })],
 ];
 
@@ -167,6 +168,13 @@ describe('a session this instance remembers, once its lease has run out with the
     // A real fault on a real clock: the poll in flight must be hung and the lease over when the request comes.
     await new Promise((resolve) => setTimeout(resolve, PAST_THE_LEASE_MS));
     expectUnavailableInTime(await timed(() => api().get('/api/v1/users/me').set(...bearer(user!))));
+  });
+
+  it('GET /auth/verify (forward auth) answers 503 within the bound, alone', async () => {
+    const [user] = await rememberedSessions(1);
+    await db.pause();
+    await new Promise((resolve) => setTimeout(resolve, PAST_THE_LEASE_MS));
+    expectUnavailableInTime(await timed(() => api().get('/api/v1/auth/verify').set(...bearer(user!))));
   });
 
   it('20 concurrent requests of remembered sessions all answer 503 within the bound', async () => {

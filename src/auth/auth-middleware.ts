@@ -3,6 +3,7 @@ import type { AuditLog } from '../audit-log';
 import type { Config } from '../config';
 import { ApiError } from '../http/api-error';
 import { errors } from '../http/errors';
+import { withinRequestDeadline } from '../http/request-deadline';
 import type { SessionCaller } from '../sessions/session';
 import type { SessionCore } from '../sessions/session-core';
 import { SessionError } from '../sessions/session-errors';
@@ -119,9 +120,9 @@ export function createAuthMiddleware(core: SessionCore, tokenSettings: AccessTok
   }
 
   /** The caller of a signed, unexpired access token whose session is live. */
-  async function callerOfAccessToken(token: string, via: AuthContext['via']): Promise<AuthContext | undefined> {
+  async function callerOfAccessToken(req: Request, token: string, via: AuthContext['via']): Promise<AuthContext | undefined> {
     const claims = await verifyAccessToken(tokenSettings, token);
-    return claims && (await core.authenticate(claims)) ? { ...claims, via } : undefined;
+    return claims && (await core.authenticate(claims, withinRequestDeadline(req))) ? { ...claims, via } : undefined;
   }
 
   async function callerOfRefreshToken(token: string): Promise<AuthContext | undefined> {
@@ -131,7 +132,7 @@ export function createAuthMiddleware(core: SessionCore, tokenSettings: AccessTok
 
   const requireAuth: RequestHandler = async (req, _res, next) => {
     const source = readAccessToken(req);
-    const caller = source && 'token' in source ? await callerOfAccessToken(source.token, source.via) : undefined;
+    const caller = source && 'token' in source ? await callerOfAccessToken(req, source.token, source.via) : undefined;
     if (!caller) throw new SessionError('not_authenticated');
     req.auth = caller;
     next();
@@ -146,19 +147,19 @@ export function createAuthMiddleware(core: SessionCore, tokenSettings: AccessTok
   async function proveSessions(req: Request): Promise<AuthContext[]> {
     const bearer = readBearerToken(req);
     if (bearer) {
-      const caller = 'token' in bearer ? await callerOfAccessToken(bearer.token, 'bearer') : undefined;
+      const caller = 'token' in bearer ? await callerOfAccessToken(req, bearer.token, 'bearer') : undefined;
       return caller ? [caller] : [];
     }
-    return provenByCookies(readAccessCookies(req, config), readRefreshCookies(req, config));
+    return provenByCookies(req, readAccessCookies(req, config), readRefreshCookies(req, config));
   }
 
   /** Every active session the cookie values prove, each once. */
-  async function provenByCookies(accessTokens: string[], refreshTokens: string[]): Promise<AuthContext[]> {
+  async function provenByCookies(req: Request, accessTokens: string[], refreshTokens: string[]): Promise<AuthContext[]> {
     const proven = new Map<string, AuthContext>();
     const remember = (caller: AuthContext | undefined) => {
       if (caller && !proven.has(caller.sessionId)) proven.set(caller.sessionId, caller);
     };
-    for (const token of accessTokens) remember(await callerOfAccessToken(token, 'access-cookie'));
+    for (const token of accessTokens) remember(await callerOfAccessToken(req, token, 'access-cookie'));
     for (const token of refreshTokens) remember(await callerOfRefreshToken(token));
     return [...proven.values()];
   }
@@ -177,7 +178,7 @@ export function createAuthMiddleware(core: SessionCore, tokenSettings: AccessTok
    */
   const proveSessionsOfSeveralRefreshTokens: RequestHandler = async (req, _res, next) => {
     const refreshTokens = readRefreshCookies(req, config);
-    if (refreshTokens.length > 1) req.provenSessions = await provenByCookies([], refreshTokens);
+    if (refreshTokens.length > 1) req.provenSessions = await provenByCookies(req, [], refreshTokens);
     next();
   };
 

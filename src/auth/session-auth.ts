@@ -4,7 +4,6 @@ import type { Config } from '../config';
 import type { Models } from '../db/models';
 import { createMongoSessionRepository } from '../db/mongo-session-repository';
 import { createSessionEventOutbox } from '../events/session-event-outbox';
-import { beforeRequestDeadline } from '../http/request-deadline';
 import { createSessionCore, type CheckSource } from '../sessions/session-core';
 import { createSessionEnds } from '../sessions/session-events';
 import { createSessionMemory } from '../sessions/session-memory';
@@ -36,7 +35,7 @@ export function createSessionAuth(deps: SessionAuthDeps) {
   // Every session end is in the event outbox as an intent before its revocation is committed (src/events/).
   const outbox = createSessionEventOutbox(models, config.sessionEvents.receivers, clock);
   const durable = { ending: outbox.recordIntent, ended: outbox.committed };
-  const core = createSessionCore({ repository, memory, settings: config, ends, durable, clock, withinDeadline: beforeRequestDeadline, ...(onChecked ? { onChecked } : {}) });
+  const core = createSessionCore({ repository, memory, settings: config, ends, durable, clock, ...(onChecked ? { onChecked } : {}) });
   const stopSweeping =
     config.sessionExpirySweepMs > 0
       ? core.startExpirySweeps((error) => logger.warn({ err: error }, 'could not end expired sessions; the next sweep tries again'), config.sessionExpirySweepMs)

@@ -49,14 +49,15 @@ export interface SessionCoreDeps {
   durable?: DurableSessionEnds;
   clock?: Clock;
   onChecked?: (source: CheckSource) => void;
-  /**
-   * Bounds what an authentication waits for (the feed poll in flight, then its own read) by one deadline
-   * per request, so that a hung database answers within one bound, not two (src/http/request-deadline.ts).
-   */
-  withinDeadline?: <T>(work: Promise<T>) => Promise<T>;
 }
 
-export function createSessionCore({ repository, memory, settings, ends, durable, clock = systemClock, onChecked, withinDeadline = (work) => work }: SessionCoreDeps) {
+/**
+ * Bounds what an authentication waits for (the feed poll in flight, then its own read) by one deadline per
+ * request, so that a hung database answers within one bound, not two (src/http/request-deadline.ts).
+ */
+export type WithinDeadline = <T>(work: Promise<T>) => Promise<T>;
+
+export function createSessionCore({ repository, memory, settings, ends, durable, clock = systemClock, onChecked }: SessionCoreDeps) {
   const lifetime = createSessionLifetime(settings);
   const revocation = createRevocation({ repository, memory, ends, durable, idleMs: lifetime.idleMs, clock });
   const { endSessionsNow } = revocation;
@@ -122,9 +123,9 @@ export function createSessionCore({ repository, memory, settings, ends, durable,
 
   /**
    * The per-request check behind every access token: memory when it may answer, the database otherwise.
-   * Concurrent first requests of one session share one read.
+   * Concurrent first requests of one session share one read. Both waits end at the caller's deadline.
    */
-  async function authenticate(caller: SessionCaller): Promise<boolean> {
+  async function authenticate(caller: SessionCaller, withinDeadline: WithinDeadline = (work) => work): Promise<boolean> {
     const { sessionId, userId } = caller;
     let known = memory.check(sessionId, userId);
     if (known === 'unverified') {
