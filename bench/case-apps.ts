@@ -1,11 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import MongoStore from 'connect-mongo';
 import cookieParser from 'cookie-parser';
 import express, { type Express } from 'express';
 import session from 'express-session';
 import helmet from 'helmet';
 import cors from 'cors';
-import { pinoHttp } from 'pino-http';
 import jwt from 'jsonwebtoken';
 import { createApp } from '../src/app';
 import { createAuditLog } from '../src/audit-log';
@@ -23,8 +21,9 @@ import { createMetrics } from '../src/metrics/metrics';
 import { accessTokenSettings } from '../src/auth/tokens';
 import type { Config } from '../src/config';
 import type { OpenDatabase } from '../src/db/open-database';
-import { errorHandler } from '../src/http/error-handler';
+import { createErrorHandler } from '../src/http/error-handler';
 import { jsonBody } from '../src/http/json-body';
+import { logRequests } from '../src/http/request-logging';
 import { createSlidingWindow } from '../src/http/rate-limit-hits';
 import { createRateLimits } from '../src/http/rate-limits';
 import { createLogger } from '../src/logger';
@@ -129,14 +128,14 @@ function projectAuth({ config, database }: CaseContext) {
 
 /** Case 4 (and 6): the middleware the project's routes use, revocation check included. */
 export function projectAuthApp(context: CaseContext): Express {
-  const { middleware } = projectAuth(context);
+  const { middleware, logger } = projectAuth(context);
   const app = express();
   app.get('/whoami', middleware.requireAuth, (req, res) => {
     const caller = authOf(req);
     res.json({ success: true, userId: caller.userId, sessionId: caller.sessionId });
   });
   app.use(answerSessionErrors);
-  app.use(errorHandler);
+  app.use(createErrorHandler(logger));
   return app;
 }
 
@@ -159,7 +158,8 @@ export function routePeerApp({ config, database }: CaseContext): Express {
   const { User } = database.models;
   const app = express();
   app.disable('x-powered-by');
-  app.use(pinoHttp({ logger: createLogger(config.logLevel), genReqId: () => randomUUID() }));
+  app.set('etag', false);
+  app.use(logRequests(createLogger(config.logLevel), config));
   app.use(helmet());
   app.use(cors({ origin: (origin, callback) => callback(null, origin !== undefined && config.corsOrigins.includes(origin)), credentials: true }));
   app.use(cookieParser());
@@ -211,7 +211,7 @@ export function projectLogoutApp(context: CaseContext): Express {
   const app = express();
   app.use(createAuthRoutes(controllers, guards));
   app.use(answerSessionErrors);
-  app.use(errorHandler);
+  app.use(createErrorHandler(logger));
   return app;
 }
 

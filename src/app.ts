@@ -21,7 +21,7 @@ import { eventSigningPublicKeys } from './auth/event-public-keys';
 import type { Clock } from './clock';
 import type { Config } from './config';
 import type { OpenDatabase } from './db/open-database';
-import { errorHandler } from './http/error-handler';
+import { createErrorHandler } from './http/error-handler';
 import { jsonBody } from './http/json-body';
 import { notFound } from './http/not-found';
 import { createProbeRoutes } from './http/probe-routes';
@@ -145,6 +145,6 @@ export function buildApp({ config, database, logger, clock, metrics = createMetr
 
   app.use(notFound);
   app.use(answerSessionErrors);
-  app.use(errorHandler);
+  app.use(createErrorHandler(logger));
   return { app, core, ends };
 }

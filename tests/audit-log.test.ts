@@ -7,7 +7,7 @@ import { createTestClock } from './support/test-clock';
 /**
  * The real pino output, captured through a destination stream: audit events are there with the fields
  * an investigator needs, and no credential appears anywhere in the log, request logs included
- * (NODE_ENV=development turns pino-http's per-request lines on; LOG_FORMAT=json is what production writes).
+ * (NODE_ENV=development turns the per-request lines on; LOG_FORMAT=json is what production writes).
  */
 
 const lines: string[] = [];
@@ -169,7 +169,7 @@ interface RequestLogEntry {
   res: { headers: Record<string, unknown> };
 }
 
-/** pino-http's line for the request that got `res`, found by its request id. */
+/** The request-log line for the request that got `res`, found by its request id. */
 function requestLogOf(res: request.Response): RequestLogEntry {
   const id = res.headers['x-request-id'] as string;
   const entry = entries().find((line) => (line.req as { id?: unknown } | undefined)?.id === id && line.res !== undefined);

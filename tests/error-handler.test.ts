@@ -1,6 +1,7 @@
 import express from 'express';
 import request from 'supertest';
-import { errorHandler } from '../src/http/error-handler';
+import { createErrorHandler } from '../src/http/error-handler';
+import { createLogger } from '../src/logger';
 
 /**
  * What the database driver throws when the database goes away, as the one error handler answers it.
@@ -14,7 +15,7 @@ function failingWith(error: Error) {
     .get('/api/v1/users/me', () => {
       throw error;
     })
-    .use(errorHandler);
+    .use(createErrorHandler(createLogger('silent')));
 }
 
 describe('errors of a database that has gone away', () => {

@@ -70,7 +70,7 @@ describe('LOG_FORMAT=pretty (the development default)', () => {
 });
 
 describe('LOG_FORMAT=json (production, tests, and on request)', () => {
-  it('writes pino-http request objects, exactly as production reads them', async () => {
+  it("writes the request and response objects (pino's standard serializers), exactly as production reads them", async () => {
     const { t, output } = await appLogging({ LOG_FORMAT: 'json', LOG_LEVEL: 'info' });
     apps.push(t);
     const user = await registerUser(t.app);

@@ -1,4 +1,5 @@
 import type { ErrorRequestHandler } from 'express';
+import type { Logger } from 'pino';
 import { isDatabaseUnavailable } from '../db/unavailable';
 import { ApiError, errorBody } from './api-error';
 import { errors } from './errors';
@@ -36,14 +37,19 @@ function toApiError(error: unknown): ApiError {
   return new ApiError(errors.INTERNAL_ERROR);
 }
 
-/** The one place an error becomes a response: JSON, the API's shape, and nothing of the internals. */
-export const errorHandler: ErrorRequestHandler = (error, req, res, _next) => {
-  const apiError = toApiError(error);
-  if (apiError.status >= 500) req.log?.error({ err: error }, 'request failed');
-  if (res.headersSent) {
-    res.destroy();
-    return;
-  }
-  res.status(apiError.status).set(apiError.headers);
-  res.json(errorBody(apiError));
-};
+/**
+ * The one place an error becomes a response: JSON, the API's shape, and nothing of the internals. A 5xx's
+ * cause goes to the log, under the request's id.
+ */
+export function createErrorHandler(logger: Logger): ErrorRequestHandler {
+  return (error, req, res, _next) => {
+    const apiError = toApiError(error);
+    if (apiError.status >= 500) logger.error({ err: error, reqId: req.id }, 'request failed');
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    res.status(apiError.status).set(apiError.headers);
+    res.json(errorBody(apiError));
+  };
+}

@@ -23,7 +23,7 @@ export function withoutQuery(url: string): string {
   return end < 0 ? url : url.slice(0, end);
 }
 
-/** pino-http's serialized request, made safe to log; the raw request stays out of the line as before. */
+/** A request as pino's standard serializer writes it, made safe to log; the raw request stays out of the line. */
 export function loggableRequest<R extends { url?: string; query?: unknown; headers?: Record<string, unknown> }>(req: R): Omit<R, 'query'> {
   const safe: Omit<R, 'query'> & { query?: unknown } = { ...req };
   delete safe.query;

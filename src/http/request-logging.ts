@@ -1,17 +1,31 @@
 import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RequestHandler } from 'express';
-import type { Logger } from 'pino';
-import { pinoHttp } from 'pino-http';
+import { stdSerializers, type Logger } from 'pino';
 import type { Config } from '../config';
-import { isVerbose } from '../logger';
 import { loggableRequest, withoutQuery } from './loggable-request';
 
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface Request {
+      /** This request's id: its X-Request-Id header, and `reqId` on every line logged for it. */
+      id?: string;
+    }
+  }
+}
+
 /**
- * A request id for every request (X-Request-Id, and `reqId` on its log lines), and a log line when it
- * finishes, with no query string and no credential-bearing header (loggable-request.ts). JSON logs carry pino-http's full request and response objects, as machines want them. The
- * pretty format says what a person scans for, method, path, status and time, in the line's message,
- * and binds only the request id to the request's logger, unless LOG_LEVEL is debug or trace.
+ * A request id for every request (X-Request-Id), and one line when it finishes (or is abandoned):
+ * `{reqId, req, res, responseTime}`, at info (at error for a 5xx). The request is written with no query
+ * string and no credential-bearing header (loggable-request.ts), the response with its status and headers
+ * (Set-Cookie redacted by the logger). In LOG_FORMAT=pretty the line's message says what a person scans for,
+ * method, path, status and time, and the objects show only at LOG_LEVEL=debug (src/logger.ts).
+ *
+ * The request and response are serialized when the line is written, and only when its level is enabled:
+ * a request costs its id and one listener, not a logger of its own (pino-http, used before, built one per
+ * request with the whole request serialized into it, whether a line would be written or not).
  */
 
 /** The path only: a query string is not worth a line's width, and may carry what a log must not. */
@@ -20,25 +34,25 @@ function summary(req: IncomingMessage, res: ServerResponse, responseTime: number
   return `${req.method} ${path} ${res.statusCode} ${Math.round(responseTime)}ms`;
 }
 
-export function logRequests(logger: Logger, config: Pick<Config, 'env' | 'logFormat' | 'logLevel'>): RequestHandler {
+export function logRequests(logger: Logger, config: Pick<Config, 'env' | 'logFormat'>): RequestHandler {
   const concise = config.logFormat === 'pretty';
-  return pinoHttp({
-    logger,
-    genReqId: (_req, res) => {
-      const id = randomUUID();
-      res.setHeader('X-Request-Id', id);
-      return id;
-    },
-    autoLogging: config.env !== 'test',
-    // No query string and no credential-bearing header, in every format (loggable-request.ts).
-    serializers: { req: loggableRequest },
-    ...(concise
-      ? {
-          quietReqLogger: !isVerbose(config.logLevel),
-          customSuccessMessage: (req, res, responseTime) => summary(req, res, responseTime),
-          // pino-http passes the response time here too, though its types leave it out.
-          customErrorMessage: (req, res, _error, responseTime?: number) => summary(req, res, responseTime ?? 0),
-        }
-      : {}),
-  });
+  // Tests make thousands of requests; their lines would bury what a failing test logged.
+  const linePerRequest = config.env !== 'test';
+  return (req, res, next) => {
+    const id = randomUUID();
+    req.id = id;
+    res.setHeader('X-Request-Id', id);
+    if (linePerRequest) {
+      const started = performance.now();
+      // Node emits 'close' once for every response: after 'finish' when it was sent, or when abandoned.
+      res.once('close', () => {
+        const level = res.statusCode >= 500 ? 'error' : 'info';
+        if (!logger.isLevelEnabled(level)) return;
+        const responseTime = Math.round(performance.now() - started);
+        const message = concise ? summary(req, res, responseTime) : res.statusCode >= 500 ? 'request errored' : 'request completed';
+        logger[level]({ reqId: id, req: loggableRequest(stdSerializers.req(req)), res: stdSerializers.res(res), responseTime }, message);
+      });
+    }
+    next();
+  };
 }
