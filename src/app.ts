@@ -104,7 +104,7 @@ export function buildApp({ config, database, logger, clock, metrics = createMetr
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
 
-  app.use(measureRequests(metrics.httpRequestDuration));
+  measureRequests(app, metrics.httpRequestDuration);
   app.use(startRequestDeadline(config.dbOperationTimeoutMs));
   // Forward auth is asked before every request a gateway forwards: it answers before request logging,
   // helmet and CORS, which concern browsers and would double every log line (src/auth/verify-routes.ts).
