@@ -1,6 +1,5 @@
 import cors from 'cors';
 import express, { Router, type Express, type RequestHandler } from 'express';
-import helmet from 'helmet';
 import type { Logger } from 'pino';
 import { createAuditLog } from './audit-log';
 import { createAuthMiddleware } from './auth/auth-middleware';
@@ -28,6 +27,7 @@ import { createProbeRoutes } from './http/probe-routes';
 import { createSlidingWindow } from './http/rate-limit-hits';
 import { createRateLimits } from './http/rate-limits';
 import { startRequestDeadline } from './http/request-deadline';
+import { securityHeaders } from './http/security-headers';
 import { logRequests } from './http/request-logging';
 import { countAuditEvents } from './metrics/audit-metrics';
 import { createMetrics, type Metrics } from './metrics/metrics';
@@ -112,7 +112,7 @@ export function buildApp({ config, database, logger, clock, metrics = createMetr
   app.use(logRequests(logger, config));
   // HSTS only in production: over plain-http development hosts it would pin browsers to https for a
   // year on a name (localhost) that other projects serve over http too.
-  app.use(helmet({ strictTransportSecurity: config.env === 'production' }));
+  app.use(securityHeaders({ strictTransportSecurity: config.env === 'production' }));
   app.use(
     cors({
       // Only listed origins get CORS headers (credentials included); everyone else gets none.

@@ -1,4 +1,7 @@
+import express from 'express';
+import helmet from 'helmet';
 import request from 'supertest';
+import { securityHeaders } from '../src/http/security-headers';
 import { bearer, registerUser } from './support/auth-helpers';
 import { startTestApp, type TestApp } from './support/test-app';
 
@@ -26,6 +29,31 @@ describe('security headers', () => {
     expect(res.headers['referrer-policy']).toBe('no-referrer');
     expect(res.headers['x-powered-by']).toBeUndefined();
     expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it.each([
+    ['development and test', { strictTransportSecurity: false }],
+    ['production', { strictTransportSecurity: true }],
+    ['a fork with its own CSP', { contentSecurityPolicy: { directives: { 'script-src': ["'self'", 'https://cdn.example.com'] } } }],
+  ])("are exactly helmet's own (%s): the same names and values as its middleware sets", async (_name, options) => {
+    const headersOf = async (middleware: express.RequestHandler) => {
+      const app = express()
+        .disable('x-powered-by')
+        .use(middleware)
+        .get('/healthz', (_req, res) => void res.json({ success: true, status: 'ok' }));
+      const { headers } = await request(app).get('/healthz');
+      // Only what the security middleware decides; the rest is Express's and the clock's.
+      for (const name of ['date', 'connection', 'keep-alive', 'content-length', 'content-type', 'etag']) delete headers[name];
+      return headers;
+    };
+    const ours = await headersOf(securityHeaders(options));
+    expect(Object.keys(ours).length).toBeGreaterThanOrEqual(10);
+    expect(ours).toEqual(await headersOf(helmet(options)));
+  });
+
+  it('refuses a CSP directive computed per request, which it would freeze at its first value', () => {
+    const nonce = () => `'nonce-${Math.random()}'`;
+    expect(() => securityHeaders({ contentSecurityPolicy: { directives: { 'script-src': ["'self'", nonce] } } })).toThrow(/per request/);
   });
 
   it('HSTS only in production: never on a development or test server, which may be plain http', async () => {
