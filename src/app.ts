@@ -33,7 +33,7 @@ import { countAuditEvents } from './metrics/audit-metrics';
 import { createMetrics, type Metrics } from './metrics/metrics';
 import { measureRequests } from './metrics/request-metrics';
 import { countSessionEnds } from './metrics/session-end-metrics';
-import { createDocsRoutes } from './openapi/docs-routes';
+import { createDocsPageRoutes, createOpenApiDocumentRoute } from './openapi/docs-routes';
 import { startSessionEvents } from './events/session-events';
 import { systemClock } from './clock';
 import { createPasswordHasher } from './auth/password';
@@ -102,6 +102,9 @@ export function buildApp({ config, database, logger, clock, metrics = createMetr
 
   const app = express();
   app.disable('x-powered-by');
+  // The API's answers are no-store: an ETag per response would only cost a hash of each body. The one
+  // cacheable document sets its own (src/openapi/docs-routes.ts).
+  app.set('etag', false);
   app.set('trust proxy', config.trustProxy);
 
   measureRequests(app, metrics.httpRequestDuration);
@@ -125,14 +128,10 @@ export function buildApp({ config, database, logger, clock, metrics = createMetr
     }),
   );
 
-  app.use(createProbeRoutes(connection, config.dbOperationTimeoutMs));
-
-  // GET /api/v1/openapi.json and the interactive page at /docs; cacheable, so outside the no-store router.
-  app.use(createDocsRoutes(authCookieNames(config.cookies)));
-  // The public keys relying services verify with; other key sources (event signing) are added to this list.
-  app.use(createJwksRoutes(createPublicKeySet([accessTokenPublicKeys(tokenSettings.keys), eventSigningPublicKeys(sessionEvents.signingKeySource)])));
-
+  // The API first: its routes are the ones asked for thousands of times a second.
   const api = Router();
+  // The document is cacheable (public, with an ETag), so it comes before the no-store headers.
+  api.use(createOpenApiDocumentRoute(authCookieNames(config.cookies)));
   api.use(noStore);
   const authControllers = {
     signIn: createSignInController({ config, signIn, audit }),
@@ -142,6 +141,12 @@ export function buildApp({ config, database, logger, clock, metrics = createMetr
   api.use('/users', createUserRoutes(createUserController({ config, users, audit }), guards));
   api.use(createRevocationFeedRoutes({ feed, config, window: limitWindow, audit }));
   app.use('/api/v1', api);
+
+  app.use(createProbeRoutes(connection, config.dbOperationTimeoutMs));
+  // The interactive documentation at /docs, cacheable.
+  app.use(createDocsPageRoutes());
+  // The public keys relying services verify with; other key sources (event signing) are added to this list.
+  app.use(createJwksRoutes(createPublicKeySet([accessTokenPublicKeys(tokenSettings.keys), eventSigningPublicKeys(sessionEvents.signingKeySource)])));
 
   app.use(notFound);
   app.use(answerSessionErrors);

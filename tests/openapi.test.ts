@@ -41,6 +41,9 @@ describe('GET /api/v1/openapi.json', () => {
     const res = await request(t.app).get('/api/v1/openapi.json');
     expect(res.headers['cache-control']).toBe('public, max-age=300');
     expect(res.headers.etag).toMatch(/^W\/".+"$/);
+    const revalidated = await request(t.app).get('/api/v1/openapi.json').set('If-None-Match', res.headers.etag!);
+    expect(revalidated.status).toBe(304);
+    expect(revalidated.text).toBe('');
   });
 
   it('is valid against the official OpenAPI 3.1 schema', () => {

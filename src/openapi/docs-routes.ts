@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { Router } from 'express';
 import type { AuthCookieNames } from '../auth/cookies';
@@ -44,21 +45,32 @@ const START_SCRIPT = `window.ui = SwaggerUIBundle({
 
 /**
  * The document changes only with a deployment: caches and clients may keep it for five minutes, and
- * then revalidate with the ETag Express sends, so a new version is seen within five minutes of a deploy.
+ * then revalidate with its ETag, so a new version is seen within five minutes of a deploy. The app turns
+ * Express's per-response ETags off (its answers are no-store), so this one is made once, from the
+ * document's bytes; Express still answers a matching If-None-Match with 304.
  */
 const OPENAPI_DOCUMENT_CACHE_CONTROL = 'public, max-age=300';
 
-export function createDocsRoutes(cookieNames: AuthCookieNames): Router {
+/** Only GET (and so HEAD) exists on these paths; anything else is a 405 naming them, as on the API routes. */
+const getOnly = methodNotAllowed(['GET', 'HEAD']);
+
+/** GET /openapi.json, mounted in the /api/v1 router ahead of its no-store headers. */
+export function createOpenApiDocumentRoute(cookieNames: AuthCookieNames): Router {
   const document = buildOpenApiDocument(cookieNames);
+  const documentEtag = `W/"${createHash('sha256').update(JSON.stringify(document)).digest('base64url').slice(0, 27)}"`;
   const router = Router();
-  // Only GET (and so HEAD) exists on these paths; anything else is a 405 naming them, as on the API routes.
-  const getOnly = methodNotAllowed(['GET', 'HEAD']);
   router
-    .route('/api/v1/openapi.json')
+    .route('/openapi.json')
     .get((_req, res) => {
-      res.set('Cache-Control', OPENAPI_DOCUMENT_CACHE_CONTROL).json(document);
+      res.set({ 'Cache-Control': OPENAPI_DOCUMENT_CACHE_CONTROL, ETag: documentEtag }).json(document);
     })
     .all(getOnly);
+  return router;
+}
+
+/** The Swagger UI page at /docs and its assets. */
+export function createDocsPageRoutes(): Router {
+  const router = Router();
   router
     .route('/docs')
     .get((_req, res) => {

@@ -54,9 +54,15 @@ export function registerServicePaths(registry: OpenAPIRegistry): void {
             required: true,
             schema: { type: 'string', example: 'public, max-age=300' },
           },
+          ETag: {
+            description: "The document's version; send it back in If-None-Match to revalidate",
+            required: true,
+            schema: { type: 'string', example: 'W/"3q2-7Yx…"' },
+          },
         },
         content: json(openApiDocumentSchema),
       },
+      304: { description: 'Not modified: the If-None-Match named the current version; no body' },
       500: serverErrors[500],
     },
   });
