@@ -52,8 +52,12 @@ runOnScratchDatabase('auth_explain', async (connection, models) => {
     ['hits taken back by id (a refused or uncounted request)', find('rate_limit_hits', { _id: { $in: [new Types.ObjectId(), new Types.ObjectId()] } })],
     ['sessions past their end (the expiry sweep, every SESSION_EXPIRY_SWEEP_MS on every instance)', find('sessions', { expiresAt: { $lte: now } }, { limit: 500 })],
     [
-      'revocation feed poll (entries from the position to the next power of ten, 4 times per lease on every instance)',
+      'revocation feed poll (from the position, up to 1,000 entries further and not past the next power of ten; 4 times per lease on every instance)',
       find('revocation_feed', { _id: { $gte: COUNT - 10, $lte: COUNT } }, { projection: { _id: 1, sessionIds: 1 }, sort: { _id: 1 } }),
+    ],
+    [
+      'newest feed entry, from the highest number the instance has seen (every revocation)',
+      find('revocation_feed', { _id: { $gte: COUNT - 10, $lte: COUNT } }, { projection: { _id: 1 }, sort: { _id: -1 }, limit: 1 }),
     ],
   ];
   for (const [label, command] of queries) {

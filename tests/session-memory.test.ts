@@ -224,6 +224,39 @@ describe('the revocation feed', () => {
     }
   });
 
+  it('appends above the newest entry, whether the numbers it has seen are far below the newest or above a restarted feed', async () => {
+    const models = createSessionModels(t.connection.useDb(uniqueDatabaseName()));
+    const now = new Date();
+    const store = (first: number, last: number) =>
+      models.RevocationFeedEntry.insertMany(Array.from({ length: last - first + 1 }, (_, i) => ({ _id: first + i, sessionIds: [], createdAt: now, expiresAt: now })));
+    const feed = createMongoRevocationFeed(models);
+    try {
+      await store(0, 50);
+      expect((await feed.readFrom(41)).at(-1)!.seq).toBe(50);
+      // Other instances append 2,455 entries: the search climbs from 50 across 100, 1000 and 2000.
+      await store(51, 2505);
+      const newestReads = async (append: () => Promise<number>) => {
+        const log = recordOperations(models.RevocationFeedEntry.db);
+        try {
+          return { seq: await append(), filters: log.operations.filter((op) => op.method === 'findOne').map((op) => JSON.stringify(op.args[0])) };
+        } finally {
+          log.stop();
+        }
+      };
+      expect(await newestReads(() => feed.append(['after-others']))).toEqual({
+        seq: 2506,
+        filters: ['{"_id":{"$gte":50,"$lte":100}}', '{"_id":{"$gte":100,"$lte":1000}}', '{"_id":{"$gte":1000,"$lte":2000}}', '{"_id":{"$gte":2000,"$lte":3000}}'],
+      });
+      // The feed is dropped and starts again: nothing is kept from 2506 on, so the whole feed is read.
+      await models.RevocationFeedEntry.deleteMany({});
+      await store(0, 5);
+      expect(await newestReads(() => feed.append(['after-restart']))).toEqual({ seq: 6, filters: ['{"_id":{"$gte":2506,"$lte":3506}}', '{}'] });
+      expect(await createMongoRevocationFeed(models).currentSeq()).toBe(6);
+    } finally {
+      await models.RevocationFeedEntry.db.dropDatabase();
+    }
+  });
+
   it('pruning deletes only entries below the newest expired one, so the feed never restarts its numbering', async () => {
     const feed = feedOf(t);
     await feed.append(['prune-a']);

@@ -55,9 +55,31 @@ function readBound(from: number): number {
 export function createMongoRevocationFeed(models: Pick<SessionModels, 'RevocationFeedEntry'>, clock: Clock = systemClock): RevocationFeed {
   const { RevocationFeedEntry: Feed } = models;
 
+  /** The highest number this process has seen in the feed: where the search for the newest starts. */
+  let highestSeen: number | undefined;
+  const saw = (seq: number): number => {
+    highestSeen = Math.max(highestSeen ?? seq, seq);
+    return seq;
+  };
+
+  /**
+   * The newest entry's number, read upwards from the highest this process has seen in the same bounded
+   * ranges as readFrom: a range whose last number is missing holds the newest (kept entries have no gaps).
+   * Only without a number seen, or when nothing is kept from it on (the feed restarted), the whole feed is
+   * read in `_id` order (on FerretDB, a scan). On MongoDB either is one IXSCAN of `_id_` backwards, stopped by the limit.
+   */
   async function newestSeq(): Promise<number | undefined> {
+    for (let from = highestSeen; from !== undefined; ) {
+      const to = readBound(from);
+      const newest = await Feed.findOne({ _id: { $gte: from, $lte: to } }, { _id: 1 }).sort({ _id: -1 }).lean();
+      if (!newest) break;
+      if (newest._id < to) return saw(newest._id);
+      from = to;
+    }
     const newest = await Feed.findOne({}, { _id: 1 }).sort({ _id: -1 }).lean();
-    return newest?._id;
+    // Set, not raised: after a restart the numbers seen before are above the feed.
+    highestSeen = newest?._id;
+    return highestSeen;
   }
 
   /** The feed's current end; the first call on an empty database writes entry 0, so the feed never is empty. */
@@ -81,7 +103,7 @@ export function createMongoRevocationFeed(models: Pick<SessionModels, 'Revocatio
       const now = new Date(clock());
       try {
         await Feed.create({ _id: seq, sessionIds, createdAt: now, expiresAt: new Date(now.getTime() + FEED_RETENTION_MS) });
-        return seq;
+        return saw(seq);
       } catch (error) {
         if (!isDuplicateKeyError(error)) throw error;
         // `seq` exists, so `seq + 1` may follow it; after a few losses, jump to the newest instead.
@@ -134,7 +156,7 @@ export function createMongoRevocationFeed(models: Pick<SessionModels, 'Revocatio
 
   async function readRange(range: { $gte: number; $lte?: number }): Promise<FeedEntry[]> {
     const entries = await Feed.find({ _id: range }, { _id: 1, sessionIds: 1 }).sort({ _id: 1 }).lean();
-    return entries.map((entry) => ({ seq: entry._id, sessionIds: entry.sessionIds }));
+    return entries.map((entry) => ({ seq: saw(entry._id), sessionIds: entry.sessionIds }));
   }
 
   /**
