@@ -44,7 +44,8 @@ const maxPushdownValues = 1000
 // whole as above.
 //
 // A range between two numbers from 1 to below 10^15 is pushed down as one text range per digit count
-// (pushdownNumberRange argues it): the revocation feed's poll, `_id` from a position to the next power of ten.
+// (pushdownNumberRange argues it): the revocation feed's poll, `_id` from a position to at most 1,000 above it
+// (src/db/mongo-revocation-feed.ts).
 func prepareWhereClause(meta *metadata.Collection, filter *types.Document) (string, []any) {
 	if filter.Len() == 0 {
 		return "", nil
