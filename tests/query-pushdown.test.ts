@@ -110,7 +110,7 @@ const filters: Array<Record<string, unknown>> = [
   { f: { $gt: jan2026 } },
   { f: { $gte: jan2026, $lt: jan2030 } },
   { f: { $gt: jan2026, $lte: jan2030 }, n: { $gte: 0 } },
-  // Ranges on numbers, as the revocation-feed poll asks them (`_id` from a position to the next power of ten).
+  // Ranges on numbers, as the revocation-feed poll asks them (`_id` from a position to at most 1,000 above it).
   ...numberRanges.map((range) => ({ f: range })),
   // Not pushed down (kept as a check that nothing else changed).
   { f: { $in: ['x', 1] } },
