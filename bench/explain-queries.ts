@@ -6,8 +6,8 @@ import { seedProjectSessions, seedUsers } from './seed';
 
 /**
  * `npx tsx bench/explain-queries.ts`: the `explain` of every hot query, on the embedded database unless
- * MONGODB_URI is set, with 10^4 sessions (and as many refresh tokens, rotations, revocations and
- * rate-limit hits) in the collections. docs/SCALING.md quotes its output. Updates and deletes select their
+ * MONGODB_URI is set, with 10^4 sessions (and as many refresh tokens, rotations, revocations, feed entries
+ * and rate-limit hits) in the collections. docs/SCALING.md quotes its output. Updates and deletes select their
  * documents with the same filter as a find (FerretDB reads, then writes by `_id`), so a find stands for them.
  */
 
@@ -23,6 +23,7 @@ runOnScratchDatabase('auth_explain', async (connection, models) => {
   await models.RefreshToken.insertMany(sessions.map((s, i) => ({ _id: `token-${i}`, sessionId: s._id, userId: s.userId, createdAt: now, expiresAt: later })));
   await models.RefreshTokenRotation.insertMany(sessions.map((s, i) => ({ _id: `used-${i}`, sessionId: s._id, successorHash: `token-${i}`, rotatedAt: now, expiresAt: later })));
   await models.SessionRevocation.insertMany(sessions.map((s) => ({ _id: s._id, userId: s.userId, reason: 'logout', revokedAt: now, expiresAt: later })));
+  await models.RevocationFeedEntry.insertMany(sessions.map((s, i) => ({ _id: i, sessionIds: [s._id.toHexString()], createdAt: now, expiresAt: later })));
   await models.RateLimitHit.insertMany(sessions.map((_, i) => ({ _id: new Types.ObjectId(), key: `key-${i % 500}`, at: now, expiresAt: later })));
   const session = sessions[sessions.length - 1]!;
   const userId = session.userId;
@@ -50,7 +51,14 @@ runOnScratchDatabase('auth_explain', async (connection, models) => {
     ['newest hit of a key (releaseNewest), and reset', find('rate_limit_hits', { key: 'key-1' }, { sort: { at: -1, _id: -1 }, limit: 1 })],
     ['hits taken back by id (a refused or uncounted request)', find('rate_limit_hits', { _id: { $in: [new Types.ObjectId(), new Types.ObjectId()] } })],
     ['sessions past their end (the expiry sweep, every SESSION_EXPIRY_SWEEP_MS on every instance)', find('sessions', { expiresAt: { $lte: now } }, { limit: 500 })],
-    ['revocation feed poll (bounded by the feed’s one-minute retention, not by an index)', find('revocation_feed', { _id: { $gte: 41 } }, { projection: { _id: 1, sessionIds: 1 }, sort: { _id: 1 } })],
+    [
+      'revocation feed poll (from the position, up to 1,000 entries further and not past the next power of ten; 4 times per lease on every instance)',
+      find('revocation_feed', { _id: { $gte: COUNT - 10, $lte: COUNT } }, { projection: { _id: 1, sessionIds: 1 }, sort: { _id: 1 } }),
+    ],
+    [
+      'newest feed entry, from the highest number the instance has seen (every revocation)',
+      find('revocation_feed', { _id: { $gte: COUNT - 10, $lte: COUNT } }, { projection: { _id: 1 }, sort: { _id: -1 }, limit: 1 }),
+    ],
   ];
   for (const [label, command] of queries) {
     const explained = await connection.db!.command({ explain: command, verbosity: 'queryPlanner' });

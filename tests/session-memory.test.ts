@@ -1,11 +1,12 @@
 import jwt from 'jsonwebtoken';
 import request from 'supertest';
 import { createMongoRevocationFeed, FEED_RETENTION_MS } from '../src/db/mongo-revocation-feed';
+import { createSessionModels } from '../src/db/session-models';
 import { createSessionMemory, type SessionMemory } from '../src/sessions/session-memory';
 import { ConfigError, loadConfig } from '../src/config';
 import { bearer, cookiesOf, loginUser, registerUser, type SignedInUser, REFRESH_COOKIE } from './support/auth-helpers';
 import { isOperation, mintingFor, recordOperations, refreshesAcross, roundsUntilRaced, startAt } from './support/operation-log';
-import { startTestApp, type TestApp } from './support/test-app';
+import { startTestApp, uniqueDatabaseName, type TestApp } from './support/test-app';
 
 /**
  * Session memory (src/sessions/session-memory.ts) with the default settings: what an instance does when it
@@ -198,6 +199,62 @@ describe('the revocation feed', () => {
     expect(distinct).toHaveLength(2);
     const entries = await t.models.RevocationFeedEntry.find({ _id: { $in: distinct } }).lean();
     expect(entries.flatMap((entry) => entry.sessionIds).sort()).toEqual(Array.from({ length: 12 }, (_, i) => `grouped-${i}`).sort());
+  });
+
+  it('a read from any position returns every entry above it, across powers of ten and read spans, and what is left after pruning', async () => {
+    // A feed of its own whose numbers cross 10, 100 and 1000, and more than one read span (1000) above 1000.
+    const models = createSessionModels(t.connection.useDb(uniqueDatabaseName()));
+    const feed = createMongoRevocationFeed(models);
+    const now = new Date();
+    await models.RevocationFeedEntry.insertMany(Array.from({ length: 2506 }, (_, seq) => ({ _id: seq, sessionIds: [`s-${seq}`], createdAt: now, expiresAt: now })));
+    const seqsFrom = async (position: number) => (await feed.readFrom(position)).map((entry) => entry.seq);
+    const upTo = (first: number, last: number) => Array.from({ length: last - first + 1 }, (_, i) => first + i);
+    try {
+      for (const position of [0, 5, 9, 10, 41, 99, 100, 998, 999, 1000, 1005, 2000, 2505]) expect(await seqsFrom(position)).toEqual(upTo(position, 2505));
+      expect((await feed.readFrom(41))[0]).toEqual({ seq: 41, sessionIds: ['s-41'] });
+      expect(await seqsFrom(2506)).toEqual([]);
+      // An instance that fell behind, past its position's whole read range, finds what is left (and sees that it fell behind).
+      await models.RevocationFeedEntry.deleteMany({ _id: { $lt: 150 } });
+      expect(await seqsFrom(41)).toEqual(upTo(150, 2505));
+      // A range's last number not committed yet ends the read there, as a gap does.
+      await models.RevocationFeedEntry.deleteOne({ _id: 1000 });
+      expect(await seqsFrom(150)).toEqual(upTo(150, 999));
+    } finally {
+      await models.RevocationFeedEntry.db.dropDatabase();
+    }
+  });
+
+  it('appends above the newest entry, whether the numbers it has seen are far below the newest or above a restarted feed', async () => {
+    const models = createSessionModels(t.connection.useDb(uniqueDatabaseName()));
+    const now = new Date();
+    const store = (first: number, last: number) =>
+      models.RevocationFeedEntry.insertMany(Array.from({ length: last - first + 1 }, (_, i) => ({ _id: first + i, sessionIds: [], createdAt: now, expiresAt: now })));
+    const feed = createMongoRevocationFeed(models);
+    try {
+      await store(0, 50);
+      expect((await feed.readFrom(41)).at(-1)!.seq).toBe(50);
+      // Other instances append 2,455 entries: the search climbs from 50 across 100, 1000 and 2000.
+      await store(51, 2505);
+      const newestReads = async (append: () => Promise<number>) => {
+        const log = recordOperations(models.RevocationFeedEntry.db);
+        try {
+          return { seq: await append(), filters: log.operations.filter((op) => op.method === 'findOne').map((op) => JSON.stringify(op.args[0])) };
+        } finally {
+          log.stop();
+        }
+      };
+      expect(await newestReads(() => feed.append(['after-others']))).toEqual({
+        seq: 2506,
+        filters: ['{"_id":{"$gte":50,"$lte":100}}', '{"_id":{"$gte":100,"$lte":1000}}', '{"_id":{"$gte":1000,"$lte":2000}}', '{"_id":{"$gte":2000,"$lte":3000}}'],
+      });
+      // The feed is dropped and starts again: nothing is kept from 2506 on, so the whole feed is read.
+      await models.RevocationFeedEntry.deleteMany({});
+      await store(0, 5);
+      expect(await newestReads(() => feed.append(['after-restart']))).toEqual({ seq: 6, filters: ['{"_id":{"$gte":2506,"$lte":3506}}', '{}'] });
+      expect(await createMongoRevocationFeed(models).currentSeq()).toBe(6);
+    } finally {
+      await models.RevocationFeedEntry.db.dropDatabase();
+    }
   });
 
   it('pruning deletes only entries below the newest expired one, so the feed never restarts its numbering', async () => {

@@ -36,11 +36,12 @@ const REPLACEMENTS: Replacement[] = [
   },
   {
     file: 'internal/backends/sqlite/collection.go',
-    name: 'queries push equality and $in, and date ranges, on indexed fields down to SQLite',
+    name: 'queries push equality and $in, and date and number ranges, on indexed fields down to SQLite',
     why:
       'Query pushed down only a filter of exactly `{_id: <string or ObjectId>}`; prepareWhereClause (pushdown.go) ' +
-      'pushes down every equality or `$in` with strings or ObjectIds, and every range on dates of 13-digit ' +
-      'milliseconds, on a field that leads an index, as a superset that the handler filters as before.',
+      'pushes down every equality or `$in` with strings or ObjectIds, every range on dates of 13-digit ' +
+      'milliseconds, and every range between two numbers from 1 to below 10^15, on a field that leads an index ' +
+      '(`_id` included), as a superset that the handler filters as before.',
     find: `	var whereClause string
 	var args []any
 

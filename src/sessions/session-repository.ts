@@ -49,7 +49,10 @@ export interface RevocationFeed {
   currentSeq(): Promise<number>;
   /** Appends an entry naming these sessions; resolves with its number once committed. */
   append(sessionIds: string[]): Promise<number>;
-  /** Entries from `seq` on (itself included while kept), in order. */
+  /**
+   * Entries from `seq` on (itself included while kept), in order; they may end at a missing number (an
+   * entry still committing), which a reader never steps over anyway.
+   */
   readFrom(seq: number): Promise<FeedEntry[]>;
   /** Drops old entries from the bottom, never the newest; returns how many. */
   prune(now?: Date): Promise<number>;

@@ -4,6 +4,7 @@ package sqlite
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -41,6 +42,10 @@ const maxPushdownValues = 1000
 // document, may be left out of the selection, which is why the span is the documented limit of the patch.
 // Values of other types never match a date bound (comparisons bracket by type), and arrays are selected
 // whole as above.
+//
+// A range between two numbers from 1 to below 10^15 is pushed down as one text range per digit count
+// (pushdownNumberRange argues it): the revocation feed's poll, `_id` from a position to at most 1,000 above it
+// (src/db/mongo-revocation-feed.ts).
 func prepareWhereClause(meta *metadata.Collection, filter *types.Document) (string, []any) {
 	if filter.Len() == 0 {
 		return "", nil
@@ -80,6 +85,14 @@ func prepareWhereClause(meta *metadata.Collection, filter *types.Document) (stri
 			}
 
 			condition = strings.Join(parts, " AND ")
+		} else if blocks := pushdownNumberRange(value); blocks != nil {
+			parts := make([]string, len(blocks))
+			for i, b := range blocks {
+				parts[i] = fmt.Sprintf("(%[1]s >= ? AND %[1]s < ?)", expr)
+				args = append(args, b.from, b.below)
+			}
+
+			condition = "(" + strings.Join(parts, " OR ") + ")"
 		} else {
 			continue
 		}
@@ -169,4 +182,98 @@ func pushdownDateRange(condition any) []dateBound {
 	}
 
 	return bounds
+}
+
+// numberBlock is the text range [from, below) that holds every number whose integer part has one digit count
+// and lies between two bounds of that count (see pushdownNumberRange).
+type numberBlock struct {
+	from  string
+	below string
+}
+
+// maxPushdownInteger bounds the numbers pushed down: below it (and below 2^53) every double is written with
+// its exact integer part, and int64 arithmetic on the bounds is exact.
+const maxPushdownInteger = 1_000_000_000_000_000
+
+// pushdownNumberRange returns text ranges whose union holds the JSON text of every number in a range with a
+// lower bound ($gt or $gte) of at least 1 and an upper bound ($lt or $lte) below 10^15, or nil if condition
+// is not such a range.
+//
+// sjson writes int32 and int64 as their decimal digits, and a double as encoding/json does: for 1 <= v < 1e21,
+// the shortest decimal that reads back as v, in plain notation. Below 2^53 every integer is a double, so that
+// decimal's integer part is floor(v) exactly (a decimal outside (floor(v), floor(v)+1) would read back as
+// another double). So the text of a number v is the L digits of floor(v), alone or followed by '.' and more
+// digits. Text order is not numeric order across digit counts ("100" < "41"), but among numbers whose integer
+// parts have the same count L it is: with a = floor(lower bound) and b = floor(upper bound), every matching v
+// has floor(v) in [a, b], and its text lies in [x, y + "/") for the block of L-digit integers [x, y] inside
+// [a, b] ('.' sorts below '/', which sorts below every digit, so "y.5" is inside and "y0" is not). One block
+// per digit count from a's to b's (at most 15), ORed: a superset of the range, and as narrow as the bounds.
+// Strings ('"'), documents, arrays, booleans and null never start with a digit; negative numbers and -0
+// start with '-' and are below 1; dates and timestamps (also digits) may be selected, and the handler
+// drops them, as it drops the bounds' own inexactness (a $gt or $lt bound is taken as inclusive).
+// A range open at either end is not pushed down: its text would be most of the index.
+func pushdownNumberRange(condition any) []numberBlock {
+	doc, ok := condition.(*types.Document)
+	if !ok || doc.Len() != 2 {
+		return nil
+	}
+
+	var lower, upper *int64
+
+	for _, key := range doc.Keys() {
+		bound, ok := integerPart(must.NotFail(doc.Get(key)))
+		if !ok {
+			return nil
+		}
+
+		switch key {
+		case "$gt", "$gte":
+			if lower != nil {
+				return nil
+			}
+
+			lower = &bound
+		case "$lt", "$lte":
+			if upper != nil {
+				return nil
+			}
+
+			upper = &bound
+		default:
+			return nil
+		}
+	}
+
+	if lower == nil || upper == nil || *lower < 1 || *upper >= maxPushdownInteger || *lower > *upper {
+		return nil
+	}
+
+	var blocks []numberBlock
+
+	for first := int64(1); first <= *upper; first *= 10 {
+		x, y := max(*lower, first), min(*upper, first*10-1)
+		if x <= y {
+			blocks = append(blocks, numberBlock{from: strconv.FormatInt(x, 10), below: strconv.FormatInt(y, 10) + "/"})
+		}
+	}
+
+	return blocks
+}
+
+// integerPart returns floor(v) for a number of magnitude below 10^15; ok is false for anything else (NaN too).
+func integerPart(v any) (int64, bool) {
+	switch v := v.(type) {
+	case int32:
+		return int64(v), true
+	case int64:
+		return v, v > -maxPushdownInteger && v < maxPushdownInteger
+	case float64:
+		if !(v > -maxPushdownInteger && v < maxPushdownInteger) {
+			return 0, false
+		}
+
+		return int64(math.Floor(v)), true
+	default:
+		return 0, false
+	}
 }
