@@ -44,7 +44,9 @@ type TokenSource = { token: string; via: 'bearer' | 'access-cookie' } | { invali
  * at, so no two parsers along the way can disagree on which token was meant.
  */
 function readBearerToken(req: Request): TokenSource {
-  const headerCount = req.rawHeaders.filter((value, i) => i % 2 === 0 && value.toLowerCase() === 'authorization').length;
+  let headerCount = 0;
+  // Counted in the raw headers, without building a list: this runs on every authenticated request.
+  for (let i = 0; i < req.rawHeaders.length; i += 2) if (req.rawHeaders[i]!.toLowerCase() === 'authorization') headerCount += 1;
   if (headerCount === 0) return undefined;
   if (headerCount > 1) return { invalid: true };
   const match = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$/.exec(req.headers.authorization ?? '');

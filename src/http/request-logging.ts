@@ -45,7 +45,7 @@ export function logRequests(logger: Logger, config: Pick<Config, 'env' | 'logFor
     if (linePerRequest) {
       const started = performance.now();
       // Node emits 'close' once for every response: after 'finish' when it was sent, or when abandoned.
-      res.once('close', () => {
+      res.on('close', () => {
         const level = res.statusCode >= 500 ? 'error' : 'info';
         if (!logger.isLevelEnabled(level)) return;
         const responseTime = Math.round(performance.now() - started);
