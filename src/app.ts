@@ -33,7 +33,7 @@ import { countAuditEvents } from './metrics/audit-metrics';
 import { createMetrics, type Metrics } from './metrics/metrics';
 import { measureRequests } from './metrics/request-metrics';
 import { countSessionEnds } from './metrics/session-end-metrics';
-import { createDocsPageRoutes, createOpenApiDocumentRoute } from './openapi/docs-routes';
+import { addOpenApiDocumentRoute, createDocsPageRoutes } from './openapi/docs-routes';
 import { startSessionEvents } from './events/session-events';
 import { systemClock } from './clock';
 import { createPasswordHasher } from './auth/password';
@@ -131,7 +131,7 @@ export function buildApp({ config, database, logger, clock, metrics = createMetr
   // The API first: its routes are the ones asked for thousands of times a second.
   const api = Router();
   // The document is cacheable (public, with an ETag), so it comes before the no-store headers.
-  api.use(createOpenApiDocumentRoute(authCookieNames(config.cookies)));
+  addOpenApiDocumentRoute(api, authCookieNames(config.cookies));
   api.use(noStore);
   const authControllers = {
     signIn: createSignInController({ config, signIn, audit }),

@@ -54,18 +54,16 @@ const OPENAPI_DOCUMENT_CACHE_CONTROL = 'public, max-age=300';
 /** Only GET (and so HEAD) exists on these paths; anything else is a 405 naming them, as on the API routes. */
 const getOnly = methodNotAllowed(['GET', 'HEAD']);
 
-/** GET /openapi.json, mounted in the /api/v1 router ahead of its no-store headers. */
-export function createOpenApiDocumentRoute(cookieNames: AuthCookieNames): Router {
+/** GET /openapi.json, on the /api/v1 router ahead of its no-store headers (a route, not a router of its own). */
+export function addOpenApiDocumentRoute(api: Router, cookieNames: AuthCookieNames): void {
   const document = buildOpenApiDocument(cookieNames);
   const documentEtag = `W/"${createHash('sha256').update(JSON.stringify(document)).digest('base64url').slice(0, 27)}"`;
-  const router = Router();
-  router
+  api
     .route('/openapi.json')
     .get((_req, res) => {
       res.set({ 'Cache-Control': OPENAPI_DOCUMENT_CACHE_CONTROL, ETag: documentEtag }).json(document);
     })
     .all(getOnly);
-  return router;
 }
 
 /** The Swagger UI page at /docs and its assets. */
