@@ -17,15 +17,16 @@ declare global {
 }
 
 /**
- * A request id for every request (X-Request-Id), and one line when it finishes (or is abandoned):
- * `{reqId, req, res, responseTime}`, at info (at error for a 5xx). The request is written with no query
- * string and no credential-bearing header (loggable-request.ts), the response with its status and headers
- * (Set-Cookie redacted by the logger). In LOG_FORMAT=pretty the line's message says what a person scans for,
- * method, path, status and time, and the objects show only at LOG_LEVEL=debug (src/logger.ts).
+ * A request id for every request (X-Request-Id), and one line when it finishes (or is abandoned), at info:
+ * `{reqId, req, res, responseTime}`. The request is written with no query string and no credential-bearing
+ * header (loggable-request.ts), the response with its status and headers (Set-Cookie redacted by the
+ * logger). In LOG_FORMAT=pretty the line's message says what a person scans for, method, path, status and
+ * time, and the objects show only at LOG_LEVEL=debug (src/logger.ts). A 5xx's cause is logged at error by
+ * the error handler (src/http/error-handler.ts).
  *
- * The request and response are serialized when the line is written, and only when its level is enabled:
- * a request costs its id and one listener, not a logger of its own (pino-http, used before, built one per
- * request with the whole request serialized into it, whether a line would be written or not).
+ * With info off (LOG_LEVEL=warn or above) a request costs its id and nothing more: no listener, and nothing
+ * serialized. (pino-http, used before, built a child logger per request with the whole request serialized
+ * into it, whether a line would be written or not.)
  */
 
 /** The path only: a query string is not worth a line's width, and may carry what a log must not. */
@@ -42,15 +43,13 @@ export function logRequests(logger: Logger, config: Pick<Config, 'env' | 'logFor
     const id = randomUUID();
     req.id = id;
     res.setHeader('X-Request-Id', id);
-    if (linePerRequest) {
+    if (linePerRequest && logger.isLevelEnabled('info')) {
       const started = performance.now();
       // Node emits 'close' once for every response: after 'finish' when it was sent, or when abandoned.
       res.on('close', () => {
-        const level = res.statusCode >= 500 ? 'error' : 'info';
-        if (!logger.isLevelEnabled(level)) return;
         const responseTime = Math.round(performance.now() - started);
         const message = concise ? summary(req, res, responseTime) : res.statusCode >= 500 ? 'request errored' : 'request completed';
-        logger[level]({ reqId: id, req: loggableRequest(stdSerializers.req(req)), res: stdSerializers.res(res), responseTime }, message);
+        logger.info({ reqId: id, req: loggableRequest(stdSerializers.req(req)), res: stdSerializers.res(res), responseTime }, message);
       });
     }
     next();
