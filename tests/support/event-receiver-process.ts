@@ -19,12 +19,12 @@ export interface ReceivedEvent {
 export interface Received {
   events: ReceivedEvent[];
   refused: Array<{ err: string; description: string }>;
-  faults: { unavailable: number; hung: number };
+  faults: { unavailable: number; hung: number; paired: number };
 }
 
 export interface ReceiverProcess extends SpawnedProcess {
   eventsUrl: string;
-  setMode(mode: 'accept' | 'unavailable' | 'reject' | 'hang'): Promise<void>;
+  setMode(mode: 'accept' | 'accept-paired' | 'unavailable' | 'reject' | 'hang'): Promise<void>;
   received(): Promise<Received>;
   /** Polls until `done` holds for what arrived (bounded: fails after timeoutMs with what did arrive). */
   waitFor(done: (received: Received) => boolean, timeoutMs?: number): Promise<Received>;

@@ -7,7 +7,10 @@ import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload } from 'jose';
  * each jti and how often it came. It answers RFC 8935: 202, or 400 with an error body for a SET it refuses.
  *
  * POST /events            a SET (application/secevent+jwt)
- * POST /control/mode      body "accept" (202), "unavailable" (503 to every SET), "hang" (no answer) or "reject" (400)
+ * POST /control/mode      body "accept" (202), "unavailable" (503 to every SET), "hang" (no answer), "reject" (400),
+ *                         or "accept-paired": as "accept", but the first SET is answered only once a second one has
+ *                         come (or after PAIR_WAIT_MS): a sender delivers one SET at a time until it has an answer
+ *                         (its probe), so the second comes from another sender, and both have delivered one
  * GET  /control/received  {"events": [{jti, count, header, claims}], "refused": [{err, description}], "faults"}
  *
  * Settings (environment): PORT, JWKS_URL, ISSUER, AUDIENCE. Prints "receiver listening on <port>" when ready.
@@ -21,9 +24,31 @@ if (!JWKS_URL || !ISSUER || !AUDIENCE) throw new Error('JWKS_URL, ISSUER and AUD
 // The API may be down (a test kills it): a JWKS that cannot be fetched is the receiver's trouble, not the SET's.
 const jwks = createRemoteJWKSet(new URL(JWKS_URL), { cooldownDuration: 0, timeoutDuration: 2000 });
 
-let mode: 'accept' | 'unavailable' | 'reject' | 'hang' = 'accept';
-/** How many SETs it answered 503 to, or left hanging: proof that the sender met the fault. */
-const faults = { unavailable: 0, hung: 0 };
+let mode: 'accept' | 'accept-paired' | 'unavailable' | 'reject' | 'hang' = 'accept';
+/**
+ * How many SETs it answered 503 to, or left hanging: proof that the sender met the fault. `paired`: 1 once
+ * the first SET of "accept-paired" was released by a second one, not by the wait running out.
+ */
+const faults = { unavailable: 0, hung: 0, paired: 0 };
+/** Below the senders' SESSION_EVENT_TIMEOUT_MS in the tests (5 s), so a held SET is never sent twice. */
+const PAIR_WAIT_MS = 3_000;
+let pairing: { releaseFirst?: () => void; done: boolean } = { done: false };
+
+/** In "accept-paired": the first SET waits for a second (or PAIR_WAIT_MS); every later one goes straight on. */
+async function pairFirstTwo(): Promise<void> {
+  if (pairing.done) return;
+  if (pairing.releaseFirst) {
+    faults.paired = 1;
+    pairing.done = true;
+    pairing.releaseFirst();
+    return;
+  }
+  await new Promise<void>((resolve) => {
+    pairing.releaseFirst = resolve;
+    setTimeout(resolve, PAIR_WAIT_MS);
+  });
+  pairing.done = true;
+}
 const received = new Map<string, { jti: string; count: number; header: unknown; claims: JWTPayload }>();
 const refused: Array<{ err: string; description: string }> = [];
 
@@ -105,6 +130,7 @@ async function receive(req: IncomingMessage, res: ServerResponse): Promise<void>
     return; // never answered: the sender's timeout (or its death) ends it
   }
   if (mode === 'reject') return answer(res, 400, { err: 'invalid_request', description: 'this receiver refuses every SET (test mode)' });
+  if (mode === 'accept-paired') await pairFirstTwo();
   if (req.headers['content-type'] !== 'application/secevent+jwt') return answer(res, 400, { err: 'invalid_request', description: 'Content-Type must be application/secevent+jwt' });
   try {
     const { payload, protectedHeader } = await verify(token);
@@ -127,6 +153,7 @@ const server = createServer((req, res) => {
   if (route === 'POST /control/mode') {
     return void readBody(req).then((body) => {
       mode = body.trim() as typeof mode;
+      pairing = { done: false };
       answer(res, 200, { mode });
     });
   }
