@@ -2,10 +2,10 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { startApiProcess, type ApiProcess } from './support/api-process';
 import { PASSWORD } from './support/auth-helpers';
-import { loginOn, refreshOn, registerOn, type ProcessSession } from './support/process-client';
+import { registerOn, sendOn } from './support/process-client';
 import { processDatabase } from './support/process-database';
 import { startRelay, startRelyingService, type RelyingProcess } from './support/relying-process';
-import { expectRevocationHoldsOverRounds, type Hammered, type RevokingRequest } from './support/revocation-rounds';
+import { expectRevocationHoldsOverRounds, revokingRequestsOn, targetAndOtherDevice, type Hammered, type RevokingRequest } from './support/revocation-rounds';
 import { seededRandom } from './support/seeded-random';
 
 /**
@@ -61,14 +61,6 @@ afterAll(async () => {
   await database.drop();
 }, 60_000);
 
-async function send(instance: ApiProcess, method: string, route: string, accessToken?: string, body?: unknown): Promise<number> {
-  const headers: Record<string, string> = accessToken ? { Authorization: `Bearer ${accessToken}` } : {};
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
-  const res = await fetch(`${instance.url}${route}`, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
-  await res.arrayBuffer();
-  return res.status;
-}
-
 async function ordersStatus(service: RelyingProcess, accessToken: string): Promise<number> {
   const res = await fetch(`${service.url}/orders`, { headers: { Authorization: `Bearer ${accessToken}` } });
   await res.arrayBuffer();
@@ -88,48 +80,17 @@ function operatorRevoke(email: string): Promise<number> {
 }
 
 
-async function targetAndOtherDevice(): Promise<{ target: ProcessSession; other: ProcessSession }> {
-  const target = await registerOn(a);
-  return { target, other: await loginOn(a, target.email) };
-}
-
 const revokingRequests: Record<string, () => Promise<RevokingRequest>> = {
-  'logout (scope local)': async () => {
-    const target = await registerOn(a);
-    return { target, revoke: () => send(a, 'POST', '/api/v1/auth/logout', target.accessToken), expectedStatus: 200 };
-  },
-  'logout (scope others, from another device)': async () => {
-    const { target, other } = await targetAndOtherDevice();
-    return { target, revoke: () => send(a, 'POST', '/api/v1/auth/logout?scope=others', other.accessToken), expectedStatus: 200 };
-  },
-  'logout (scope global)': async () => {
-    const { target, other } = await targetAndOtherDevice();
-    return { target, revoke: () => send(a, 'POST', '/api/v1/auth/logout?scope=global', other.accessToken), expectedStatus: 200 };
-  },
-  'DELETE /auth/sessions/:id': async () => {
-    const { target, other } = await targetAndOtherDevice();
-    return { target, revoke: () => send(a, 'DELETE', `/api/v1/auth/sessions/${target.sessionId}`, other.accessToken), expectedStatus: 200 };
-  },
-  'password change': async () => {
-    const { target, other } = await targetAndOtherDevice();
-    const body = { currentPassword: PASSWORD, newPassword: 'a different long passphrase' };
-    return { target, revoke: () => send(a, 'POST', '/api/v1/users/me/password', other.accessToken, body), expectedStatus: 200 };
-  },
-  'refresh-token reuse detection': async () => {
-    const target = await registerOn(a);
-    if ((await refreshOn(a, target.refreshToken)).status !== 200) throw new Error('the first refresh failed');
-    return { target, revoke: async () => (await refreshOn(a, target.refreshToken)).status, expectedStatus: 401 };
-  },
+  ...revokingRequestsOn(() => a),
   'account deletion': async () => {
-    const { target, other } = await targetAndOtherDevice();
-    return { target, revoke: () => send(a, 'DELETE', '/api/v1/users/me', other.accessToken, { password: PASSWORD }), expectedStatus: 200 };
+    const { target, other } = await targetAndOtherDevice(a);
+    return { target, revoke: () => sendOn(a, 'DELETE', '/api/v1/users/me', other.accessToken, { password: PASSWORD }), expectedStatus: 200 };
   },
   'operator revoke (npm run sessions -- revoke)': async () => {
     const target = await registerOn(a);
     return { target, revoke: () => operatorRevoke(target.email), expectedStatus: 0 };
   },
 };
-
 
 describe('a revocation answered by A holds on every registered relying service (default settings)', () => {
   for (const [name, makeRequest] of Object.entries(revokingRequests)) {
@@ -149,7 +110,7 @@ describe('a revocation answered by A holds on every registered relying service (
       process.kill(pid, 'SIGSTOP');
       let pending: Array<Promise<number>> = [];
       try {
-        expect(await send(a, 'POST', '/api/v1/auth/logout', target.accessToken)).toBe(200);
+        expect(await sendOn(a, 'POST', '/api/v1/auth/logout', target.accessToken)).toBe(200);
         // Sent after A answered, while R2 is paused: the kernel queues them until R2 runs again.
         pending = Array.from({ length: 3 }, () => ordersStatus(r2, target.accessToken));
         await new Promise((resolve) => setTimeout(resolve, random.between(0, 200)));
@@ -171,7 +132,7 @@ describe('a revocation answered by A holds on every registered relying service (
       expect(await ordersStatus(r2, target.accessToken)).toBe(200);
       relay.cut();
       try {
-        expect(await send(a, 'POST', '/api/v1/auth/logout', target.accessToken)).toBe(200);
+        expect(await sendOn(a, 'POST', '/api/v1/auth/logout', target.accessToken)).toBe(200);
         for (let i = 0; i < 3; i += 1) during.push(await ordersStatus(r2, target.accessToken));
         // A session R2 has never seen cannot be checked either.
         const fresh = await registerOn(a);

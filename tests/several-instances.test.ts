@@ -1,9 +1,8 @@
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { startApiProcess, type ApiProcess } from './support/api-process';
-import { PASSWORD } from './support/auth-helpers';
-import { loginOn, meStatus, refreshOn, registerOn, type ProcessSession } from './support/process-client';
-import { expectRevocationHoldsOverRounds, type Hammered, type RevokingRequest } from './support/revocation-rounds';
+import { meStatus, registerOn, sendOn } from './support/process-client';
+import { expectRevocationHoldsOverRounds, revokingRequestsOn, type Hammered } from './support/revocation-rounds';
 import { seededRandom } from './support/seeded-random';
 import { processDatabase } from './support/process-database';
 
@@ -74,52 +73,8 @@ afterAll(async () => {
   await database.drop();
 });
 
+const revokingRequests = revokingRequestsOn(() => a);
 
-
-async function send(instance: ApiProcess, method: string, route: string, accessToken?: string, body?: unknown): Promise<number> {
-  const headers: Record<string, string> = accessToken ? { Authorization: `Bearer ${accessToken}` } : {};
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
-  const res = await fetch(`${instance.url}${route}`, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
-  await res.arrayBuffer();
-  return res.status;
-}
-
-/** A second device of the target's user, from which the other-session revocations are made. */
-async function targetAndOtherDevice(): Promise<{ target: ProcessSession; other: ProcessSession }> {
-  const target = await registerOn(a);
-  return { target, other: await loginOn(a, target.email) };
-}
-
-const revokingRequests: Record<string, () => Promise<RevokingRequest>> = {
-  'logout (scope local)': async () => {
-    const target = await registerOn(a);
-    return { target, revoke: () => send(a, 'POST', '/api/v1/auth/logout', target.accessToken), expectedStatus: 200 };
-  },
-  'logout (scope others, from another device)': async () => {
-    const { target, other } = await targetAndOtherDevice();
-    return { target, revoke: () => send(a, 'POST', '/api/v1/auth/logout?scope=others', other.accessToken), expectedStatus: 200 };
-  },
-  'logout (scope global)': async () => {
-    const { target, other } = await targetAndOtherDevice();
-    return { target, revoke: () => send(a, 'POST', '/api/v1/auth/logout?scope=global', other.accessToken), expectedStatus: 200 };
-  },
-  'DELETE /auth/sessions/:id': async () => {
-    const { target, other } = await targetAndOtherDevice();
-    return { target, revoke: () => send(a, 'DELETE', `/api/v1/auth/sessions/${target.sessionId}`, other.accessToken), expectedStatus: 200 };
-  },
-  'password change': async () => {
-    const { target, other } = await targetAndOtherDevice();
-    const body = { currentPassword: PASSWORD, newPassword: 'a different long passphrase' };
-    return { target, revoke: () => send(a, 'POST', '/api/v1/users/me/password', other.accessToken, body), expectedStatus: 200 };
-  },
-  'refresh-token reuse detection': async () => {
-    const target = await registerOn(a);
-    expect((await refreshOn(a, target.refreshToken)).status).toBe(200);
-    return { target, revoke: async () => (await refreshOn(a, target.refreshToken)).status, expectedStatus: 401 };
-  },
-};
-
-/** Hammers one instance with the token until the round has seen enough after A's answer. */
 describe('a revocation answered by A holds on every instance (default settings)', () => {
   it('runs C with its clock 10 s ahead and D with its clock 10 s behind', async () => {
     // A token's iat is the signing instance's clock, whichever way that clock was moved.
@@ -151,7 +106,7 @@ describe('a revocation answered by A holds on every instance (default settings)'
       process.kill(pid, 'SIGSTOP');
       let pending: Array<Promise<number>> = [];
       try {
-        expect(await send(a, 'POST', '/api/v1/auth/logout', target.accessToken)).toBe(200);
+        expect(await sendOn(a, 'POST', '/api/v1/auth/logout', target.accessToken)).toBe(200);
         // Sent after A answered, while B is paused: the kernel queues them until B runs again.
         pending = Array.from({ length: 3 }, () => meStatus(b, target.accessToken));
         await new Promise((resolve) => setTimeout(resolve, random.between(0, 200)));

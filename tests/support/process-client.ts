@@ -36,6 +36,15 @@ export function loginOn(instance: ApiProcess, email: string): Promise<ProcessSes
   return signIn(instance, 'login', email, 200);
 }
 
+/** Any request with the access token as Bearer and a JSON body; the status (the body is read and dropped). */
+export async function sendOn(instance: ApiProcess, method: string, route: string, accessToken?: string, body?: unknown): Promise<number> {
+  const headers: Record<string, string> = accessToken ? { Authorization: `Bearer ${accessToken}` } : {};
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const res = await fetch(`${instance.url}${route}`, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+  await res.arrayBuffer();
+  return res.status;
+}
+
 /** GET /users/me with the access token as Bearer; the status. */
 export async function meStatus(instance: ApiProcess, accessToken: string): Promise<number> {
   const res = await fetch(`${instance.url}/api/v1/users/me`, { headers: { Authorization: `Bearer ${accessToken}` } });

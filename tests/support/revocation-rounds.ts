@@ -1,5 +1,7 @@
 import { performance } from 'node:perf_hooks';
-import type { ProcessSession } from './process-client';
+import type { ApiProcess } from './api-process';
+import { PASSWORD } from './auth-helpers';
+import { loginOn, refreshOn, registerOn, sendOn, type ProcessSession } from './process-client';
 
 /**
  * The barrier, checked from outside: a session's access token hammers some processes (API instances, or
@@ -88,4 +90,47 @@ export async function expectRevocationHoldsOverRounds(
   // Printed so that a run shows how much was actually checked, not only that nothing failed.
   console.log(`${label}: ${checked} requests started after the answer, ${acceptedBefore} accepted before it`);
   expect(violations).toEqual([]);
+}
+
+/** A session to revoke, and a second device of its user from which the other-session revocations are made. */
+export async function targetAndOtherDevice(instance: ApiProcess): Promise<{ target: ProcessSession; other: ProcessSession }> {
+  const target = await registerOn(instance);
+  return { target, other: await loginOn(instance, target.email) };
+}
+
+/**
+ * Every way a user revokes a session through the API, each sent to the instance `instanceOf` names when the
+ * round runs (tests list their cases before beforeAll has started the processes): logout in each scope,
+ * session delete, password change, refresh-token reuse.
+ */
+export function revokingRequestsOn(instanceOf: () => ApiProcess): Record<string, () => Promise<RevokingRequest>> {
+  const on = <T>(use: (instance: ApiProcess) => Promise<T>) => () => use(instanceOf());
+  return {
+    'logout (scope local)': on(async (instance) => {
+      const target = await registerOn(instance);
+      return { target, revoke: () => sendOn(instance, 'POST', '/api/v1/auth/logout', target.accessToken), expectedStatus: 200 };
+    }),
+    'logout (scope others, from another device)': on(async (instance) => {
+      const { target, other } = await targetAndOtherDevice(instance);
+      return { target, revoke: () => sendOn(instance, 'POST', '/api/v1/auth/logout?scope=others', other.accessToken), expectedStatus: 200 };
+    }),
+    'logout (scope global)': on(async (instance) => {
+      const { target, other } = await targetAndOtherDevice(instance);
+      return { target, revoke: () => sendOn(instance, 'POST', '/api/v1/auth/logout?scope=global', other.accessToken), expectedStatus: 200 };
+    }),
+    'DELETE /auth/sessions/:id': on(async (instance) => {
+      const { target, other } = await targetAndOtherDevice(instance);
+      return { target, revoke: () => sendOn(instance, 'DELETE', `/api/v1/auth/sessions/${target.sessionId}`, other.accessToken), expectedStatus: 200 };
+    }),
+    'password change': on(async (instance) => {
+      const { target, other } = await targetAndOtherDevice(instance);
+      const body = { currentPassword: PASSWORD, newPassword: 'a different long passphrase' };
+      return { target, revoke: () => sendOn(instance, 'POST', '/api/v1/users/me/password', other.accessToken, body), expectedStatus: 200 };
+    }),
+    'refresh-token reuse detection': on(async (instance) => {
+      const target = await registerOn(instance);
+      expect((await refreshOn(instance, target.refreshToken)).status).toBe(200);
+      return { target, revoke: async () => (await refreshOn(instance, target.refreshToken)).status, expectedStatus: 401 };
+    }),
+  };
 }
