@@ -1,7 +1,8 @@
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { existsSync, linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { AccessPrivateKey, AsymmetricAlgorithm } from '../access-key-config';
+import { writeFileOnce } from '../write-file-once';
 
 /**
  * The development key pair for EdDSA or ES256 access tokens, made once and kept in a git-ignored folder
@@ -23,20 +24,8 @@ function devKidOf(algorithm: AsymmetricAlgorithm, privateKey: KeyObject): string
 
 export function loadOrCreateDevAccessKey(dir: string, algorithm: AsymmetricAlgorithm): AccessPrivateKey {
   const file = path.join(dir, `${algorithm}.pem`);
-  if (!existsSync(file)) {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const pem = generate(algorithm).export({ type: 'pkcs8', format: 'pem' });
-    const temporary = `${file}.${process.pid}.tmp`;
-    writeFileSync(temporary, pem, { mode: 0o600 });
-    try {
-      // A link fails if the file exists: of two instances starting at once, the first key wins and both use it.
-      linkSync(temporary, file);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    } finally {
-      unlinkSync(temporary);
-    }
-  }
+  // Of two instances starting at once, the first key wins and both use it.
+  if (!existsSync(file)) writeFileOnce(file, generate(algorithm).export({ type: 'pkcs8', format: 'pem' }) as string);
   const privateKey = createPrivateKey(readFileSync(file, 'utf8'));
   return { kid: devKidOf(algorithm, privateKey), privateKey };
 }

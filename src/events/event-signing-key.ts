@@ -1,7 +1,8 @@
-import { createHash, randomUUID } from 'node:crypto';
-import { existsSync, linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { exportJWK, generateKeyPair, importJWK, type JWK, type KeyLike } from 'jose';
+import { writeFileOnce } from '../write-file-once';
 
 /**
  * The key that signs session-end events: Ed25519 (JWS alg EdDSA), so receivers verify with the public half
@@ -62,19 +63,6 @@ async function generatedJwk(): Promise<string> {
 export async function loadEventSigningKey(settings: { signingKeyJwk: string | undefined; keyDir: string }): Promise<EventSigningKey> {
   if (settings.signingKeyJwk !== undefined) return fromJwk(settings.signingKeyJwk, 'SESSION_EVENT_SIGNING_KEY');
   const file = path.resolve(settings.keyDir, KEY_FILE);
-  mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-  if (!existsSync(file)) {
-    // Written whole under a name of its own, then linked into place: link fails if the file exists, so a
-    // reader never sees half a key, and the first instance's key is the one all of them keep.
-    const draft = `${file}.${process.pid}.${randomUUID()}`;
-    writeFileSync(draft, await generatedJwk(), { mode: 0o600 });
-    try {
-      linkSync(draft, file);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    } finally {
-      unlinkSync(draft);
-    }
-  }
+  if (!existsSync(file)) writeFileOnce(file, await generatedJwk());
   return fromJwk(readFileSync(file, 'utf8'), file);
 }
