@@ -23,7 +23,7 @@ declare global {
  *
  * The deadline is a number on the request, handed to the session core with the wait it bounds. (It once
  * travelled in an AsyncLocalStorage; on Node 20 that turns on async hooks for every promise the process
- * makes, which cost a known session's request about a tenth of its time.) Outside a request (the poller,
+ * makes, which cost a known session's request 5 to 8 µs of about 160.) Outside a request (the poller,
  * the operator command) there is none, and a wait is as long as the work.
  */
 
