@@ -41,7 +41,7 @@ export function createForwardAuth(auth: AuthMiddleware) {
   /** 200 with who the caller is, in the body and in headers a gateway can copy onto the forwarded request. */
   const answerVerified: RequestHandler = (req, res) => {
     const { userId, sessionId } = authOf(req);
-    res.set({ 'X-Auth-User-Id': userId, 'X-Auth-Session-Id': sessionId, 'Cache-Control': 'no-store' });
+    res.set({ 'X-Auth-User-Id': userId, 'X-Auth-Session-Id': sessionId });
     res.json({ success: true, userId, sessionId });
   };
 
