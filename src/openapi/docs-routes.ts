@@ -56,12 +56,13 @@ const getOnly = methodNotAllowed(['GET', 'HEAD']);
 
 /** GET /openapi.json, on the /api/v1 router ahead of its no-store headers (a route, not a router of its own). */
 export function addOpenApiDocumentRoute(api: Router, cookieNames: AuthCookieNames): void {
-  const document = buildOpenApiDocument(cookieNames);
-  const documentEtag = `W/"${createHash('sha256').update(JSON.stringify(document)).digest('base64url').slice(0, 27)}"`;
+  // Serialized once: the same bytes are served to every request and name its ETag.
+  const body = JSON.stringify(buildOpenApiDocument(cookieNames));
+  const etag = `W/"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
   api
     .route('/openapi.json')
     .get((_req, res) => {
-      res.set({ 'Cache-Control': OPENAPI_DOCUMENT_CACHE_CONTROL, ETag: documentEtag }).json(document);
+      res.set({ 'Cache-Control': OPENAPI_DOCUMENT_CACHE_CONTROL, ETag: etag }).type('json').send(body);
     })
     .all(getOnly);
 }
