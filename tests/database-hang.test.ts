@@ -1,4 +1,6 @@
+import mongoose from 'mongoose';
 import request from 'supertest';
+import { operationLimits } from '../src/db/connection';
 import { bearer, loginUser, PASSWORD, registerUser, uniqueEmail, type SignedInUser, REFRESH_COOKIE } from './support/auth-helpers';
 import { startOwnDatabase, type OwnDatabase } from './support/own-database';
 import { startTestApp, type TestApp } from './support/test-app';
@@ -183,6 +185,38 @@ describe('a session this instance remembers, once its lease has run out with the
     await new Promise((resolve) => setTimeout(resolve, PAST_THE_LEASE_MS));
     const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => timed(() => api().get('/api/v1/users/me').set(...bearer(users[i % users.length]!)))));
     for (const answer of answers) expectUnavailableInTime(answer);
+  });
+});
+
+describe('a connection that cannot be opened is not retried past the budget', () => {
+  // Driver 7 retries an operation whose connection could not be opened (labelled as an overloaded server)
+  // up to twice more, with a backoff, reads and writes alike: three attempts where the budget counts two.
+  // In the app that happens when a handshake's timeout comes before the checkout's, a race between two
+  // timers of the same length. Here the handshake timeout is a tenth of the checkout's, so every new
+  // connection fails first and the retries, if any, are certain. Attempts are counted by checkouts.
+  it('a read against a hung database makes at most the two attempts the budget counts', async () => {
+    const connection = await mongoose.createConnection(db.uri, { ...operationLimits(BOUND_MS), connectTimeoutMS: BOUND_MS / 10 }).asPromise();
+    try {
+      await connection.collection('probe').findOne({}); // one open connection, idle in the pool
+      let checkouts = 0;
+      connection.getClient().on('connectionCheckOutStarted', () => checkouts++);
+      await db.pause();
+
+      // The idle connection times out on its reply; the one retry of a read then cannot open a connection.
+      await expect(connection.collection('probe').findOne({})).rejects.toMatchObject({ name: 'MongoNetworkTimeoutError' });
+      expect(checkouts).toBe(2);
+      // No idle connection left: the first attempt cannot open one, and that is not retried.
+      checkouts = 0;
+      await expect(connection.collection('probe').findOne({})).rejects.toMatchObject({ name: 'MongoNetworkTimeoutError' });
+      expect(checkouts).toBe(1);
+      // Nor is a write.
+      checkouts = 0;
+      await expect(connection.collection('probe').insertOne({ at: 1 })).rejects.toMatchObject({ name: 'MongoNetworkTimeoutError' });
+      expect(checkouts).toBe(1);
+    } finally {
+      db.resume();
+      await connection.close(true);
+    }
   });
 });
 

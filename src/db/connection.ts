@@ -8,9 +8,9 @@ export interface ConnectOptions {
 }
 
 /**
- * The driver's time limits for one attempt of an operation, so that the whole operation, the driver's
- * one retry included, fails within `operationTimeoutMs` even when the server accepts connections but
- * never answers (a hung or stopped process, a black-holed network).
+ * The driver's limits for an operation, so that the whole operation, the driver's retries included,
+ * fails within `operationTimeoutMs` even when the server accepts connections but never answers (a hung
+ * or stopped process, a black-holed network).
  *
  * The driver has no single budget for an operation (its `timeoutMS` is ignored since driver 7), so the
  * budget is built from the limits each stage of an attempt has:
@@ -20,14 +20,22 @@ export interface ConnectOptions {
  * - waiting for the reply on an open connection: `socketTimeoutMS`.
  * Against a server that does not answer, one attempt ends in one of these stages; a read (and, on a
  * replica set, a write) that failed on the network is retried once, so each attempt gets half.
+ *
+ * No retries past that one: driver 7 labels a connection that could not be opened (a refused connect, a
+ * handshake with no answer) as a sign of an overloaded server and retries the operation, reads and
+ * writes, up to `maxAdaptiveRetries` (2) more times with a backoff. Against a hung server a read then
+ * ran up to three attempts and two backoffs, past the bound (most likely the 503 a CI run got after
+ * 4.1 s against a 2 s bound); tests/database-hang.test.ts forces that interleaving. An overloaded
+ * database gets the API's 503 with Retry-After instead, which hands the backoff to the client.
  */
-export function attemptTimeouts(operationTimeoutMs: number) {
+export function operationLimits(operationTimeoutMs: number) {
   const attemptMs = Math.max(1, Math.floor(operationTimeoutMs / 2));
   return {
     serverSelectionTimeoutMS: attemptMs,
     waitQueueTimeoutMS: attemptMs,
     connectTimeoutMS: attemptMs,
     socketTimeoutMS: attemptMs,
+    maxAdaptiveRetries: 0,
   };
 }
 
@@ -38,7 +46,7 @@ export function attemptTimeouts(operationTimeoutMs: number) {
 export async function connectDatabase(uri: string, options: ConnectOptions): Promise<Connection> {
   const connection = mongoose.createConnection(uri, {
     ...(options.dbName ? { dbName: options.dbName } : {}),
-    ...attemptTimeouts(options.operationTimeoutMs),
+    ...operationLimits(options.operationTimeoutMs),
     // Fail fast instead of queueing requests in memory while the database is away.
     bufferCommands: false,
     // Indexes are created by ensureIndexes, which knows which options each server accepts.
