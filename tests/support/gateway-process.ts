@@ -1,0 +1,109 @@
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { SpawnedProcess } from './api-process';
+
+/**
+ * What the gateway tests share, whatever the gateway (nginx, Caddy): the documented configuration file
+ * with only its addresses replaced, the gateway as a child process, and the app behind it.
+ */
+
+/** The first of these files that exists: where Debian installs a gateway's binary. */
+export function findExecutable(candidates: string[]): string | undefined {
+  return candidates.find((file) => existsSync(file));
+}
+
+/**
+ * Replaces `from` by `to` in the text of `file`, insisting that it occurs exactly once, so that the
+ * documented example cannot drift from what is tested.
+ */
+export function replaceOnce(text: string, from: string, to: string, file: string): string {
+  const parts = text.split(from);
+  if (parts.length !== 2) throw new Error(`expected "${from}" exactly once in ${file}, found it ${parts.length - 1} times`);
+  return parts.join(to);
+}
+
+export function readExample(file: string): string {
+  return readFileSync(file, 'utf8');
+}
+
+export interface Gateway {
+  url: string;
+  process: SpawnedProcess;
+  stop(): Promise<void>;
+}
+
+/**
+ * The gateway process `child`, listening on loopback `port`, whose files all live in `dir` (stopping it
+ * deletes them). Resolves once it answers HTTP (any status), or stops it and throws with what it printed
+ * (`log()` adds a log file of its own) if it exits or stays silent for 10 s.
+ */
+export function startedGateway(name: string, child: SpawnedProcess, port: number, dir: string, log: () => string = () => ''): Promise<Gateway> {
+  const gateway: Gateway = {
+    url: `http://127.0.0.1:${port}`,
+    process: child,
+    stop: async () => {
+      await child.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  return waitForGateway(name, gateway, log);
+}
+
+async function waitForGateway(name: string, gateway: Gateway, log: () => string): Promise<Gateway> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const { child } = gateway.process;
+    if (child.exitCode !== null) {
+      const printed = `${gateway.process.output()}\n${log()}`;
+      await gateway.stop();
+      throw new Error(`${name} exited (${child.exitCode}):\n${printed}`);
+    }
+    if (await fetch(`${gateway.url}/api/v1/healthz-does-not-exist`).then(() => true, () => false)) return gateway;
+    if (Date.now() > deadline) {
+      const printed = `${gateway.process.output()}\n${log()}`;
+      await gateway.stop();
+      throw new Error(`${name} did not answer on ${gateway.url}:\n${printed}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** A request the app behind the gateway received. */
+export interface UpstreamHit {
+  method: string;
+  url: string;
+  headers: IncomingHttpHeaders;
+  /** performance.now() in this process when it arrived. */
+  at: number;
+}
+
+export interface RecordingUpstream {
+  address: string;
+  hits: UpstreamHit[];
+  close(): Promise<void>;
+}
+
+/** The app behind the gateway: answers 200 to everything and remembers every request that reached it. */
+export async function startRecordingUpstream(): Promise<RecordingUpstream> {
+  const hits: UpstreamHit[] = [];
+  const server: Server = createServer((req, res) => {
+    hits.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, at: performance.now() });
+    req.resume();
+    req.on('end', () => {
+      res.setHeader('Content-Type', 'application/json');
+      res.end(JSON.stringify({ app: true, userId: req.headers['x-auth-user-id'] ?? null }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    address: `127.0.0.1:${port}`,
+    hits,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
