@@ -21,6 +21,8 @@ export interface GatewayUnderTest {
   exampleFile: string;
   /** Starts the gateway with the example, its addresses replaced by these. */
   start(addresses: { api: string[]; app: string; listenPort: number }): Promise<Gateway>;
+  /** What the API instances need beyond TRUST_PROXY to stand behind this gateway at `gatewayUrl`, as the page says. */
+  apiEnv?(gatewayUrl: string): Record<string, string>;
 }
 
 const EVIL = 'https://evil.example.net';
@@ -34,7 +36,30 @@ interface Account {
   sessionId: string;
 }
 
-export function describeGatewayContract(under: GatewayUnderTest): void {
+/**
+ * The contract for a gateway whose binary is `binary` (undefined when not installed). CI must have it
+ * (.ci/run installs or builds each); elsewhere, without it, the block is skipped with `installHint`.
+ */
+export function describeGateway(
+  title: string,
+  binary: string | undefined,
+  installHint: string,
+  under: Omit<GatewayUnderTest, 'start'> & { start(binary: string, addresses: { api: string[]; app: string; listenPort: number }): Promise<Gateway> },
+): void {
+  const describeIfPresent = binary || process.env.CI ? describe : describe.skip;
+  if (!binary && !process.env.CI) console.warn(`${title}: not installed (${installHint}); skipped`);
+  describeIfPresent(title, () => {
+    describeGatewayContract({
+      ...under,
+      start(addresses) {
+        if (!binary) throw new Error(`CI must provide it (.ci/run): ${installHint}`);
+        return under.start(binary, addresses);
+      },
+    });
+  });
+}
+
+function describeGatewayContract(under: GatewayUnderTest): void {
   let apis: ApiProcess[] = [];
   let upstream: RecordingUpstream;
   let gateway: Gateway;
@@ -42,9 +67,11 @@ export function describeGatewayContract(under: GatewayUnderTest): void {
 
   beforeAll(async () => {
     upstream = await startRecordingUpstream();
+    const listenPort = await findFreePort();
     // The gateway is the API's proxy: Origin checks and client addresses go by what it forwards.
-    apis = await Promise.all([0, 1].map(() => startApiProcess(database.uri, { TRUST_PROXY: 'loopback' })));
-    gateway = await under.start({ api: apis.map((api) => new URL(api.url).host), app: upstream.address, listenPort: await findFreePort() });
+    const env = { TRUST_PROXY: 'loopback', ...under.apiEnv?.(`http://127.0.0.1:${listenPort}`) };
+    apis = await Promise.all([0, 1].map(() => startApiProcess(database.uri, env)));
+    gateway = await under.start({ api: apis.map((api) => new URL(api.url).host), app: upstream.address, listenPort });
   }, 60_000);
 
   afterAll(async () => {

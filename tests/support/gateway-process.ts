@@ -35,8 +35,9 @@ export interface Gateway {
 
 /**
  * The gateway process `child`, listening on loopback `port`, whose files all live in `dir` (stopping it
- * deletes them). Resolves once it answers HTTP (any status), or stops it and throws with what it printed
- * (`log()` adds a log file of its own) if it exits or stays silent for 10 s.
+ * deletes them). Resolves once a request for the API passes through it (the API's JSON 404 for a path it
+ * does not have: a gateway may answer before it has loaded its routes), or stops it and throws with what
+ * it printed (`log()` adds a log file of its own) if it exits or does not get there within 10 s.
  */
 export function startedGateway(name: string, child: SpawnedProcess, port: number, dir: string, log: () => string = () => ''): Promise<Gateway> {
   const gateway: Gateway = {
@@ -59,7 +60,14 @@ async function waitForGateway(name: string, gateway: Gateway, log: () => string)
       await gateway.stop();
       throw new Error(`${name} exited (${child.exitCode}):\n${printed}`);
     }
-    if (await fetch(`${gateway.url}/api/v1/healthz-does-not-exist`).then(() => true, () => false)) return gateway;
+    const reachesTheApi = await fetch(`${gateway.url}/api/v1/healthz-does-not-exist`).then(
+      async (res) => {
+        await res.arrayBuffer();
+        return /^application\/json/.test(res.headers.get('content-type') ?? '');
+      },
+      () => false,
+    );
+    if (reachesTheApi) return gateway;
     if (Date.now() > deadline) {
       const printed = `${gateway.process.output()}\n${log()}`;
       await gateway.stop();
