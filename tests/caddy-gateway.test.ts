@@ -8,5 +8,5 @@ import { describeGateway } from './support/gateway-contract';
  */
 describeGateway('Caddy forward_auth in front of an app (examples/gateways/Caddyfile)', findCaddy(), 'apt-get install caddy', {
   exampleFile: CADDY_EXAMPLE,
-  start: (caddy, addresses) => startCaddy(caddy, renderCaddyExample(addresses)),
+  start: (caddy, addresses) => startCaddy(caddy, renderCaddyExample(addresses), addresses.listenPort),
 });

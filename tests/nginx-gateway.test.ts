@@ -7,5 +7,5 @@ import { findNginx, NGINX_EXAMPLE, renderNginxExample, startNginx } from './supp
  */
 describeGateway('nginx auth_request in front of an app (examples/gateways/nginx.conf)', findNginx(), 'apt-get install nginx-light', {
   exampleFile: NGINX_EXAMPLE,
-  start: (nginx, addresses) => startNginx(nginx, renderNginxExample(addresses)),
+  start: (nginx, addresses) => startNginx(nginx, renderNginxExample(addresses), addresses.listenPort),
 });

@@ -5,7 +5,7 @@ import jwt from 'jsonwebtoken';
 import { findFreePort } from '../../src/dev-database/free-port';
 import { startApiProcess, type ApiProcess } from './api-process';
 import { ACCESS_COOKIE, PASSWORD, uniqueEmail } from './auth-helpers';
-import { startRecordingUpstream, type Gateway, type RecordingUpstream, type UpstreamHit } from './gateway-process';
+import { startRecordingUpstream, type Gateway, type GatewayAddresses, type RecordingUpstream, type UpstreamHit } from './gateway-process';
 import { processDatabase } from './process-database';
 
 /**
@@ -19,8 +19,8 @@ import { processDatabase } from './process-database';
 export interface GatewayUnderTest {
   /** The example file the page must show verbatim. */
   exampleFile: string;
-  /** Starts the gateway with the example, its addresses replaced by these. */
-  start(addresses: { api: string[]; app: string; listenPort: number }): Promise<Gateway>;
+  /** Starts the gateway (the executable `binary`) with the example, its addresses replaced by these. */
+  start(binary: string, addresses: GatewayAddresses): Promise<Gateway>;
   /** What the API instances need beyond TRUST_PROXY to stand behind this gateway at `gatewayUrl`, as the page says. */
   apiEnv?(gatewayUrl: string): Record<string, string>;
 }
@@ -40,26 +40,19 @@ interface Account {
  * The contract for a gateway whose binary is `binary` (undefined when not installed). CI must have it
  * (.ci/run installs or builds each); elsewhere, without it, the block is skipped with `installHint`.
  */
-export function describeGateway(
-  title: string,
-  binary: string | undefined,
-  installHint: string,
-  under: Omit<GatewayUnderTest, 'start'> & { start(binary: string, addresses: { api: string[]; app: string; listenPort: number }): Promise<Gateway> },
-): void {
+export function describeGateway(title: string, binary: string | undefined, installHint: string, under: GatewayUnderTest): void {
   const describeIfPresent = binary || process.env.CI ? describe : describe.skip;
   if (!binary && !process.env.CI) console.warn(`${title}: not installed (${installHint}); skipped`);
   describeIfPresent(title, () => {
-    describeGatewayContract({
-      ...under,
-      start(addresses) {
-        if (!binary) throw new Error(`CI must provide it (.ci/run): ${installHint}`);
-        return under.start(binary, addresses);
-      },
+    describeGatewayContract(under, () => {
+      if (!binary) throw new Error(`CI must provide it (.ci/run): ${installHint}`);
+      return binary;
     });
   });
 }
 
-function describeGatewayContract(under: GatewayUnderTest): void {
+/** `binary()`: the gateway's executable, or a throw where CI lacks it. */
+function describeGatewayContract(under: GatewayUnderTest, binary: () => string): void {
   let apis: ApiProcess[] = [];
   let upstream: RecordingUpstream;
   let gateway: Gateway;
@@ -71,7 +64,7 @@ function describeGatewayContract(under: GatewayUnderTest): void {
     // The gateway is the API's proxy: Origin checks and client addresses go by what it forwards.
     const env = { TRUST_PROXY: 'loopback', ...under.apiEnv?.(`http://127.0.0.1:${listenPort}`) };
     apis = await Promise.all([0, 1].map(() => startApiProcess(database.uri, env)));
-    gateway = await under.start({ api: apis.map((api) => new URL(api.url).host), app: upstream.address, listenPort });
+    gateway = await under.start(binary(), { api: apis.map((api) => new URL(api.url).host), app: upstream.address, listenPort });
   }, 60_000);
 
   afterAll(async () => {

@@ -1,7 +1,7 @@
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { SpawnedProcess } from './api-process';
+import { waitUntilAnswering, type SpawnedProcess } from './api-process';
 
 /**
  * What the gateway tests share, whatever the gateway (nginx, Caddy): the documented configuration file
@@ -23,8 +23,14 @@ export function replaceOnce(text: string, from: string, to: string, file: string
   return parts.join(to);
 }
 
-export function readExample(file: string): string {
-  return readFileSync(file, 'utf8');
+/** Where a test puts the API instances, the app behind the gateway and the gateway itself. */
+export interface GatewayAddresses {
+  /** host:port of each API instance. */
+  api: string[];
+  /** host:port of the app. */
+  app: string;
+  /** The gateway's own port on 127.0.0.1. */
+  listenPort: number;
 }
 
 export interface Gateway {
@@ -35,11 +41,11 @@ export interface Gateway {
 
 /**
  * The gateway process `child`, listening on loopback `port`, whose files all live in `dir` (stopping it
- * deletes them). Resolves once a request for the API passes through it (the API's JSON 404 for a path it
- * does not have: a gateway may answer before it has loaded its routes), or stops it and throws with what
- * it printed (`log()` adds a log file of its own) if it exits or does not get there within 10 s.
+ * deletes them). Resolves once a request for the API passes through it (the API's OpenAPI document: a
+ * gateway may answer before it has loaded its routes), or stops it and throws with what it printed
+ * (`log()` adds a log file of its own) if it exits or does not get there within 10 s.
  */
-export function startedGateway(name: string, child: SpawnedProcess, port: number, dir: string, log: () => string = () => ''): Promise<Gateway> {
+export async function startedGateway(name: string, child: SpawnedProcess, port: number, dir: string, log: () => string = () => ''): Promise<Gateway> {
   const gateway: Gateway = {
     url: `http://127.0.0.1:${port}`,
     process: child,
@@ -48,33 +54,13 @@ export function startedGateway(name: string, child: SpawnedProcess, port: number
       rmSync(dir, { recursive: true, force: true });
     },
   };
-  return waitForGateway(name, gateway, log);
-}
-
-async function waitForGateway(name: string, gateway: Gateway, log: () => string): Promise<Gateway> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const { child } = gateway.process;
-    if (child.exitCode !== null) {
-      const printed = `${gateway.process.output()}\n${log()}`;
-      await gateway.stop();
-      throw new Error(`${name} exited (${child.exitCode}):\n${printed}`);
-    }
-    const reachesTheApi = await fetch(`${gateway.url}/api/v1/healthz-does-not-exist`).then(
-      async (res) => {
-        await res.arrayBuffer();
-        return /^application\/json/.test(res.headers.get('content-type') ?? '');
-      },
-      () => false,
-    );
-    if (reachesTheApi) return gateway;
-    if (Date.now() > deadline) {
-      const printed = `${gateway.process.output()}\n${log()}`;
-      await gateway.stop();
-      throw new Error(`${name} did not answer on ${gateway.url}:\n${printed}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
+  try {
+    await waitUntilAnswering(`${gateway.url}/api/v1/openapi.json`, child, 10_000, name);
+  } catch (error) {
+    await gateway.stop();
+    throw new Error(`${error instanceof Error ? error.message : String(error)}\n${log()}`);
   }
+  return gateway;
 }
 
 /** A request the app behind the gateway received. */

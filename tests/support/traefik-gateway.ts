@@ -1,8 +1,8 @@
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawnProcess } from './api-process';
-import { readExample, replaceOnce, startedGateway, type Gateway } from './gateway-process';
+import { replaceOnce, startedGateway, type Gateway, type GatewayAddresses } from './gateway-process';
 
 /**
  * Traefik as a child process in front of the API, with the documented dynamic configuration
@@ -19,8 +19,8 @@ export function findTraefik(): string | undefined {
 }
 
 /** The documented configuration with the test's addresses: verify on the first API instance, the API's routes on all. */
-export function renderTraefikExample(addresses: { api: string[]; app: string }): string {
-  let conf = readExample(TRAEFIK_EXAMPLE);
+export function renderTraefikExample(addresses: GatewayAddresses): string {
+  let conf = readFileSync(TRAEFIK_EXAMPLE, 'utf8');
   conf = replaceOnce(conf, 'address: "http://127.0.0.1:3000/api/v1/auth/verify"', `address: "http://${addresses.api[0]}/api/v1/auth/verify"`, TRAEFIK_EXAMPLE);
   const apiServers = addresses.api.map((address) => `          - url: "http://${address}"\n`).join('');
   conf = replaceOnce(conf, '          - url: "http://127.0.0.1:3000"\n', apiServers, TRAEFIK_EXAMPLE);
