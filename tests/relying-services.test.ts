@@ -61,10 +61,8 @@ afterAll(async () => {
   await database.drop();
 }, 60_000);
 
-async function ordersStatus(service: RelyingProcess, accessToken: string): Promise<number> {
-  const res = await fetch(`${service.url}/orders`, { headers: { Authorization: `Bearer ${accessToken}` } });
-  await res.arrayBuffer();
-  return res.status;
+function ordersStatus(service: RelyingProcess, accessToken: string): Promise<number> {
+  return sendOn(service, 'GET', '/orders', accessToken);
 }
 
 /** `npm run sessions -- revoke <email>` against the shared database, as an operator runs it. */

@@ -36,8 +36,11 @@ export function loginOn(instance: ApiProcess, email: string): Promise<ProcessSes
   return signIn(instance, 'login', email, 200);
 }
 
-/** Any request with the access token as Bearer and a JSON body; the status (the body is read and dropped). */
-export async function sendOn(instance: ApiProcess, method: string, route: string, accessToken?: string, body?: unknown): Promise<number> {
+/**
+ * Any request to a process (an API instance, a relying service) with the access token as Bearer and a JSON
+ * body; the status (the body is read and dropped).
+ */
+export async function sendOn(instance: Pick<ApiProcess, 'url'>, method: string, route: string, accessToken?: string, body?: unknown): Promise<number> {
   const headers: Record<string, string> = accessToken ? { Authorization: `Bearer ${accessToken}` } : {};
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   const res = await fetch(`${instance.url}${route}`, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
@@ -46,10 +49,8 @@ export async function sendOn(instance: ApiProcess, method: string, route: string
 }
 
 /** GET /users/me with the access token as Bearer; the status. */
-export async function meStatus(instance: ApiProcess, accessToken: string): Promise<number> {
-  const res = await fetch(`${instance.url}/api/v1/users/me`, { headers: { Authorization: `Bearer ${accessToken}` } });
-  await res.arrayBuffer();
-  return res.status;
+export function meStatus(instance: ApiProcess, accessToken: string): Promise<number> {
+  return sendOn(instance, 'GET', '/api/v1/users/me', accessToken);
 }
 
 /** POST /auth/refresh with the refresh cookie; the status and the successor refresh token, if any. */
