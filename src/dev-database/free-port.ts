@@ -18,13 +18,13 @@ export async function findFreePort(): Promise<number> {
     for (let attempt = 0; attempt < 20; attempt++) {
       const port = randomInt(below.from, below.to);
       if (handedOut.has(port)) continue;
-      if (await canListenOn(port)) {
+      if ((await listenAndClose(port).catch(() => undefined)) !== undefined) {
         handedOut.add(port);
         return port;
       }
     }
   }
-  return listenOnAnyPort();
+  return listenAndClose(0);
 }
 
 /** Ports this process handed out: two asked for in a row (a receiver's, then an API's) must differ. */
@@ -48,23 +48,15 @@ function portsBelowEphemeralRange(): { from: number; to: number } | undefined {
   return to !== undefined && to - from >= 1_000 ? { from, to } : undefined;
 }
 
-function canListenOn(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    server.unref();
-    server.on('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
-
-function listenOnAnyPort(): Promise<number> {
+/** Listens on loopback `port` (0: any) and closes again: the port it had; rejects if it could not listen. */
+function listenAndClose(port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.unref();
     server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
+    server.listen(port, '127.0.0.1', () => {
+      const { port: listened } = server.address() as net.AddressInfo;
+      server.close(() => resolve(listened));
     });
   });
 }
